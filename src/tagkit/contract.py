@@ -1,0 +1,158 @@
+"""The input tables of DATA_CONTRACT.md as data: names, types, requirements.
+
+Everything that needs to know the contract (intake coercion, the Great
+Expectations suites, the sample-data generator, tests) reads it from here, so
+the contract is written down once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["string", "float", "int", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    key: tuple[str, ...] = ()
+    # the date column that places a row in time (orders after the quarter end are set aside)
+    date_column: str | None = None
+    references: dict[str, str] = field(default_factory=dict)  # column -> table it must exist in
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+CHANNELS = ("distributor", "dealer", "retailer", "key_account")
+SCOPES = ("national", "provincial", "city", "local")
+ROLES = ("rep", "supervisor", "regional_manager")
+VISIT_TYPES = ("routine", "supervisor", "manager", "executive")
+OUTCOMES = ("positive", "neutral", "negative")
+TOPICS = ("product", "price", "delivery", "service", "rep", "payment", "other")
+SIGNALS = ("quote", "visit", "promotion", "exclusive_offer", "lost_listing")
+
+CUSTOMERS = Table(
+    "customers",
+    (
+        Column("customer_id", "string", required=True),
+        Column("customer_name", "string", required=True),
+        Column("region", "string", required=True),
+        Column("rep_id", "string", required=True),
+        Column("province", "string"),
+        Column("city", "string"),
+        Column("channel", "string", allowed=CHANNELS),
+        Column("lat", "float", min=-90, max=90),
+        Column("lon", "float", min=-180, max=180),
+        Column("potential_annual_value", "float", min=0),
+        Column("downstream_outlets", "int", min=0),
+        Column("influence_scope", "string", allowed=SCOPES),
+        Column("referrals", "int", min=0),
+        Column("since", "date"),
+    ),
+    required=True,
+    key=("customer_id",),
+    references={"rep_id": "reps"},
+)
+
+ORDERS = Table(
+    "orders",
+    (
+        Column("order_id", "string", required=True),
+        Column("customer_id", "string", required=True),
+        Column("order_date", "date", required=True),
+        Column("amount", "float", required=True),
+        Column("product_line", "string"),
+        Column("quantity", "float"),
+        Column("discount", "float", min=0, max=1),
+    ),
+    required=True,
+    date_column="order_date",
+    references={"customer_id": "customers"},
+)
+
+REPS = Table(
+    "reps",
+    (
+        Column("rep_id", "string", required=True),
+        Column("rep_name", "string", required=True),
+        Column("region", "string", required=True),
+        Column("role", "string", allowed=ROLES),
+        Column("manager_id", "string"),
+    ),
+    key=("rep_id",),
+    references={"manager_id": "reps"},
+)
+
+VISITS = Table(
+    "visits",
+    (
+        Column("customer_id", "string", required=True),
+        Column("rep_id", "string", required=True),
+        Column("visit_date", "date", required=True),
+        Column("visit_type", "string", allowed=VISIT_TYPES),
+        Column("outcome", "string", allowed=OUTCOMES),
+    ),
+    date_column="visit_date",
+    references={"customer_id": "customers", "rep_id": "reps"},
+)
+
+FEEDBACK = Table(
+    "feedback",
+    (
+        Column("customer_id", "string", required=True),
+        Column("feedback_date", "date", required=True),
+        Column("satisfaction", "int", min=1, max=5),
+        Column("cooperation", "int", min=1, max=5),
+        Column("complaint", "bool"),
+        Column("complaint_topic", "string", allowed=TOPICS),
+    ),
+    date_column="feedback_date",
+    references={"customer_id": "customers"},
+)
+
+COMPETITOR_SIGNALS = Table(
+    "competitor_signals",
+    (
+        Column("customer_id", "string", required=True),
+        Column("signal_date", "date", required=True),
+        Column("competitor", "string"),
+        Column("signal", "string", required=True, allowed=SIGNALS),
+    ),
+    date_column="signal_date",
+    references={"customer_id": "customers"},
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMERS, ORDERS, REPS, VISITS, FEEDBACK, COMPETITOR_SIGNALS)
+}
+TAGS = ("benchmark", "nail", "at_risk", "regular")
+SCORE_COLUMNS = (
+    "score_contribution",
+    "score_loyalty",
+    "score_influence",
+    "score_satisfaction",
+    "score_cooperation",
+    "score_potential",
+    "score_risk",
+)
