@@ -49,3 +49,19 @@ def example_rows(rows: Sequence[int], limit: int = 5) -> str:
     shown = ", ".join(str(r) for r in list(rows)[:limit])
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return f"rows {shown}{more}"
+
+
+class StepFailed(TagkitError):
+    """A notebook failed for a reason that is not the user's input (a bug, a crashed kernel)."""
+
+    exit_code = 1
+
+
+class RegionsFailed(TagkitError):
+    """Some region reports failed; the others and the index were written."""
+
+    exit_code = 4
+
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130

@@ -1,0 +1,85 @@
+"""The ``tagkit`` command. The only place that prints or configures logging.
+
+Exit codes: 0 success; 1 internal error; 2 invalid usage or params; 3 input
+blocked by validation; 4 some region reports failed; 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from tagkit.errors import EXIT_INTERRUPTED, TagkitError
+
+logger = logging.getLogger("tagkit")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as we do
+        self.print_usage(sys.stderr)
+        self.exit(2, f"tagkit: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tagkit", description="Tag regional customers: benchmark, nail, at-risk.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the quarterly pipeline (validate, score, reports, index)")
+    run.add_argument("--data", type=Path, required=True, help="input data folder (see docs/data.md)")
+    run.add_argument("--quarter", required=True, help="quarter to score, YYYYQn, or 'latest' (quarter of the newest order)")
+    run.add_argument("--out", type=Path, required=True, help="output folder; the run goes to OUT/QUARTER")
+    run.add_argument("--params", type=Path, help="YAML overriding params/*.yaml (same sections)")
+    run.add_argument("--only", help="comma-separated steps to run, e.g. validate,score")
+
+    sample = sub.add_parser("sample-data", help="write a realistic, deterministic sample dataset")
+    sample.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
+    sample.add_argument("--seed", type=int, default=7)
+    sample.add_argument("--customers", type=int, default=2000)
+    sample.add_argument("--quarters", type=int, default=8)
+    sample.add_argument("--end-quarter", default="2026Q3", help="last quarter of the data, YYYYQn")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tagkit.pipeline.runner import run_quarter
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    result = run_quarter(data_dir=args.data, quarter=args.quarter, out_dir=args.out, params_file=args.params, only=only)
+    if result.index.exists():
+        print(result.index)
+    else:
+        print(result.run_dir)
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from tagkit.params import parse_quarter
+    from tagkit.sample_data import generate_sample
+
+    parse_quarter(args.end_quarter)
+    summary = generate_sample(args.out, seed=args.seed, customers=args.customers, quarters=args.quarters,
+                              end_quarter=args.end_quarter)
+    logger.info("sample data: %s", summary)
+    print(args.out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("papermill", "traitlets", "great_expectations", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return {"run": _run, "sample-data": _sample}[args.command](args)
+    except TagkitError as exc:
+        print(f"tagkit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tagkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

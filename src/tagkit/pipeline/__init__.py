@@ -1,0 +1,1 @@
+"""Running the quarterly pipeline: its declaration, the step functions notebooks call, and the runner."""

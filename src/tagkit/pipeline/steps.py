@@ -1,0 +1,96 @@
+"""What each notebook calls: one function per step, reading and writing the run folder.
+
+The notebooks stay thin (one call per cell); these functions hold the I/O so
+that scoring and reporting stay pure.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from tagkit.errors import InputError, ValidationBlocked
+from tagkit.io import load_dataset
+from tagkit.params import Params, load_params
+from tagkit.report.index import write_index
+from tagkit.report.region import write_region_report
+from tagkit.scoring import score_customers
+from tagkit.validation import raise_if_blocked, validate_dataset, write_validation_outputs
+
+logger = logging.getLogger(__name__)
+
+STATUS_FILE = "run_status.json"
+
+
+def load_step_params(params_dir: str | Path, params_file: str | Path = "") -> Params:
+    """The params a notebook runs with: defaults from ``params_dir`` and the user's file on top."""
+    return load_params(Path(params_dir), Path(params_file) if params_file else None)
+
+
+def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params):
+    """Read the data folder, validate it, write clean tables, quarantine and validation.html.
+
+    Raises :class:`ValidationBlocked` after writing the report, so the reason is on disk too.
+    """
+    run = Path(run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    try:
+        dataset = load_dataset(Path(data_dir), io=params.io)
+    except ValidationBlocked as exc:
+        write_validation_outputs(None, run, blocked=exc.failures)
+        raise
+    result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation, missing=dataset.missing)
+    write_validation_outputs(result, run)
+    raise_if_blocked(result)
+    return result
+
+
+def load_clean_tables(run_dir: str | Path) -> dict[str, pl.LazyFrame]:
+    """The validated tables of a run, lazily; the validate step must have run first."""
+    clean = Path(run_dir) / "clean"
+    if not (clean / "customers.parquet").exists():
+        raise InputError(
+            f"{clean}: no validated tables. Run the validate step first "
+            "(tagkit run --only validate, or notebooks/01_validate.ipynb with the same run_dir)."
+        )
+    return {p.stem: pl.scan_parquet(p) for p in sorted(clean.glob("*.parquet"))}
+
+
+def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.DataFrame:
+    """Score every customer and write ``scores.parquet``; returns the scores."""
+    scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring).collect()
+    path = Path(run_dir) / "scores.parquet"
+    scores.write_parquet(path, statistics=False)
+    logger.info("wrote %s (%d customers)", path, scores.height)
+    return scores
+
+
+def load_scores(run_dir: str | Path) -> pl.DataFrame:
+    path = Path(run_dir) / "scores.parquet"
+    if not path.exists():
+        raise InputError(f"{path}: missing. Run the score step first (tagkit run --only validate,score).")
+    return pl.read_parquet(path)
+
+
+def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
+    scores = load_scores(run_dir)
+    if region not in set(scores["region"].to_list()):
+        raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; "
+                         f"the regions are {sorted(set(scores['region'].to_list()))}.")
+    return write_region_report(scores, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
+
+
+def failed_regions(run_dir: str | Path) -> dict[str, str]:
+    """Regions whose report failed in this run, with a link to the executed notebook (written by the runner)."""
+    path = Path(run_dir) / STATUS_FILE
+    if not path.exists():
+        return {}
+    status = json.loads(path.read_text(encoding="utf-8"))
+    return {r: s["notebook"] for r, s in status.get("regions", {}).items() if s.get("outcome") == "failed"}
+
+
+def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
+    return write_index(load_scores(run_dir), quarter=quarter, params=params.report, run_dir=Path(run_dir),
+                       failed=failed_regions(run_dir))

@@ -1,0 +1,1 @@
+"""Reports: one self-contained HTML per region and an index, rendered from ``scores.parquet``."""
