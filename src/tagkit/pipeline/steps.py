@@ -94,3 +94,38 @@ def failed_regions(run_dir: str | Path) -> dict[str, str]:
 def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
     return write_index(load_scores(run_dir), quarter=quarter, params=params.report, run_dir=Path(run_dir),
                        failed=failed_regions(run_dir))
+
+
+def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
+    """Customers per region and tag, one column per tag, regions sorted."""
+    from tagkit.report.region import TAG_ORDER
+
+    return (
+        scores.group_by("region")
+        .agg(customers=pl.len().cast(pl.Int64), **{t: (pl.col("tag") == t).sum().cast(pl.Int64) for t in TAG_ORDER})
+        .sort("region")
+    )
+
+
+def abc_crosstab(scores: pl.DataFrame) -> pl.DataFrame:
+    """ABC class (rows) against tag (columns): where the baseline and the tags disagree."""
+    from tagkit.report.region import TAG_ORDER
+
+    return (
+        scores.group_by("abc_class")
+        .agg(**{t: (pl.col("tag") == t).sum().cast(pl.Int64) for t in TAG_ORDER})
+        .sort("abc_class")
+    )
+
+
+def region_headline(run_dir: str | Path, region: str) -> pl.DataFrame:
+    """Customers and sales per tag in one region, as the report's headline shows them."""
+    from tagkit.report.region import summarise_by_tag
+
+    scores = load_scores(run_dir)
+    return summarise_by_tag(scores.filter(pl.col("region") == region))
+
+
+def region_table(run_dir: str | Path) -> pl.DataFrame:
+    """The index's table: one row per region with customers per tag."""
+    return tag_counts(load_scores(run_dir))

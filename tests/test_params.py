@@ -1,0 +1,72 @@
+"""Params: defaults load, overrides merge, and every mistake is reported together and clearly."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagkit.errors import ParamsError, UsageError
+from tagkit.params import load_params, parse_quarter
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "params"
+
+
+def test_defaults_load_and_are_frozen():
+    params = load_params(PARAMS)
+    assert params.report.language in ("zh", "en")
+    with pytest.raises(Exception, match="frozen"):
+        params.report.language = "en"  # type: ignore[misc]
+
+
+def test_override_merges_one_key_and_keeps_the_rest(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("report:\n  language: en\n", encoding="utf-8")
+    params = load_params(PARAMS, override)
+    assert params.report.language == "en"
+    assert params.report.max_customers_listed == load_params(PARAMS).report.max_customers_listed
+    assert params.digest() != load_params(PARAMS).digest()
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("scoring:\n  risk_treshold: 50\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"unknown key 'scoring.risk_treshold'"):
+        load_params(PARAMS, override)
+
+
+def test_unknown_section_is_an_error(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("reports:\n  language: en\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"unknown section\(s\) \['reports'\]"):
+        load_params(PARAMS, override)
+
+
+def test_wrong_types_are_all_reported_together(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("report:\n  language: fr\n  max_customers_listed: many\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_params(PARAMS, override)
+    message = str(info.value)
+    assert "2 problem(s)" in message
+    assert "'report.language'" in message and "'fr'" in message
+    assert "'report.max_customers_listed'" in message
+
+
+def test_missing_key_in_defaults_is_an_error(tmp_path):
+    for f in PARAMS.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "report.yaml").write_text("language: zh\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"missing key 'report.max_customers_listed'"):
+        load_params(tmp_path)
+
+
+def test_params_file_not_found(tmp_path):
+    with pytest.raises(ParamsError, match="params file not found"):
+        load_params(PARAMS, tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("bad", ["2026Q5", "2026-Q3", "26Q1", "2026q3", ""])
+def test_malformed_quarter(bad):
+    with pytest.raises(UsageError, match="must look like YYYYQn"):
+        parse_quarter(bad)
