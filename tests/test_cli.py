@@ -1,0 +1,69 @@
+"""The command line: user errors give one clear paragraph and the documented exit code, never a traceback."""
+from __future__ import annotations
+
+import pytest
+
+from tagkit.cli import main
+
+
+def _run(capsys, *args: str) -> tuple[int, str]:
+    code = main(["--quiet", *args])
+    err = capsys.readouterr().err
+    return code, err
+
+
+def test_malformed_quarter_exits_2(capsys, tiny_data, tmp_path):
+    code, err = _run(capsys, "run", "--data", str(tiny_data), "--quarter", "2026-3", "--out", str(tmp_path))
+    assert code == 2
+    assert "quarter '2026-3' must look like YYYYQn" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_params_key_exits_2(capsys, tiny_data, tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("scoring:\n  risk_treshold: 50\n", encoding="utf-8")
+    code, err = _run(capsys, "run", "--data", str(tiny_data), "--quarter", "2026Q3", "--out", str(tmp_path),
+                     "--params", str(params))
+    assert code == 2
+    assert "unknown key 'scoring.risk_treshold'" in err
+
+
+def test_wrong_type_in_params_exits_2(capsys, tiny_data, tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("scoring:\n  risk_threshold: high\n", encoding="utf-8")
+    code, err = _run(capsys, "run", "--data", str(tiny_data), "--quarter", "2026Q3", "--out", str(tmp_path),
+                     "--params", str(params))
+    assert code == 2
+    assert "'scoring.risk_threshold'" in err and "'high'" in err
+
+
+def test_missing_data_folder_exits_3(capsys, tmp_path):
+    code, err = _run(capsys, "run", "--data", str(tmp_path / "nowhere"), "--quarter", "2026Q3", "--out",
+                     str(tmp_path / "out"))
+    assert code == 3
+    assert "nowhere: data folder not found" in err
+
+
+def test_unknown_step_exits_2(capsys, tiny_data, tmp_path):
+    code, err = _run(capsys, "run", "--data", str(tiny_data), "--quarter", "2026Q3", "--out", str(tmp_path),
+                     "--only", "validate,scores")
+    assert code == 2
+    assert "unknown step(s) ['scores']" in err
+
+
+def test_argparse_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--quarter", "2026Q3"])
+    assert info.value.code == 2
+
+
+@pytest.mark.slow
+def test_blocked_validation_exits_3_and_still_writes_the_report(capsys, tiny_copy, tmp_path):
+    customers = tiny_copy / "customers.csv"
+    lines = customers.read_text(encoding="utf-8").splitlines()
+    customers.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # duplicate the first customer
+    code, err = _run(capsys, "run", "--data", str(tiny_copy), "--quarter", "2026Q3", "--out", str(tmp_path))
+    assert code == 3
+    assert "customer_id" in err and "duplicate" in err.lower()
+    assert (tmp_path / "2026Q3" / "validation.html").exists()
+    assert not (tmp_path / "2026Q3" / "scores.parquet").exists()
