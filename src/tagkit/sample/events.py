@@ -1,0 +1,248 @@
+"""One quarter of events (order lines, visits, feedback, competitor signals) drawn from the plan.
+
+Each function takes the plan and a quarter index and draws from its own random
+stream ``default_rng([seed, stream, quarter])``, so quarters are independent:
+a scale-up can generate and write one quarter at a time (and, by adding a
+customer-block index to the stream key and slicing the plan, one block of
+customers at a time) without changing the design. An order's place in its
+customer's rhythm is jittered by a hash of (customer, order number) rather than
+a stream draw, so no order is lost or doubled at a quarter boundary however the
+work is cut. Everything is arrays: rows are made with ``np.repeat`` over
+per-customer counts, never a Python loop.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from tagkit.contract import OUTCOMES, SIGNALS, TOPICS, VISIT_TYPES
+from tagkit.sample import reference as ref
+from tagkit.sample.archetypes import PROFILES, cumulative, draw_categorical, profile_code, table
+from tagkit.sample.population import (
+    SPECULATOR_ACTIVE,
+    SPECULATOR_ACTIVE_LATEST,
+    SPECULATOR_EXTRA_ORDERS,
+    Calendar,
+    Plan,
+)
+
+STREAMS = {"orders": 1, "visits": 2, "feedback": 3, "signals": 4}
+PUSH_DAYS = 14  # the quarter-end push happens in the last two weeks
+RAID_DAYS = 7  # speculators buy in the last week
+RETURN_SHARE = 0.015
+MAX_LINES = 6
+JITTER = 0.6  # an order's date moves up to ±30 % of the customer's interval around its rhythm
+_MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+
+_VISIT_TYPES = cumulative(PROFILES, "visit_types")
+_OUTCOMES = cumulative(PROFILES, "outcomes")
+_TOPICS = cumulative(PROFILES, "topics")
+_SIGNALS = cumulative(PROFILES, "signals")
+
+
+def _stream(seed: int, name: str, t: int) -> np.random.Generator:
+    return np.random.default_rng([seed, STREAMS[name], t])
+
+
+def _unit(seed: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A uniform number in [0, 1) fixed by ``(seed, a, b)`` (splitmix64 over the three): the same for an
+    element whichever chunk it is generated in, unlike a draw from a stream."""
+    x = np.full(len(a), seed % 2**64, dtype=np.uint64) * np.uint64(_MIX[0])
+    x ^= a.astype(np.uint64) * np.uint64(_MIX[1])
+    x ^= b.astype(np.uint64) * np.uint64(_MIX[2])
+    for shift, mult in ((30, _MIX[1]), (27, _MIX[2])):
+        x ^= x >> np.uint64(shift)
+        x *= np.uint64(mult)
+    x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row owner and 0-based position within its owner for ``counts[i]`` rows of each owner ``i``."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    offsets = np.cumsum(counts) - counts
+    return owner, np.arange(len(owner)) - offsets[owner]
+
+
+def _dates(days: np.ndarray) -> pl.Series:
+    return pl.Series(days.astype(np.int32)).cast(pl.Date)
+
+
+def _window(plan: Plan, cal: Calendar, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer: first and last day of its events in quarter ``t``, and that span's share of the quarter."""
+    lo = np.maximum(cal.starts[t], plan.event_from)
+    hi = np.full(len(lo), cal.ends[t])
+    span = np.maximum(0, hi - lo + 1)
+    return lo, hi, span / (cal.ends[t] - cal.starts[t] + 1)
+
+
+def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+    """The order lines of quarter ``t`` in contract form, sorted by date and order id."""
+    rng = _stream(seed, "orders", t)
+    qs, qe, n = int(cal.starts[t]), int(cal.ends[t]), len(plan.archetype)
+    regular = ~plan.speculator
+
+    # the customer's own rhythm: order k falls at anchor + k * interval, moved by a jitter fixed per
+    # (customer, k), so each order lands in exactly one quarter whichever quarters are generated
+    k_lo = np.maximum(0, np.floor((qs - plan.anchor) / plan.interval) - 1).astype(np.int64)
+    k_hi = np.floor((qe - plan.anchor) / plan.interval + 1).astype(np.int64)
+    owner, pos = _expand(np.where(regular, np.maximum(0, k_hi - k_lo + 1), 0))
+    k = k_lo[owner] + pos
+    jitter = (_unit(seed, owner, k) - 0.5) * JITTER * plan.interval[owner]
+    rhythm_days = np.round(plan.anchor[owner] + k * plan.interval[owner] + jitter).astype(np.int64)
+    inside = (rhythm_days >= qs) & (rhythm_days <= qe)
+    if cal.quarter_of_year[t] == 1:
+        into = rhythm_days - qs - ref.CNY_BREAK_START
+        inside &= (into < 0) | (into >= plan.break_days[owner])
+    owner, rhythm_days = owner[inside], rhythm_days[inside]
+    # the quarter-end push: reps short of target pull orders into the last two weeks, region by region
+    push_owner, _ = _expand(np.where(regular, rng.poisson(plan.push), 0))
+    push_days = qe - rng.integers(0, PUSH_DAYS, len(push_owner))
+    # speculators: a raid in the last week of some quarters, at a deep discount
+    active = rng.random(n) < (SPECULATOR_ACTIVE_LATEST if t == len(cal) - 1 else SPECULATOR_ACTIVE)
+    raids = np.where(plan.speculator & active, 1 + rng.poisson(SPECULATOR_EXTRA_ORDERS, n), 0)
+    raid_owner, _ = _expand(raids)
+    raid_days = qe - rng.integers(0, RAID_DAYS, len(raid_owner))
+
+    cust = np.concatenate([owner, push_owner, raid_owner])
+    day = np.concatenate([rhythm_days, push_days, raid_days])
+    kind = np.concatenate([np.zeros(len(owner)), np.ones(len(push_owner)), np.full(len(raid_owner), 2)]).astype(np.int8)
+    ok = (rng.random(len(cust)) < plan.keep[t, cust]) & (day >= plan.order_from[cust]) & (day <= plan.order_until[cust])
+    cust, day, kind = cust[ok], day[ok], kind[ok]
+    order = np.lexsort((np.arange(len(cust)), cust, day))
+    cust, day, kind = cust[order], day[order], kind[order]
+
+    # an order has a value; its lines split it (so the line count does not drive the quarter's sales)
+    quarter_noise = np.exp(0.1 * rng.standard_normal(n))
+    value = (
+        plan.order_value[cust] * plan.size[t, cust] * quarter_noise[cust]
+        * np.exp(0.35 * rng.standard_normal(len(cust)) - 0.06) * np.where(kind == 1, 1.2, 1.0)
+    )
+    n_lines = np.minimum(MAX_LINES, 1 + rng.poisson(plan.extra_lines[cust]))
+    o, _ = _expand(n_lines)
+    c = cust[o]
+    held = plan.lines_held[c]
+    line = plan.line_order[c, (rng.random(len(o)) * held).astype(np.int64)]
+    weight = rng.gamma(2.0, 1.0, len(o))
+    gross = value[o] * weight / np.bincount(o, weights=weight)[o]
+    discount = np.clip(rng.beta(2, 30, len(o)) + 0.05 * (kind[o] == 1) + 0.04 * plan.big_buyer[c], 0, 0.25)
+    discount = np.where(kind[o] == 2, rng.uniform(0.3, 0.5, len(o)), discount).round(3)
+    price = np.array(ref.UNIT_PRICE)[line]
+    quantity = np.maximum(1, np.round(gross / (price * (1 - discount))))
+    returned = (rng.random(len(o)) < RETURN_SHARE) & (kind[o] != 2)
+    quantity = np.where(returned, -np.maximum(1, np.round(quantity * rng.uniform(0.1, 0.6, len(o)))), quantity)
+    discount = np.where(returned, 0.0, discount)
+    amount = np.round(quantity * price * (1 - discount), 2)
+
+    return pl.DataFrame(
+        {
+            "order_id": (o + 1).astype(np.int64),
+            "customer_id": plan.customer_ids[c],
+            "order_date": _dates(day[o]),
+            "amount": amount,
+            "product_line": np.array(ref.PRODUCT_LINES)[line],
+            "quantity": quantity.astype(np.float64),
+            "discount": discount,
+        },
+        schema_overrides={"customer_id": pl.String, "product_line": pl.String},
+    ).with_columns(
+        pl.format("SO-{}-{}", pl.lit(cal.quarters[t]), pl.col("order_id").cast(pl.String).str.zfill(7))
+        .alias("order_id")
+    )
+
+
+def _spread(rng: np.random.Generator, owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return lo[owner] + (rng.random(len(owner)) * (hi[owner] - lo[owner] + 1)).astype(np.int64)
+
+
+def _sorted(frame: dict[str, object], day: np.ndarray, cust: np.ndarray) -> pl.DataFrame:
+    order = np.lexsort((np.arange(len(day)), cust, day))
+    return pl.DataFrame(frame)[order]
+
+
+def visits_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+    """Visits of quarter ``t``: how often and how well depends on the customer's profile that quarter."""
+    rng = _stream(seed, "visits", t)
+    lo, hi, frac = _window(plan, cal, t)
+    prof = plan.profile[t]
+    owner, _ = _expand(rng.poisson(table(PROFILES, "visit_rate")[prof] * frac))
+    day = _spread(rng, owner, lo, hi)
+    p = prof[owner]
+    vtype = draw_categorical(rng, _VISIT_TYPES, p)
+    outcome = draw_categorical(rng, _OUTCOMES, p)
+    routine_rep = np.where(p == profile_code("nail_internal_former_rep"), plan.former_rep[owner], plan.rep[owner])
+    who = np.choose(np.minimum(vtype, 2), [routine_rep, plan.supervisor[owner], plan.manager[owner]])
+    return _sorted(
+        {
+            "customer_id": plan.customer_ids[owner],
+            "rep_id": plan.rep_ids[who],
+            "visit_date": _dates(day),
+            "visit_type": np.array(VISIT_TYPES)[vtype],
+            "outcome": np.array(OUTCOMES)[outcome],
+        },
+        day,
+        owner,
+    )
+
+
+def _score(rng: np.random.Generator, latent: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(latent + 0.5 * rng.standard_normal(len(latent))), 1, 5).astype(np.int64)
+
+
+def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+    """Surveys (satisfaction, cooperation) and complaints (topic) of quarter ``t``."""
+    rng = _stream(seed, "feedback", t)
+    lo, hi, frac = _window(plan, cal, t)
+    prof = plan.profile[t]
+    surveyed = rng.random(len(prof)) < table(PROFILES, "survey_prob")[prof] * frac
+    s_owner = np.flatnonzero(surveyed)
+    shift = table(PROFILES, "survey_shift")[prof[s_owner]]
+    satisfaction = _score(rng, plan.satisfaction[s_owner] + shift)
+    cooperation = _score(rng, plan.cooperation[s_owner] + 0.8 * shift).astype(np.float64)
+    cooperation[rng.random(len(s_owner)) < 0.04] = np.nan  # the odd unanswered question
+    counts = rng.poisson(table(PROFILES, "complaint_rate")[prof] * frac)
+    counts = np.where(frac > 0, np.maximum(counts, table(PROFILES, "min_complaints")[prof].astype(np.int64)), 0)
+    c_owner, _ = _expand(counts)
+    topic = draw_categorical(rng, _TOPICS, prof[c_owner])
+
+    owner = np.concatenate([s_owner, c_owner])
+    day = _spread(rng, owner, lo, hi)
+    n_s, n_c = len(s_owner), len(c_owner)
+    frame = pl.DataFrame(
+        {
+            "customer_id": plan.customer_ids[owner],
+            "feedback_date": _dates(day),
+            "satisfaction": pl.Series(np.concatenate([satisfaction, np.zeros(n_c, dtype=np.int64)])),
+            "cooperation": pl.Series(np.concatenate([cooperation, np.full(n_c, np.nan)]), nan_to_null=True),
+            "complaint": np.concatenate([np.zeros(n_s, dtype=bool), np.ones(n_c, dtype=bool)]),
+            "complaint_topic": np.concatenate([np.full(n_s, ""), np.array(TOPICS)[topic]]),
+        }
+    ).with_columns(
+        pl.when(pl.col("complaint")).then(None).otherwise(pl.col("satisfaction")).alias("satisfaction"),
+        pl.col("cooperation").cast(pl.Int64),
+        pl.when(pl.col("complaint")).then(pl.col("complaint_topic")).otherwise(None).alias("complaint_topic"),
+    )
+    order = np.lexsort((np.arange(len(day)), owner, day))
+    return frame[order]
+
+
+def signals_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+    """Competitor signals of quarter ``t``, mostly from the one competitor courting each customer."""
+    rng = _stream(seed, "signals", t)
+    lo, hi, frac = _window(plan, cal, t)
+    prof = plan.profile[t]
+    owner, _ = _expand(rng.poisson(table(PROFILES, "signal_rate")[prof] * frac))
+    day = _spread(rng, owner, lo, hi)
+    usual = rng.random(len(owner)) < 0.8
+    competitor = np.where(usual, plan.competitor[owner], rng.integers(0, len(ref.COMPETITORS), len(owner)))
+    signal = draw_categorical(rng, _SIGNALS, prof[owner])
+    return _sorted(
+        {
+            "customer_id": plan.customer_ids[owner],
+            "signal_date": _dates(day),
+            "competitor": np.array(ref.COMPETITORS)[competitor],
+            "signal": np.array(SIGNALS)[signal],
+        },
+        day,
+        owner,
+    )

@@ -1,0 +1,353 @@
+"""Who is in the sample: the calendar, the sales organisation and the customers with their planted story.
+
+:func:`plan_population` draws everything that is fixed per customer (who it is,
+its archetype, its buying rhythm, when its story turns) in one vectorised pass.
+The per-quarter events in :mod:`tagkit.sample.events` only read this plan, so a
+quarter can be generated on its own (see the chunking note there).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from tagkit.contract import CHANNELS, SCOPES
+from tagkit.quarters import quarter_end, quarter_start, shift_quarter
+from tagkit.sample import reference as ref
+from tagkit.sample.archetypes import (
+    ARCHETYPES,
+    NAIL_CAUSES,
+    archetype_code,
+    archetype_counts,
+    cumulative,
+    draw_categorical,
+    profile_code,
+    table,
+)
+
+EPOCH = dt.date(1970, 1, 1)
+CUSTOMERS_PER_REP = 85
+# Speculators: chance of a quarter-end raid, raised in the latest quarter so that a
+# skipped quarter is rare evidence, not the rule; orders per raid = 1 + Poisson(0.5).
+SPECULATOR_ACTIVE = 0.7
+SPECULATOR_ACTIVE_LATEST = 0.9
+SPECULATOR_EXTRA_ORDERS = 0.5
+# Knobs of the planted stories (the truth README quotes them).
+DECLINE_KEEP = (0.35, 0.6)  # at-risk after onset: share of its scheduled orders still placed
+DECLINE_SIZE = (0.5, 0.8)  # ... and their size
+LAPSE_DAYS = (30, 80)  # at-risk: no order at all in this many last days of the window
+DIP_KEEP, DIP_SIZE = 0.9, 0.8  # the dip region's latest quarter: orders kept and their size
+TROUGH_KEEP, TROUGH_SIZE = 0.9, 0.42  # seasonal_dip in its own low quarter
+
+
+def to_day(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The generated quarters as epoch-day bounds; ``as_of`` is the last day of the last quarter."""
+
+    quarters: tuple[str, ...]
+    starts: np.ndarray
+    ends: np.ndarray
+    quarter_of_year: np.ndarray
+
+    @classmethod
+    def ending(cls, end_quarter: str, quarters: int) -> Calendar:
+        labels = tuple(shift_quarter(end_quarter, i - quarters + 1) for i in range(quarters))
+        return cls(
+            quarters=labels,
+            starts=np.array([to_day(quarter_start(q)) for q in labels], dtype=np.int64),
+            ends=np.array([to_day(quarter_end(q)) for q in labels], dtype=np.int64),
+            quarter_of_year=np.array([int(q[-1]) for q in labels], dtype=np.int64),
+        )
+
+    @property
+    def as_of(self) -> int:
+        return int(self.ends[-1])
+
+    def __len__(self) -> int:
+        return len(self.quarters)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per-customer latent parameters (arrays of length n) and per-quarter matrices (shape quarters × n)."""
+
+    customer_ids: np.ndarray
+    archetype: np.ndarray
+    nail_cause: np.ndarray  # index into NAIL_CAUSES, -1 for non-nails
+    region: np.ndarray
+    rep_ids: np.ndarray  # rep_id of every row of the reps table
+    rep: np.ndarray  # index into the reps table
+    supervisor: np.ndarray
+    manager: np.ndarray
+    former_rep: np.ndarray  # internal nails: the rep who offended them, else -1
+    competitor: np.ndarray  # index into COMPETITORS: the one courting this customer
+    potential: np.ndarray
+    share_of_wallet: np.ndarray
+    interval: np.ndarray  # days between regular orders
+    anchor: np.ndarray  # epoch day of the rhythm's order number 0
+    extra_lines: np.ndarray
+    lines_held: np.ndarray
+    line_order: np.ndarray  # n × lines: the customer's product lines, most preferred first
+    order_value: np.ndarray  # mean gross value of one order before quarter effects
+    push: np.ndarray
+    satisfaction: np.ndarray
+    cooperation: np.ndarray
+    since: np.ndarray
+    order_from: np.ndarray
+    order_until: np.ndarray
+    event_from: np.ndarray
+    speculator: np.ndarray  # bool
+    big_buyer: np.ndarray  # bool
+    onset: np.ndarray  # at-risk: first quarter index of the decline, else -1
+    stop_quarter: np.ndarray  # dormant: quarter index of the last order, else -1
+    handover: np.ndarray  # internal nails: quarter index the current rep took over, else -1
+    story_quarter: np.ndarray  # quarter index where the planted behaviour starts (-1: none)
+    profile: np.ndarray  # quarters × n event-profile codes
+    break_days: np.ndarray  # length of the Spring Festival break in the customer's region
+    keep: np.ndarray  # quarters × n chance that a scheduled order happens
+    size: np.ndarray  # quarters × n multiplier of line value
+    dip_region: int
+    in_dip_region: np.ndarray
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    return median * np.exp(sigma * rng.standard_normal(len(median)))
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The reps table plus index arrays: each person's manager row, and each region's block of reps."""
+
+    reps: pl.DataFrame
+    manager_row: np.ndarray  # row of the next level up, -1 for regional managers
+    rep_start: np.ndarray  # per region: first row of its reps (reps of a region are contiguous)
+    rep_count: np.ndarray
+
+
+def build_reps(rng: np.random.Generator, region_counts: np.ndarray) -> Organisation:
+    """Per region one regional manager, supervisors (one per four reps, so two in big regions) and reps."""
+    roles: list[str] = []
+    regions: list[str] = []
+    managers: list[int] = []
+    rep_start, rep_count = [], []
+    for r, name in enumerate(ref.REGIONS):
+        n_reps = max(2, round(region_counts[r] / CUSTOMERS_PER_REP))
+        n_sup = max(1, -(-n_reps // 4))
+        rm = len(roles)
+        roles += ["regional_manager"] + ["supervisor"] * n_sup + ["rep"] * n_reps
+        regions += [name] * (1 + n_sup + n_reps)
+        managers += [-1] + [rm] * n_sup + [rm + 1 + i % n_sup for i in range(n_reps)]
+        rep_start.append(rm + 1 + n_sup)
+        rep_count.append(n_reps)
+    n = len(roles)
+    width = max(3, len(str(n)))
+    ids = [f"R{i + 1:0{width}d}" for i in range(n)]
+    surname = np.array(ref.SURNAMES)[rng.integers(0, len(ref.SURNAMES), n)]
+    given = np.array(ref.GIVEN_CHARS)[rng.integers(0, len(ref.GIVEN_CHARS), (n, 2))]
+    second = np.where(rng.random(n) < 0.7, given[:, 1], "")
+    reps = pl.DataFrame(
+        {
+            "rep_id": ids,
+            "rep_name": np.char.add(np.char.add(surname, given[:, 0]), second),
+            "region": regions,
+            "role": roles,
+            "manager_id": [ids[m] if m >= 0 else None for m in managers],
+        },
+        schema=dict.fromkeys(("rep_id", "rep_name", "region", "role", "manager_id"), pl.String),
+    )
+    return Organisation(reps, np.array(managers), np.array(rep_start), np.array(rep_count))
+
+
+def _place(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
+    """A city (index into CITIES) for each customer, weighted within its region."""
+    city = np.empty(len(region), dtype=np.int64)
+    for r, name in enumerate(ref.REGIONS):
+        members = np.flatnonzero(region == r)
+        options = np.array([i for i, c in enumerate(ref.CITIES) if c.region == name])
+        weights = np.array([ref.CITIES[i].weight for i in options])
+        city[members] = rng.choice(options, len(members), p=weights / weights.sum())
+    return city
+
+
+def _names(rng: np.random.Generator, city: np.ndarray, channel: np.ndarray) -> pl.Series:
+    """Company names like 沈阳恒达商贸有限公司; a rare exact repeat gets a branch number."""
+    n = len(city)
+    first = rng.integers(0, len(ref.TRADE_CHARS), n)
+    second = (first + rng.integers(1, len(ref.TRADE_CHARS), n)) % len(ref.TRADE_CHARS)
+    kind = rng.integers(0, len(ref.BUSINESS_TYPES), n)
+    suffix = draw_categorical(rng, np.cumsum(np.array(ref.SUFFIX_BY_CHANNEL), axis=1), channel)
+    parts = pl.DataFrame(
+        {
+            "city": np.array([c.short for c in ref.CITIES])[city],
+            "a": np.array(ref.TRADE_CHARS)[first],
+            "b": np.array(ref.TRADE_CHARS)[second],
+            "kind": np.array(ref.BUSINESS_TYPES)[kind],
+            "suffix": np.array(ref.SUFFIXES)[suffix],
+        }
+    )
+    name = parts.select(pl.concat_str("city", "a", "b", "kind", "suffix").alias("n"))
+    name = name.with_columns(k=pl.int_range(pl.len()).over("n"))
+    return name.select(
+        pl.when(pl.col("k") == 0).then(pl.col("n")).otherwise(pl.format("{}（{}）", "n", pl.col("k") + 1))
+    ).to_series()
+
+
+def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.DataFrame, pl.DataFrame]:
+    """Draw the organisation and every customer's profile and planted story.
+
+    Returns the plan (for the event generators and the truth file), the customers
+    table and the reps table, both in contract form.
+    """
+    rng = np.random.default_rng([seed, 0])
+    n, q = customers, len(cal)
+    a = rng.permutation(np.repeat(np.arange(len(ARCHETYPES)), archetype_counts(n)))
+    arche = {x.name: a == archetype_code(x.name) for x in ARCHETYPES}
+    region_w = np.array(list(ref.REGION_WEIGHTS.values()))
+    region = rng.choice(len(ref.REGIONS), n, p=region_w / region_w.sum())
+    org = build_reps(rng, np.bincount(region, minlength=len(ref.REGIONS)))
+    start_r, count_r = org.rep_start[region], org.rep_count[region]
+    rep_pos = (rng.random(n) * count_r).astype(np.int64)
+    rep = start_r + rep_pos
+    supervisor = org.manager_row[rep]
+    manager = org.manager_row[supervisor]
+
+    nail_cause = np.full(n, -1)
+    nails = np.flatnonzero(arche["nail"])
+    nail_cause[nails] = rng.permutation(np.arange(len(nails)) % len(NAIL_CAUSES))
+    internal = nail_cause == NAIL_CAUSES.index("internal")
+    # the offending former rep is another rep of the same region (every region has at least two)
+    other = (rep_pos + 1 + rng.integers(0, 1 << 30, n) % (count_r - 1)) % count_r
+    former_rep = np.where(internal, start_r + other, -1)
+
+    channel = draw_categorical(rng, cumulative(ARCHETYPES, "channel"), a)
+    scope = draw_categorical(rng, cumulative(ARCHETYPES, "scope"), a)
+    out = table(ARCHETYPES, "outlets")[a]
+    outlets = np.minimum(out[:, 2], np.round(_lognormal(rng, out[:, 0], out[:, 1]))).astype(np.int64)
+    refs = table(ARCHETYPES, "referrals")[a]
+    referrals = rng.poisson(refs[:, 0]) + refs[:, 1].astype(np.int64)
+    pot = table(ARCHETYPES, "potential")[a]
+    potential = np.round(np.maximum(pot[:, 2], _lognormal(rng, pot[:, 0], pot[:, 1])), -3)
+    sow_range = table(ARCHETYPES, "share_of_wallet")[a]
+    sow = sow_range[:, 0] + (sow_range[:, 1] - sow_range[:, 0]) * rng.beta(3, 3, n)
+    iv = table(ARCHETYPES, "interval")[a]
+    interval = np.clip(_lognormal(rng, iv[:, 0], iv[:, 1]), iv[:, 2], iv[:, 3])
+    held = table(ARCHETYPES, "lines_held")[a].astype(np.int64)
+    lines_held = rng.integers(held[:, 0], held[:, 1] + 1)
+    gumbel = -np.log(-np.log(rng.random((n, len(ref.PRODUCT_LINES)))))
+    line_order = np.argsort(-(np.log(np.array(ref.LINE_POPULARITY)) + gumbel), axis=1, kind="stable")
+    sat = table(ARCHETYPES, "satisfaction")[a]
+    coop = table(ARCHETYPES, "cooperation")[a]
+    satisfaction = sat[:, 0] + sat[:, 1] * rng.standard_normal(n)
+    cooperation = coop[:, 0] + coop[:, 1] * rng.standard_normal(n)
+    gr = table(ARCHETYPES, "growth")[a]
+    growth = gr[:, 0] + gr[:, 1] * rng.standard_normal(n)
+    extra_lines = table(ARCHETYPES, "extra_lines")[a]
+    push = table(ARCHETYPES, "push")[a]
+    speculator = arche["speculator"]
+
+    # When things happen. Everyone but new customers has bought from us for over a year.
+    start, as_of = int(cal.starts[0]), cal.as_of
+    new = arche["new_customer"]
+    since = start - rng.integers(400, 4000, n)
+    since = np.where(arche["nail"], start - rng.integers(550, 4000, n), since)
+    since = np.where(new, rng.integers(int(cal.starts[q - 2]) + 10, as_of - 20, n), since)
+    anchor = np.where(new, since + rng.integers(0, 10, n), start - rng.random(n) * interval)
+    order_from = np.where(new, since, start).astype(np.int64)
+    event_from = np.where(new, since, start).astype(np.int64)
+
+    at_risk = arche["at_risk"] | arche["benchmark_at_risk"]
+    onset = np.where(at_risk, q - 1 - rng.integers(0, 2, n), -1)
+    lapse = rng.integers(LAPSE_DAYS[0], LAPSE_DAYS[1] + 1, n)
+    dormant = arche["dormant"]
+    stop_quarter = np.where(dormant, rng.integers(1, q - 3, n), -1)
+    stop_day = cal.starts[np.maximum(stop_quarter, 0)] + rng.random(n) * 88
+    order_until = np.where(at_risk, as_of - lapse, as_of)
+    order_until = np.where(dormant, stop_day, order_until).astype(np.int64)
+    handover = np.where(internal, rng.integers(2, q // 2 + 1, n), -1)
+    complaint_from = np.where(arche["rep_complaint"], q - 2 - rng.integers(0, 2, n), -1)
+
+    # Per-quarter matrices: which behaviour profile, how many scheduled orders survive, how big they are.
+    t = np.arange(q)[:, None]
+    base_profile = np.array([profile_code(x.profile) for x in ARCHETYPES])[a]
+    for cause in NAIL_CAUSES:
+        base_profile = np.where(nail_cause == NAIL_CAUSES.index(cause), profile_code(f"nail_{cause}"), base_profile)
+    profile = np.broadcast_to(base_profile, (q, n)).copy()
+    profile = np.where(at_risk & (t >= onset), profile_code("decline"), profile)
+    profile = np.where(dormant & (t > stop_quarter), profile_code("lapsed"), profile)
+    profile = np.where(arche["rep_complaint"] & (t >= complaint_from), profile_code("rep_issue"), profile)
+    profile = np.where(internal & (t < handover), profile_code("nail_internal_former_rep"), profile)
+
+    qoy = cal.quarter_of_year[:, None]
+    break_days = np.array([ref.CNY_BREAK_DAYS[r] for r in ref.REGIONS])[region]
+    q1 = np.array([ref.Q1_FACTOR[r] for r in ref.REGIONS])[region] / (1 - break_days / 90)
+    by_quarter = np.array([1.0] + [ref.QUARTER_FACTOR.get(i, 1.0) for i in (1, 2, 3, 4)])
+    size = np.where(qoy == 1, q1, by_quarter[qoy])
+    keep = np.ones((q, n))
+    dip_region = int(rng.integers(0, len(ref.REGIONS)))
+    in_dip = region == dip_region
+    latest = (t == q - 1) & in_dip
+    keep, size = np.where(latest, keep * DIP_KEEP, keep), np.where(latest, size * DIP_SIZE, size)
+    trough = arche["seasonal_dip"] & (qoy == cal.quarter_of_year[-1])
+    keep, size = np.where(trough, keep * TROUGH_KEEP, keep), np.where(trough, size * TROUGH_SIZE, size)
+    declining = at_risk & (t >= onset)
+    keep = np.where(declining, keep * rng.uniform(*DECLINE_KEEP, n), keep)
+    size = np.where(declining, size * rng.uniform(*DECLINE_SIZE, n), size)
+    size = size * (1.0 + growth) ** ((t - (q - 1)) / 4.0)
+
+    orders_per_quarter = np.where(speculator, SPECULATOR_ACTIVE * (1 + SPECULATOR_EXTRA_ORDERS), 91.3 / interval + push)
+    order_value = potential * sow / 4.0 / orders_per_quarter
+
+    story = np.full(n, -1)
+    standing = ("benchmark", "nail", "seasonal_dip", "speculator", "big_buyer_no_influence", "influential_dissatisfied")
+    for name in standing:
+        story = np.where(arche[name], 0, story)
+    story = np.where(at_risk, onset, story)
+    story = np.where(dormant, stop_quarter + 1, story)
+    story = np.where(arche["rep_complaint"], complaint_from, story)
+    story = np.where(new, np.searchsorted(cal.ends, since), story)
+
+    width = max(5, len(str(n)))
+    customer_ids = (
+        pl.select(pl.format("C{}", pl.int_range(1, n + 1).cast(pl.String).str.zfill(width))).to_series().to_numpy()
+    )
+    city = _place(rng, region)
+    cities = ref.CITIES
+    lat = np.array([c.lat for c in cities])[city] + 0.08 * rng.standard_normal(n)
+    lon = np.array([c.lon for c in cities])[city] + 0.10 * rng.standard_normal(n)
+    customers_df = pl.DataFrame(
+        {
+            "customer_id": customer_ids,
+            "customer_name": _names(rng, city, channel),
+            "region": np.array(ref.REGIONS)[region],
+            "rep_id": org.reps["rep_id"].to_numpy()[rep],
+            "province": np.array([c.province for c in cities])[city],
+            "city": np.array([c.city for c in cities])[city],
+            "channel": np.array(CHANNELS)[channel],
+            "lat": np.round(lat, 5),
+            "lon": np.round(lon, 5),
+            "potential_annual_value": potential,
+            "downstream_outlets": outlets,
+            "influence_scope": np.array(SCOPES)[scope],
+            "referrals": referrals.astype(np.int64),
+            "since": pl.Series(since.astype(np.int32)).cast(pl.Date),
+        }
+    )
+    plan = Plan(
+        customer_ids=customer_ids, archetype=a, nail_cause=nail_cause, region=region,
+        rep_ids=org.reps["rep_id"].to_numpy(), rep=rep,
+        supervisor=supervisor, manager=manager, former_rep=former_rep,
+        competitor=rng.integers(0, len(ref.COMPETITORS), n), potential=potential, share_of_wallet=sow,
+        interval=interval, anchor=anchor, extra_lines=extra_lines, lines_held=lines_held, line_order=line_order,
+        order_value=order_value, push=push, satisfaction=satisfaction, cooperation=cooperation, since=since,
+        order_from=order_from, order_until=order_until, event_from=event_from, speculator=speculator,
+        big_buyer=arche["big_buyer_no_influence"], onset=onset, stop_quarter=stop_quarter, handover=handover,
+        story_quarter=story,
+        profile=profile, break_days=break_days, keep=keep, size=size, dip_region=dip_region, in_dip_region=in_dip,
+    )
+    return plan, customers_df, org.reps
