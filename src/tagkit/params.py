@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tagkit.contract import TABLES
 from tagkit.errors import ParamsError, UsageError
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -46,6 +47,18 @@ class ValidationParams(_Frozen):
 
     max_null_rate: dict[str, Share]  # "table.column" -> highest acceptable null rate (warning above)
     max_discount: Share
+
+    @field_validator("max_null_rate")
+    @classmethod
+    def _optional_contract_columns(cls, value: dict[str, float]) -> dict[str, float]:
+        # a misspelt key would silently check nothing; required columns are checked row by row
+        known = {f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if not c.required}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"keys must be 'table.column' of an optional contract column; unknown: {', '.join(unknown)}"
+            )
+        return value
 
 
 class ScoringParams(_Frozen):

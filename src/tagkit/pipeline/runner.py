@@ -205,4 +205,5 @@ def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: data[k] for k in ("accounting", "blocking", "missing_tables") if k in data}
+    return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
+            "missing_optional_tables": data.get("missing_optional_tables", [])}

@@ -17,7 +17,7 @@ from tagkit.params import Params, load_params
 from tagkit.report.index import write_index
 from tagkit.report.region import write_region_report
 from tagkit.scoring import score_customers
-from tagkit.validation import raise_if_blocked, validate_dataset, write_validation_outputs
+from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,46 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
     try:
-        dataset = load_dataset(Path(data_dir), io=params.io)
+        with load_dataset(Path(data_dir), io=params.io) as dataset:
+            result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation,
+                                      missing=dataset.missing)
     except ValidationBlocked as exc:
-        write_validation_outputs(None, run, blocked=exc.failures)
+        # intake could not read the folder: the report still says why, before the run stops
+        write_validation_outputs(
+            ValidationResult(quarter=quarter, clean={}, quarantine={}, expectations=[], accounting={},
+                             blocking=exc.failures, warnings=[]),
+            run,
+        )
         raise
-    result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation, missing=dataset.missing)
     write_validation_outputs(result, run)
     raise_if_blocked(result)
     return result
+
+
+def validation_summary(run_dir: str | Path) -> dict:
+    """The run's ``validation.json``."""
+    path = Path(run_dir) / "validation.json"
+    if not path.exists():
+        raise InputError(f"{path}: missing. Run the validate step first.")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def accounting_table(run_dir: str | Path) -> pl.DataFrame:
+    """Rows read, used and set aside per table: read = used + set aside, always."""
+    tables = validation_summary(run_dir)["tables"]
+    columns = ("rows_read", "rows_used", "rows_quarantined", "rows_value_nulled")
+    return pl.DataFrame(
+        [(name, *(acc[c] for c in columns)) for name, acc in tables.items()],
+        schema=[("table", pl.String), *((c, pl.Int64) for c in columns)],
+        orient="row",
+    )
+
+
+def quarantine_reasons(run_dir: str | Path) -> pl.DataFrame:
+    """Rows set aside (or with a value nulled) per table and reason code."""
+    tables = validation_summary(run_dir)["tables"]
+    rows = [(name, reason, n) for name, acc in tables.items() for reason, n in sorted(acc["by_reason"].items())]
+    return pl.DataFrame(rows, schema=[("table", pl.String), ("reason", pl.String), ("rows", pl.Int64)], orient="row")
 
 
 def load_clean_tables(run_dir: str | Path) -> dict[str, pl.LazyFrame]:

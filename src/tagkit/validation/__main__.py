@@ -1,0 +1,26 @@
+"""``python -m tagkit.validation write-suites``: regenerate the committed GE suites."""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from tagkit.validation.expectations import SUITES_DIR, write_suites
+
+logger = logging.getLogger("tagkit.validation")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tagkit.validation", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    write = sub.add_parser("write-suites", help="rebuild suites/<table>.json from tagkit.contract")
+    write.add_argument("--dir", type=Path, default=SUITES_DIR, help="folder to write to (default: the package's)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logger.setLevel(logging.INFO)  # GE logs chatter at INFO on import; show only ours
+    for path in write_suites(args.dir):
+        logger.info("wrote %s", path)
+
+
+if __name__ == "__main__":
+    main()
