@@ -70,8 +70,21 @@ def test_only_validate_and_score_writes_scores_without_reports(tmp_path, tiny_da
     assert not (run / "reports").exists() and not (run / "index.html").exists()
 
 
-def test_latest_quarter_is_the_newest_orders_quarter(tmp_path, tiny_data):
+@pytest.mark.parametrize(("today", "expected"), [("2026-11-27", "2026Q3"), ("2027-01-05", "2026Q4")])
+def test_latest_is_the_newest_orders_quarter_once_it_has_ended(tiny_data, today, expected):
+    """The fixture's newest order line is dated 2026-10-03."""
+    import datetime as dt
+
+    from tagkit.params import load_params
+    from tagkit.pipeline.runner import resolve_quarter
+
+    params = load_params(ROOT / "params")
+    assert resolve_quarter("latest", tiny_data, params, today=dt.date.fromisoformat(today)) == expected
+
+
+def test_run_latest_writes_a_quarter_folder(tmp_path, tiny_data, capsys):
     code = main(["--quiet", "run", "--data", str(tiny_data), "--quarter", "latest", "--out", str(tmp_path),
                  "--only", "validate"])
     assert code == 0
-    assert (tmp_path / "2026Q3" / "validation.html").exists()
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed.parent == tmp_path and (printed / "validation.html").exists()

@@ -23,6 +23,7 @@ from tagkit.params import Params, load_params, parse_quarter, project_root
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.spec import NotebookParameters, Step, load_pipeline
 from tagkit.pipeline.steps import STATUS_FILE
+from tagkit.quarters import quarter_end, quarter_of, shift_quarter
 from tagkit.report.region import report_filename
 
 logger = logging.getLogger(__name__)
@@ -59,18 +60,21 @@ def check_kernel(name: str = KERNEL_NAME) -> None:
         ) from exc
 
 
-def resolve_quarter(quarter: str, data_dir: Path, params: Params) -> str:
-    """``latest`` means the quarter of the newest order line; anything else must be ``YYYYQn``."""
+def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.date | None = None) -> str:
+    """``latest``: the quarter of the newest order line, or the one before if that quarter has not ended yet
+    (an extract pulled in November holds a few weeks of a quarter nobody should score).
+    Anything else must be ``YYYYQn``."""
     if quarter != "latest":
         parse_quarter(quarter)
         return quarter
     from tagkit.io import load_dataset  # intake is only needed to resolve 'latest'
 
-    orders = load_dataset(data_dir, io=params.io).tables["orders"]
-    last = orders.select(pl.col("order_date").max()).collect().item()
+    with load_dataset(data_dir, io=params.io) as dataset:
+        last = dataset.tables["orders"].select(pl.col("order_date").max()).collect().item()
     if last is None:
         raise InputError(f"{data_dir}: orders have no dates, so 'latest' has no quarter. Pass --quarter YYYYQn.")
-    return f"{last.year}Q{(last.month - 1) // 3 + 1}"
+    found = quarter_of(last)
+    return shift_quarter(found, -1) if quarter_end(found) >= (today or dt.date.today()) else found
 
 
 def _execute(step: Step, *, root: Path, run_dir: Path, parameters: NotebookParameters, suffix: str = "") -> Path:
@@ -80,7 +84,7 @@ def _execute(step: Step, *, root: Path, run_dir: Path, parameters: NotebookParam
     papermill.execute_notebook(
         str(source),
         str(target),
-        parameters=parameters.model_dump(),
+        parameters=parameters.model_dump(exclude=set() if parameters.region else {"region"}),
         kernel_name=KERNEL_NAME,
         progress_bar=False,
         cwd=str(source.parent),
