@@ -150,7 +150,8 @@ def _as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 def _direct(col: pl.Expr, dtype: pl.DataType, kind: Kind) -> pl.Expr | None:
     """A cast that cannot lose information, or None when the value must go through text."""
     if kind == "float" and (dtype.is_integer() or dtype.is_float() or dtype.is_decimal()):
-        return pl.when(col.cast(pl.Float64).is_finite()).then(col.cast(pl.Float64))
+        # NaN/inf stay as they are: validation sets such rows aside with a reason that says so
+        return col.cast(pl.Float64)
     if kind == "int" and dtype.is_integer():
         return col.cast(pl.Int64, strict=False)
     if kind == "date" and dtype == pl.Date:
