@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m ipykernel install --sys-prefix --name tagkit --display-name "Python (tagkit)" >/dev/null
+	$(TAGKIT) install-kernel >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)

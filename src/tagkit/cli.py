@@ -39,7 +39,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--customers", type=int, default=2000)
     sample.add_argument("--quarters", type=int, default=8)
     sample.add_argument("--end-quarter", default="2026Q3", help="last quarter of the data, YYYYQn")
+    sub.add_parser("install-kernel", help="register the 'tagkit' Jupyter kernel in this environment")
     return parser
+
+
+def _install_kernel(args: argparse.Namespace) -> int:
+    from tagkit.kernel import install_kernel
+
+    print(install_kernel())
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("papermill", "traitlets", "great_expectations", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return {"run": _run, "sample-data": _sample}[args.command](args)
+        return {"run": _run, "sample-data": _sample, "install-kernel": _install_kernel}[args.command](args)
     except TagkitError as exc:
         print(f"tagkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

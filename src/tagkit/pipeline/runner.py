@@ -15,10 +15,10 @@ from typing import Any
 
 import papermill
 import polars as pl
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from papermill.exceptions import PapermillExecutionError
 
 from tagkit.errors import InputError, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked
+from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params, parse_quarter, project_root
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.spec import NotebookParameters, Step, load_pipeline
@@ -28,7 +28,6 @@ from tagkit.report.region import report_filename
 
 logger = logging.getLogger(__name__)
 
-KERNEL_NAME = "tagkit"
 # errors raised inside a notebook that are the user's to fix, by exception name
 _USER_ERRORS: dict[str, type[TagkitError]] = {
     "ValidationBlocked": ValidationBlocked,
@@ -48,16 +47,6 @@ class RunResult:
     @property
     def index(self) -> Path:
         return self.run_dir / "index.html"
-
-
-def check_kernel(name: str = KERNEL_NAME) -> None:
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel as exc:
-        raise UsageError(
-            f"Jupyter kernel '{name}' is not registered. Register it once with "
-            f"`python -m ipykernel install --sys-prefix --name {name}` (make report does this)."
-        ) from exc
 
 
 def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.date | None = None) -> str:

@@ -38,8 +38,17 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
     run.mkdir(parents=True, exist_ok=True)
     try:
         with load_dataset(Path(data_dir), io=params.io) as dataset:
-            result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation,
-                                      missing=dataset.missing)
+            try:
+                result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation,
+                                          missing=dataset.missing)
+            except pl.exceptions.PolarsError as exc:
+                # intake checks headers and first rows; a broken line deeper in a file only shows when read
+                files = ", ".join(str(p.relative_to(dataset.data_dir)) for ps in dataset.sources.values() for p in ps)
+                raise ValidationBlocked([
+                    f"{data_dir}: a file could not be read to the end ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0]}). Files read: {files}. Check the line named above for a stray "
+                    "quote, separator or a different number of fields, and export the file again."
+                ]) from exc
     except ValidationBlocked as exc:
         # intake could not read the folder: the report still says why, before the run stops
         write_validation_outputs(
