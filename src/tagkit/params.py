@@ -79,6 +79,14 @@ class ScoringParams(_Frozen):
     influence_referrals_full: Annotated[int, Field(gt=0)]
 
 
+class BacktestParams(_Frozen):
+    """How every run measures its own tags on the company's history (units in params/backtest.yaml)."""
+
+    quarters: Annotated[int, Field(ge=1, le=8)]
+    decline_threshold: Share
+    no_order_days: Annotated[int, Field(gt=0)]
+
+
 class ReportParams(_Frozen):
     """How reports read."""
 
@@ -90,6 +98,7 @@ class Params(_Frozen):
     io: IOParams
     validation: ValidationParams
     scoring: ScoringParams
+    backtest: BacktestParams
     report: ReportParams
 
     def digest(self) -> str:
