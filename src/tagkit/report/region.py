@@ -80,7 +80,8 @@ def render_region_report(scores: pl.DataFrame, *, region: str, quarter: str, par
             "abc_class": r["abc_class"],
             "score_risk": "–" if r["score_risk"] is None else f"{r['score_risk']:.0f}",
             "sales": labels.format_money(r["sales_trailing_4q"], lang),
-            "reasons": "; ".join(labels.reason_text(c, lang) for c in r["reason_codes"]),
+            # the scorer's sentences name the evidence; short labels are the fallback for older scores files
+            "reasons": "; ".join(r.get(f"reasons_{lang}") or [labels.reason_text(c, lang) for c in r["reason_codes"]]),
         }
         for r in listed.iter_rows(named=True)
     ]
