@@ -30,11 +30,11 @@ def test_unknown_params_key_exits_2(capsys, tiny_data, tmp_path):
 
 def test_wrong_type_in_params_exits_2(capsys, tiny_data, tmp_path):
     params = tmp_path / "p.yaml"
-    params.write_text("scoring:\n  risk_threshold: high\n", encoding="utf-8")
+    params.write_text("scoring:\n  at_risk:\n    min_risk: {enter: high, exit: 38}\n", encoding="utf-8")
     code, err = _run(capsys, "run", "--data", str(tiny_data), "--quarter", "2026Q3", "--out", str(tmp_path),
                      "--params", str(params))
     assert code == 2
-    assert "'scoring.risk_threshold'" in err and "'high'" in err
+    assert "'scoring.at_risk.min_risk.enter'" in err and "'high'" in err
 
 
 def test_missing_data_folder_exits_3(capsys, tmp_path):

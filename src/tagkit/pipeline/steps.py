@@ -170,3 +170,44 @@ def region_headline(run_dir: str | Path, region: str) -> pl.DataFrame:
 def region_table(run_dir: str | Path) -> pl.DataFrame:
     """The index's table: one row per region with customers per tag."""
     return tag_counts(load_scores(run_dir))
+
+
+def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
+    """Score the previous quarters from history, judge them by what followed, write backtest.json/.parquet."""
+    from tagkit.backtest import run_backtest, write_backtest
+
+    result = run_backtest(load_clean_tables(run_dir), quarter=quarter, scoring=params.scoring,
+                          backtest=params.backtest)
+    write_backtest(result, Path(run_dir))
+    return result
+
+
+def backtest_figures(result, params: Params) -> pl.DataFrame:
+    """The pooled back-test figures per method (the methods are explained in backtest.json and the report)."""
+    from tagkit.backtest import backtest_table
+
+    return backtest_table(result, language=params.report.language).drop("label")
+
+
+def score_distributions(scores: pl.DataFrame):
+    """A histogram per score (an Altair chart, aggregated in polars first)."""
+    from tagkit.charts import score_distribution_chart, score_histogram
+    from tagkit.contract import SCORE_COLUMNS
+
+    return score_distribution_chart(score_histogram(scores, list(SCORE_COLUMNS)))
+
+
+def planted_truth(data_dir: str | Path) -> pl.DataFrame | None:
+    """The sample data's planted truth (``_truth/planted.parquet``), or None for real data, which has none."""
+    path = Path(data_dir) / "_truth" / "planted.parquet"
+    return pl.read_parquet(path) if path.exists() else None
+
+
+def tag_quality_against_truth(scores: pl.DataFrame, data_dir: str | Path) -> pl.DataFrame | str:
+    """Precision and recall of each tag against the planted truth, when the data is the sample."""
+    from tagkit.scoring.quality import tag_quality
+
+    truth = planted_truth(data_dir)
+    if truth is None:
+        return "No planted truth in this data folder (real data): see the back-test below for how far to trust the tags."
+    return tag_quality(scores, truth)

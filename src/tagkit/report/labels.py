@@ -16,17 +16,38 @@ TAG_NAMES: dict[str, dict[str, str]] = {
     "regular": {"zh": "普通客户", "en": "Regular"},
 }
 
+# Short labels of the scorer's reason codes (the full sentences, with the customer's figures, are
+# in scores.parquet: reasons_zh / reasons_en, worded in params/reasons.yaml). Keep the keys in step
+# with tagkit.scoring.reasons: tests/test_scoring_rules.py checks they match.
 REASONS: dict[str, dict[str, str]] = {
+    "risk_sales_decline_yoy": {"zh": "销售额同比下降，大区未同步下降",
+                               "en": "sales down on last year, unlike the region"},
+    "risk_sales_decline_qoq": {"zh": "销售额环比下降，大区未同步下降",
+                               "en": "sales down on last quarter, unlike the region"},
+    "risk_sales_decline_year": {"zh": "近四季销售额较前四季下降",
+                                "en": "sales of the last four quarters down on the four before"},
     "risk_orders_lapsed": {"zh": "订货已远超其惯常间隔", "en": "orders lapsed far beyond the usual interval"},
-    "risk_sales_decline": {"zh": "近两季销售较前两季下降超过30%", "en": "sales of the last two quarters fell over 30%"},
-    "risk_complaints": {"zh": "近两季有投诉", "en": "complaints in the last two quarters"},
-    "risk_competitor_signals": {"zh": "近两季出现竞争对手动作", "en": "competitor activity in the last two quarters"},
+    "risk_fewer_visits": {"zh": "拜访减少", "en": "fewer visits"},
+    "risk_complaints": {"zh": "近期有投诉", "en": "recent complaints"},
+    "risk_satisfaction_drop": {"zh": "满意度下降", "en": "satisfaction falling"},
+    "risk_competitor_signals": {"zh": "近期出现竞争对手动作", "en": "recent competitor activity"},
     "risk_score_high": {"zh": "风险分高于阈值", "en": "risk score above the threshold"},
+    "benchmark_at_risk": {"zh": "标杆级客户出现风险", "en": "a benchmark-quality customer at risk"},
     "benchmark_influence": {"zh": "影响力高", "en": "high influence"},
     "benchmark_satisfaction": {"zh": "满意度高", "en": "high satisfaction"},
     "benchmark_cooperation": {"zh": "配合度高", "en": "high cooperation"},
     "nail_high_potential": {"zh": "采购潜力大", "en": "large purchasing potential"},
     "nail_low_share_of_wallet": {"zh": "我方份额低", "en": "low share of wallet"},
+    "nail_few_lines": {"zh": "只采购我方少数产品线", "en": "buys few of our product lines"},
+    "nail_effort_not_converting": {"zh": "拜访投入未见成效", "en": "visits not converting"},
+    "nail_stalled": {"zh": "份额长期停滞", "en": "share stalled for quarters"},
+    "dormant_no_orders": {"zh": "长期未订货（挽回名单）", "en": "no orders for a long time (win-back list)"},
+    "new_customer_short_tenure": {"zh": "新客户，尚难判断", "en": "new customer, too early to judge"},
+    "not_benchmark_influence": {"zh": "销量大但影响力不足", "en": "big buyer without influence"},
+    "not_benchmark_satisfaction": {"zh": "销量大但满意度不足", "en": "big buyer, not satisfied"},
+    "not_benchmark_cooperation": {"zh": "销量大但配合度不足", "en": "big buyer, not cooperating"},
+    "tag_kept": {"zh": "沿用上季标签（未越过退出阈值）",
+                 "en": "last quarter's tag kept (within the exit threshold)"},
 }
 
 UI: dict[str, dict[str, str]] = {

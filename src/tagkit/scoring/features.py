@@ -1,137 +1,161 @@
-"""Customer-level features as of a quarter's last day: pure LazyFrame → LazyFrame.
+"""Customer features as of a quarter's last day, derived from the panels: pure LazyFrame → LazyFrame.
 
-Nothing here collects; the pipeline decides when. Rows dated after the as-of
-date are ignored, so the same functions score any earlier quarter from the
-same history (that is how ``previous_tag`` is made).
+One row per customer of the customers table. Everything is computed from panel rows up to the
+scored quarter, so the same functions score any earlier quarter from the same history.
+
+Sales (currency units, net of returns):
+  ``sales_quarter``, ``sales_previous_quarter``, ``sales_same_quarter_last_year``,
+  ``sales_trailing_4q`` (the trailing window), ``sales_prior_4q`` (the window before it);
+  ``yoy_change`` / ``qoq_change`` / ``year_change`` (the customer's change vs the same quarter
+  last year / the previous quarter / trailing vs prior window), ``region_<kind>_change`` (the
+  region's median change: its seasonal movement, Chinese New Year included) and
+  ``<kind>_relative`` (the customer's change against its region's).
+Rhythm: ``first_order``, ``last_order``, ``days_since_last_order``, ``usual_interval_days``
+  (mean days between ordering days over the rhythm window), ``lapse_ratio`` (days since the last
+  order in usual intervals), ``active_quarters`` (trailing quarters with an order), ``regularity``.
+Breadth and wallet: ``lines_bought``, ``lines_available`` (our lines sold to anyone in the
+  trailing window), ``lines_share``, ``share_of_wallet`` (trailing sales / potential_annual_value),
+  ``stalled_quarters`` (quarters since the quarterly share of wallet last exceeded the nail
+  threshold, counted from the first order), ``headroom`` (potential not yet bought from us).
+Tenure: ``tenure_days`` (from ``since``, else the first order), ``history_days`` (from the first order).
+Visits, feedback and competitor signals: see :mod:`tagkit.scoring.engagement`.
 """
 from __future__ import annotations
 
 import polars as pl
 
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
+from tagkit.params import ScoringParams, WindowParams
+from tagkit.quarters import quarter_end
+from tagkit.scoring.engagement import feedback_features, signal_features, visit_features
+from tagkit.scoring.exprs import group_median, money, relative_change, safe_ratio, window_aggregate
+from tagkit.scoring.panel import Panels, quarter_index
 
-SCOPE_POINTS = {"national": 100.0, "provincial": 75.0, "city": 50.0, "local": 25.0}
+SALES = ("sales_quarter", "sales_previous_quarter", "sales_same_quarter_last_year", "sales_trailing_4q",
+         "sales_prior_4q")
 
 
-def _in_window(col: str, first_quarter: str, last_quarter: str) -> pl.Expr:
-    return pl.col(col).is_between(quarter_start(first_quarter), quarter_end(last_quarter))
-
-
-def order_features(orders: pl.LazyFrame, *, quarter: str) -> pl.LazyFrame:
-    """Sales, rhythm and breadth per customer from order lines up to the quarter's end."""
-    as_of = quarter_end(quarter)
-    prev4_first, prev4_last = shift_quarter(quarter, -7), shift_quarter(quarter, -4)
-    has_lines = "product_line" in orders.collect_schema().names()
-    amount = pl.col("amount")
+def order_features(orders: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: WindowParams,
+                   stall_share: float) -> pl.LazyFrame:
+    """Sales windows and order rhythm per customer with orders up to quarter index ``q``."""
+    t, r = w.trailing_quarters, w.rhythm_quarters
+    potential = customers.select("customer_id", "potential_annual_value")
+    # a quarter whose sales, annualised, exceed the nail share of the potential breaks a stall
+    high_share = 4 * money("sales_cents") > stall_share * pl.col("potential_annual_value")
     return (
-        orders.filter(pl.col("order_date") <= as_of)
-        .group_by("customer_id")
-        .agg(
-            sales_quarter=amount.filter(_in_window("order_date", quarter, quarter)).sum(),
-            sales_previous_quarter=amount.filter(
-                _in_window("order_date", shift_quarter(quarter, -1), shift_quarter(quarter, -1))
-            ).sum(),
-            sales_trailing_4q=amount.filter(_in_window("order_date", shift_quarter(quarter, -3), quarter)).sum(),
-            sales_prior_4q=amount.filter(_in_window("order_date", prev4_first, prev4_last)).sum(),
-            sales_recent_2q=amount.filter(_in_window("order_date", shift_quarter(quarter, -1), quarter)).sum(),
-            sales_before_2q=amount.filter(
-                _in_window("order_date", shift_quarter(quarter, -3), shift_quarter(quarter, -2))
-            ).sum(),
-            first_order=pl.col("order_date").min(),
-            last_order=pl.col("order_date").max(),
-            order_days=pl.col("order_date").n_unique(),
-            active_quarters_4q=pl.col("order_date")
-            .filter(_in_window("order_date", shift_quarter(quarter, -3), quarter))
-            .dt.truncate("1q")
-            .n_unique(),
-            lines_bought=(
-                pl.col("product_line").filter(_in_window("order_date", shift_quarter(quarter, -3), quarter)).n_unique()
-                if has_lines
-                else pl.lit(None, dtype=pl.UInt32)
+        window_aggregate(
+            orders.join(potential, on="customer_id", how="left").with_columns(
+                high_share_qi=pl.when(high_share).then(pl.col("qi"))
             ),
+            q=q,
+            windows={
+                "sales_quarter": ("sales_cents", q, q, "sum"),
+                "sales_previous_quarter": ("sales_cents", q - 1, q - 1, "sum"),
+                "sales_same_quarter_last_year": ("sales_cents", q - 4, q - 4, "sum"),
+                "sales_trailing_4q": ("sales_cents", q - t + 1, q, "sum"),
+                "sales_prior_4q": ("sales_cents", q - 2 * t + 1, q - t, "sum"),
+                "active_quarters": ("qi", q - t + 1, q, "count"),
+                "rhythm_first": ("first_order", q - r + 1, q, "min"),
+                "rhythm_last": ("last_order", q - r + 1, q, "max"),
+                "rhythm_days": ("order_days", q - r + 1, q, "sum"),
+            },
+            order_days=pl.col("order_days").sum(),
+            first_order=pl.col("first_order").min(),
+            last_order=pl.col("last_order").max(),
+            first_qi=pl.col("qi").min(),
+            last_high_share_qi=pl.col("high_share_qi").max(),
         )
-        .with_columns(
-            history_days=(pl.lit(as_of) - pl.col("first_order")).dt.total_days(),
-            days_since_last_order=(pl.lit(as_of) - pl.col("last_order")).dt.total_days(),
-            # the customer's own usual gap between ordering days; one ordering day has no rhythm yet
-            usual_interval_days=pl.when(pl.col("order_days") > 1)
-            .then((pl.col("last_order") - pl.col("first_order")).dt.total_days() / (pl.col("order_days") - 1))
-            .otherwise(None),
+        .with_columns(money(c).alias(c) for c in SALES)
+        .with_columns(pl.col("active_quarters").cast(pl.Int64))
+    )
+
+
+def breadth_features(lines: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: WindowParams) -> pl.LazyFrame:
+    """Our product lines each customer bought in the trailing window, and the lines sold in it at all.
+
+    Lines available are the company's lines sold to anyone in the window (our active catalogue):
+    a line nobody bought cannot be held against a customer.
+    """
+    window = lines.filter((pl.col("first_qi") <= q) & (pl.col("last_qi") >= q - w.trailing_quarters + 1))
+    # the panel has one row per customer and line, so counting rows counts lines
+    bought = window.group_by("customer_id").agg(lines_bought=pl.len().cast(pl.Int64))
+    available = window.select(lines_available=pl.col("product_line").n_unique().cast(pl.Int64))
+    return (
+        customers.select("customer_id")
+        .join(available, how="cross")
+        .join(bought, on="customer_id", how="left")
+        .select(
+            "customer_id",
+            # no product lines at all: breadth is unknown, not zero
+            lines_available=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_available")),
+            lines_bought=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_bought").fill_null(0)),
         )
     )
 
 
-def feedback_features(feedback: pl.LazyFrame | None, *, quarter: str) -> pl.LazyFrame | None:
-    """Mean satisfaction and cooperation, and complaints, over the trailing four quarters."""
-    if feedback is None:
-        return None
-    window = _in_window("feedback_date", shift_quarter(quarter, -3), quarter)
-    names = feedback.collect_schema().names()
-    complaint = pl.col("complaint").fill_null(False) if "complaint" in names else pl.lit(False)
-    return (
-        feedback.filter(window)
-        .group_by("customer_id")
-        .agg(
-            satisfaction_mean=pl.col("satisfaction").mean() if "satisfaction" in names else pl.lit(None, pl.Float64),
-            cooperation_mean=pl.col("cooperation").mean() if "cooperation" in names else pl.lit(None, pl.Float64),
-            complaints_recent=complaint.filter(
-                _in_window("feedback_date", shift_quarter(quarter, -1), quarter)
-            ).sum().cast(pl.Int64),
-        )
+def _derived(*, q: int, as_of: object, p: ScoringParams) -> list[pl.Expr]:
+    """Ratios, region comparisons, rhythm and tenure from the joined per-customer columns."""
+    w = p.windows
+    as_of_lit = pl.lit(as_of, dtype=pl.Date)
+    interval = pl.when(pl.col("rhythm_days") > 1).then(
+        (pl.col("rhythm_last") - pl.col("rhythm_first")).dt.total_days() / (pl.col("rhythm_days") - 1)
     )
-
-
-def signal_features(signals: pl.LazyFrame | None, *, quarter: str) -> pl.LazyFrame | None:
-    """Competitor signals in the last two quarters."""
-    if signals is None:
-        return None
-    return (
-        signals.filter(_in_window("signal_date", shift_quarter(quarter, -1), quarter))
-        .group_by("customer_id")
-        .agg(signals_recent=pl.len().cast(pl.Int64))
-    )
-
-
-def visit_features(visits: pl.LazyFrame | None, *, quarter: str) -> pl.LazyFrame | None:
-    """Visits in the trailing four quarters and how many had a positive outcome."""
-    if visits is None:
-        return None
-    names = visits.collect_schema().names()
-    positive = (pl.col("outcome") == "positive").fill_null(False) if "outcome" in names else pl.lit(None, pl.Boolean)
-    return (
-        visits.filter(_in_window("visit_date", shift_quarter(quarter, -3), quarter))
-        .group_by("customer_id")
-        .agg(visits_4q=pl.len().cast(pl.Int64), positive_visits_4q=positive.sum().cast(pl.Int64))
-    )
-
-
-def customer_features(tables: dict[str, pl.LazyFrame], *, quarter: str) -> pl.LazyFrame:
-    """One row per customer with every feature the rules use; absent tables give nulls, not zeros."""
-    customers = tables["customers"]
-    names = customers.collect_schema().names()
-    out = customers.join(order_features(tables["orders"], quarter=quarter), on="customer_id", how="left")
-    for frame in (
-        feedback_features(tables.get("feedback"), quarter=quarter),
-        signal_features(tables.get("competitor_signals"), quarter=quarter),
-        visit_features(tables.get("visits"), quarter=quarter),
-    ):
-        if frame is not None:
-            out = out.join(frame, on="customer_id", how="left")
-    zero_if_present = {
-        "complaints_recent": "feedback",
-        "signals_recent": "competitor_signals",
-        "visits_4q": "visits",
-        "positive_visits_4q": "visits",
-    }
-    fills = [
-        pl.col(c).fill_null(0) if tables.get(t) is not None else pl.lit(None, pl.Int64).alias(c)
-        for c, t in zero_if_present.items()
+    quarters_known = (q - pl.col("first_qi") + 1).clip(1, w.trailing_quarters)
+    stalled_since = pl.max_horizontal(pl.col("last_high_share_qi"), pl.col("first_qi") - 1)
+    return [
+        (as_of_lit - pl.col("last_order")).dt.total_days().alias("days_since_last_order"),
+        interval.alias("usual_interval_days"),
+        (as_of_lit - pl.coalesce("since", "first_order")).dt.total_days().alias("tenure_days"),
+        (as_of_lit - pl.col("first_order")).dt.total_days().alias("history_days"),
+        # a customer that never ordered is not regular, and not unknown either: the order log says so
+        pl.when(pl.col("first_qi").is_null()).then(0.0).otherwise(pl.col("active_quarters") / quarters_known)
+        .alias("regularity"),
+        safe_ratio(pl.col("sales_quarter").clip(0), "sales_same_quarter_last_year").alias("yoy_ratio"),
+        safe_ratio(pl.col("sales_quarter").clip(0), "sales_previous_quarter").alias("qoq_ratio"),
+        safe_ratio(pl.col("sales_trailing_4q").clip(0), "sales_prior_4q").alias("year_ratio"),
+        safe_ratio(pl.col("sales_trailing_4q").clip(0), "potential_annual_value").alias("share_of_wallet"),
+        safe_ratio("lines_bought", "lines_available").alias("lines_share"),
+        (pl.col("potential_annual_value") - pl.col("sales_trailing_4q").clip(0)).clip(0).alias("headroom"),
+        pl.when((pl.col("potential_annual_value") > 0) & pl.col("first_qi").is_not_null())
+        .then(q - stalled_since)
+        .alias("stalled_quarters"),
     ]
-    for col in ("potential_annual_value", "downstream_outlets", "referrals", "influence_scope", "since"):
-        if col not in names:
-            fills.append(pl.lit(None).alias(col))
-    if "feedback" not in tables:
-        fills += [pl.lit(None, pl.Float64).alias("satisfaction_mean"), pl.lit(None, pl.Float64).alias("cooperation_mean")]
-    money = ["sales_quarter", "sales_previous_quarter", "sales_trailing_4q", "sales_prior_4q", "sales_recent_2q",
-             "sales_before_2q"]
-    return out.with_columns(*fills, *(pl.col(c).fill_null(0.0) for c in money))
+
+
+def _region_relative(min_count: int) -> list[pl.Expr]:
+    out = []
+    for kind in ("yoy", "qoq", "year"):
+        region = group_median(f"{kind}_ratio", by="region", min_count=min_count)
+        out += [
+            (pl.col(f"{kind}_ratio") - 1).alias(f"{kind}_change"),
+            (region - 1).alias(f"region_{kind}_change"),
+            relative_change(f"{kind}_ratio", region).alias(f"{kind}_relative"),
+        ]
+    return out
+
+
+def customer_features(panels: Panels, *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
+    """One row per customer with every feature the scores use, as of ``quarter``'s last day.
+
+    Absent optional tables give null features (never zeros); a customer without rows in a
+    present table gets zero counts.
+    """
+    q, as_of = quarter_index(quarter), quarter_end(quarter)
+    customers = panels.customers
+    stall_share = p.nail.max_share_of_wallet.enter
+    out = (
+        customers.join(order_features(panels.orders, customers, q=q, w=p.windows, stall_share=stall_share),
+                       on="customer_id", how="left", maintain_order="left")
+        .join(breadth_features(panels.lines, customers, q=q, w=p.windows), on="customer_id", how="left",
+              maintain_order="left")
+        .with_columns(pl.col(c).fill_null(0.0) for c in SALES)
+        .with_columns(pl.col("active_quarters", "order_days").fill_null(0))
+    )
+    for make, panel in ((visit_features, panels.visits), (feedback_features, panels.feedback),
+                        (signal_features, panels.signals)):
+        out = make(out, panel, q=q, p=p)
+    usual = pl.coalesce("usual_interval_days", pl.lit(p.lifecycle.default_interval_days))
+    out = out.with_columns(_derived(q=q, as_of=as_of, p=p)).with_columns(
+        (pl.col("days_since_last_order") / usual).alias("lapse_ratio"),
+        *_region_relative(p.windows.region_min_customers),
+    )
+    return out.drop("rhythm_first", "rhythm_last", "rhythm_days", "last_high_share_qi")

@@ -1,183 +1,171 @@
-"""The first, rule-based scores and tags (Part A): simple, documented, real.
+"""Tags, flags, hysteresis and the ABC baseline: the domain rules of DOMAIN.md as expressions.
 
-Each score is 0..100, or null where its inputs are absent. The tag follows an
-explicit precedence: at_risk, then benchmark, then nail, else regular. The
-thresholds live in ``params/scoring.yaml``.
+Precedence (first match wins):
+
+1. **dormant** (flag ``dormant``, tag ``regular``): no order for ``lifecycle.dormant_days`` and
+   ``lifecycle.dormant_intervals`` usual intervals. It has already left: a win-back list, not
+   the at-risk watch list, and its zero share of wallet does not make it a nail.
+2. **at_risk**: ``score_risk`` at or above ``at_risk.min_risk``, for an established customer
+   (not a ``new_customer`` and at least ``risk.min_history_days`` of orders). A customer of
+   benchmark quality (tagged benchmark last quarter, or influence past its exit threshold and
+   satisfaction and cooperation past theirs now or before the decline) gets flag
+   ``benchmark_at_risk``: defending it comes first, and the flag keeps it visible.
+3. **benchmark**: ``score_influence``, ``score_satisfaction`` and ``score_cooperation`` all at or
+   above their minimums. Sales play no part: "the three are indispensable".
+4. **nail**: high untapped value (``score_potential``), little of it ours (share of wallet, or
+   few of our product lines), stalled for ``nail.min_stalled_quarters``, worked on without
+   converting (visits, few positive), and a customer for ``nail.min_tenure_days``.
+5. **regular**: everyone else.
+
+Flags (``flags: list[str]``, in the order of :data:`FLAG_RULES`): ``benchmark_at_risk``,
+``dormant``, ``new_customer`` (tenure below ``lifecycle.new_customer_days``: never a nail nor at
+risk). A later rule is one more entry in :data:`FLAG_RULES`.
+
+Hysteresis (``hysteresis: true``): a customer whose previous (raw) tag is X is judged against
+X's *exit* thresholds, everyone else against the *enter* thresholds; precedence is unchanged.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
-from tagkit.params import ScoringParams
-from tagkit.scoring.features import SCOPE_POINTS, customer_features
-from tagkit.quarters import quarter_end, shift_quarter
+from tagkit.params import Band, ScoringParams
+from tagkit.scoring.exprs import labels_where, survey_points
+
+TAGS = ("at_risk", "benchmark", "nail", "regular")
 
 
-def _percent_rank(col: str) -> pl.Expr:
-    """Rank of ``col`` within the customer's region, 0 (lowest) .. 100 (highest); null stays null."""
-    n = pl.col(col).count().over("region")
-    rank = pl.col(col).rank("average").over("region")
-    return pl.when(n > 1).then((rank - 1) / (n - 1) * 100).otherwise(pl.when(n == 1).then(100.0))
+def meets(column: str, band: Band, *, keep: pl.Expr, upper: bool = False) -> pl.Expr:
+    """``column`` past the band's exit threshold where ``keep``, else past its enter threshold.
+
+    ``upper`` for a maximum (share of wallet), else a minimum. Null (unknown) never meets.
+    """
+    threshold = pl.when(keep).then(pl.lit(band.exit)).otherwise(pl.lit(band.enter))
+    test = pl.col(column) <= threshold if upper else pl.col(column) >= threshold
+    return test.fill_null(False)
 
 
-def _survey_score(col: str) -> pl.Expr:
-    """A 1..5 survey mean on the 0..100 scale."""
-    return ((pl.col(col) - 1) / 4 * 100).clip(0, 100)
+def _keep(tag: str, p: ScoringParams) -> pl.Expr:
+    if not p.hysteresis:
+        return pl.lit(False)
+    return (pl.col("previous_tag") == tag).fill_null(False)
 
 
-def _capped(expr: pl.Expr, full: float) -> pl.Expr:
-    return (expr.cast(pl.Float64) / full).clip(0, 1) * 100
+def lifecycle_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
+    """``is_new_customer``, ``is_dormant`` and ``is_established`` (enough history to judge a decline)."""
+    life = p.lifecycle
+    new = (pl.col("tenure_days") < life.new_customer_days).fill_null(False)
+    lapsed = (pl.col("days_since_last_order") >= life.dormant_days) & (pl.col("lapse_ratio") >= life.dormant_intervals)
+    never = pl.col("last_order").is_null() & (pl.col("tenure_days") >= life.dormant_days)
+    dormant = pl.when(pl.col("last_order").is_null()).then(never).otherwise(lapsed).fill_null(False) & ~new
+    established = ~new & (pl.col("history_days") >= p.risk.min_history_days).fill_null(False)
+    return scored.with_columns(is_new_customer=new, is_dormant=dormant, is_established=established)
 
 
-def _weighted_mean(parts: dict[str, tuple[float, pl.Expr]]) -> pl.Expr:
-    """Weighted mean over the parts that are not null (absent signals drop out, they don't count as zero)."""
-    num = pl.sum_horizontal([(w * e) for w, e in parts.values()])
-    den = pl.sum_horizontal([pl.when(e.is_not_null()).then(pl.lit(w)).otherwise(0.0) for w, e in parts.values()])
-    return pl.when(den > 0).then(num / den)
+def _benchmark_quality(p: ScoringParams, keep: pl.Expr) -> pl.Expr:
+    b = p.benchmark
+    return (meets("score_influence", b.min_influence, keep=keep)
+            & meets("score_satisfaction", b.min_satisfaction, keep=keep)
+            & meets("score_cooperation", b.min_cooperation, keep=keep))
 
 
-def score_frame(features: pl.LazyFrame, *, p: ScoringParams, quarter: str) -> pl.LazyFrame:
-    """Add the seven contract scores and the helper ratios they come from."""
-    as_of = quarter_end(quarter)
-    tenure_start = pl.coalesce(pl.col("since"), pl.col("first_order"))
-    lapse_ratio = pl.col("days_since_last_order") / pl.col("usual_interval_days")
-    lapse = (
-        pl.when(pl.col("last_order").is_null())
-        .then(1.0)
-        .when(pl.col("usual_interval_days").is_null() | (pl.col("usual_interval_days") <= 0))
-        .then((pl.col("days_since_last_order") / 365).clip(0, 1))
-        .otherwise(((lapse_ratio - 1) / (p.risk_lapse_factor - 1)).clip(0, 1))
-    )
-    decline = pl.when(pl.col("sales_before_2q") > 0).then(
-        (-(pl.col("sales_recent_2q") - pl.col("sales_before_2q")) / pl.col("sales_before_2q")).clip(0, 1)
-    )
-    return features.with_columns(
-        tenure_days=(pl.lit(as_of) - tenure_start).dt.total_days(),
-        share_of_wallet=pl.when(pl.col("potential_annual_value") > 0).then(
-            pl.col("sales_trailing_4q").clip(0) / pl.col("potential_annual_value")
-        ),
-        score_contribution=_percent_rank("sales_trailing_4q"),
-        score_loyalty=(
-            60 * pl.col("active_quarters_4q").fill_null(0) / 4
-            + 40 * ((pl.lit(as_of) - tenure_start).dt.total_days() / 730).clip(0, 1).fill_null(0)
-        ).cast(pl.Float64),
-        score_influence=pl.mean_horizontal(
-            pl.col("influence_scope").cast(pl.String).replace_strict(SCOPE_POINTS, default=None, return_dtype=pl.Float64),
-            _capped(pl.col("downstream_outlets"), p.influence_outlets_full),
-            _capped(pl.col("referrals"), p.influence_referrals_full),
-        ),
-        score_satisfaction=_survey_score("satisfaction_mean"),
-        score_cooperation=_survey_score("cooperation_mean"),
-        score_potential=_percent_rank("potential_annual_value"),
-        score_risk=100
-        * _weighted_mean(
-            {
-                "lapse": (0.45, lapse),
-                "decline": (0.35, decline),
-                "complaints": (0.1, (pl.col("complaints_recent") / 3).clip(0, 1)),
-                "signals": (0.1, (pl.col("signals_recent") / 3).clip(0, 1)),
-            }
-        ),
+def _benchmark_before_decline(p: ScoringParams) -> pl.Expr:
+    """Benchmark quality for the flag ``benchmark_at_risk``: a benchmark last quarter, or influence
+    past its exit threshold with satisfaction and cooperation past theirs now or in the before
+    window, since a decline drags the surveys down with it."""
+    b = p.benchmark
+    best = {
+        k: pl.max_horizontal(pl.col(f"score_{k}"), survey_points(f"{k}_before"))
+        for k in ("satisfaction", "cooperation")
+    }
+    quality = (
+        (pl.col("score_influence") >= b.min_influence.exit)
+        & (best["satisfaction"] >= b.min_satisfaction.exit)
+        & (best["cooperation"] >= b.min_cooperation.exit)
+    ).fill_null(False)
+    return quality | (pl.col("previous_tag") == "benchmark").fill_null(False)
+
+
+def _nail_quality(p: ScoringParams, keep: pl.Expr) -> pl.Expr:
+    n = p.nail
+    penetration = meets("share_of_wallet", n.max_share_of_wallet, keep=keep, upper=True) | (
+        pl.col("lines_share") <= n.max_lines_share
+    ).fill_null(False)
+    # without a visits table the effort cannot be checked: the other conditions decide
+    effort = (pl.col("visits_trailing") >= n.min_visits).fill_null(True) & (
+        pl.col("positive_share") <= n.max_positive_share
+    ).fill_null(True)
+    return (
+        meets("score_potential", n.min_potential, keep=keep)
+        & pl.col("share_of_wallet").is_not_null()
+        & penetration
+        & (pl.col("stalled_quarters") >= n.min_stalled_quarters).fill_null(False)
+        & effort
+        & (pl.col("tenure_days") >= n.min_tenure_days).fill_null(False)
     )
 
 
 def tag_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
-    """Tag by explicit precedence and list the reasons behind each tag."""
-    enough_history = pl.col("history_days").fill_null(0) >= p.risk_min_history_days
-    at_risk = (pl.col("score_risk") >= p.risk_threshold) & enough_history
-    influence_ok = pl.col("score_influence") >= p.benchmark_min_influence
-    satisfaction_ok = pl.col("score_satisfaction") >= p.benchmark_min_satisfaction
-    cooperation_ok = pl.col("score_cooperation") >= p.benchmark_min_cooperation
-    benchmark = (influence_ok & satisfaction_ok & cooperation_ok).fill_null(False) & ~at_risk.fill_null(False)
-    nail = (
-        (pl.col("score_potential") >= p.nail_min_potential)
-        & (pl.col("share_of_wallet") <= p.nail_max_share_of_wallet)
-        & (pl.col("tenure_days") >= p.nail_min_tenure_days)
-    ).fill_null(False) & ~at_risk.fill_null(False) & ~benchmark
+    """``tag`` by the precedence above, plus the booleans the flags and reasons read.
+
+    Needs ``previous_tag`` (null where unknown, or when scoring without hysteresis).
+    """
+    keep = {t: _keep(t, p) for t in TAGS}
+    live = ~pl.col("is_dormant")
+    at_risk = live & pl.col("is_established") & meets("score_risk", p.at_risk.min_risk, keep=keep["at_risk"])
+    benchmark = live & ~at_risk & _benchmark_quality(p, keep["benchmark"])
+    nail = live & ~at_risk & ~benchmark & ~pl.col("is_new_customer") & _nail_quality(p, keep["nail"])
+    entered = {
+        "at_risk": meets("score_risk", p.at_risk.min_risk, keep=pl.lit(False)),
+        "benchmark": _benchmark_quality(p, pl.lit(False)),
+        "nail": _nail_quality(p, pl.lit(False)),
+    }
     tag = (
-        pl.when(at_risk.fill_null(False))
-        .then(pl.lit("at_risk"))
-        .when(benchmark)
-        .then(pl.lit("benchmark"))
-        .when(nail)
-        .then(pl.lit("nail"))
+        pl.when(at_risk).then(pl.lit("at_risk"))
+        .when(benchmark).then(pl.lit("benchmark"))
+        .when(nail).then(pl.lit("nail"))
         .otherwise(pl.lit("regular"))
     )
-
-    def reason(code: str, cond: pl.Expr) -> pl.Expr:
-        return pl.when(cond.fill_null(False)).then(pl.lit(code))
-
-    lapsed = pl.col("last_order").is_null() | (
-        pl.col("days_since_last_order") > p.risk_lapse_factor * pl.col("usual_interval_days")
+    return scored.with_columns(
+        tag=tag,
+        is_benchmark_quality=_benchmark_before_decline(p),
+    ).with_columns(
+        # kept only thanks to hysteresis: past the exit threshold but short of the enter one
+        tag_kept=pl.any_horizontal(
+            (pl.col("tag") == t) & keep[t] & ~entered[t] for t in ("at_risk", "benchmark", "nail")
+        ),
     )
-    declined = pl.col("sales_recent_2q") < 0.7 * pl.col("sales_before_2q")
-    reasons = pl.concat_list(
-        reason("risk_orders_lapsed", pl.col("tag").eq("at_risk") & lapsed),
-        reason("risk_sales_decline", pl.col("tag").eq("at_risk") & declined),
-        reason("risk_complaints", pl.col("tag").eq("at_risk") & (pl.col("complaints_recent") > 0)),
-        reason("risk_competitor_signals", pl.col("tag").eq("at_risk") & (pl.col("signals_recent") > 0)),
-        reason("risk_score_high", pl.col("tag").eq("at_risk")),
-        reason("benchmark_influence", pl.col("tag").eq("benchmark")),
-        reason("benchmark_satisfaction", pl.col("tag").eq("benchmark")),
-        reason("benchmark_cooperation", pl.col("tag").eq("benchmark")),
-        reason("nail_high_potential", pl.col("tag").eq("nail")),
-        reason("nail_low_share_of_wallet", pl.col("tag").eq("nail")),
-    ).list.drop_nulls()
-    return scored.with_columns(tag=tag).with_columns(reason_codes=reasons)
+
+
+FlagRule = Callable[[ScoringParams], pl.Expr]
+
+FLAG_RULES: dict[str, FlagRule] = {
+    "benchmark_at_risk": lambda p: (pl.col("tag") == "at_risk") & pl.col("is_benchmark_quality"),
+    "dormant": lambda p: pl.col("is_dormant"),
+    "new_customer": lambda p: pl.col("is_new_customer"),
+}
+
+
+def flag_frame(tagged: pl.LazyFrame, *, p: ScoringParams, rules: dict[str, FlagRule] | None = None) -> pl.LazyFrame:
+    """``flags: list[str]``: the name of every rule that holds, in the rules' order."""
+    rules = FLAG_RULES if rules is None else rules
+    return tagged.with_columns(flags=labels_where({name: rule(p) for name, rule in rules.items()}))
 
 
 def abc_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
-    """A/B/C by cumulative share of the region's trailing-4-quarter sales, largest first (the baseline)."""
+    """A/B/C by cumulative share of the region's trailing-4q sales, largest first (the baseline).
+
+    Ordered with ``customer_id`` as tie-break for the cumulative sum, so equal sales never swap
+    places between runs.
+    """
     sales = pl.col("sales_trailing_4q").clip(0)
-    ordered = scored.sort(["region", "sales_trailing_4q", "customer_id"], descending=[False, True, False])
-    before = (sales.cum_sum() - sales).over("region") / sales.sum().over("region")
-    return ordered.with_columns(
-        abc_class=pl.when(sales.sum().over("region") <= 0)
-        .then(pl.lit("C"))
-        .when(before < p.abc_a_share)
-        .then(pl.lit("A"))
-        .when(before < p.abc_b_share)
-        .then(pl.lit("B"))
+    total = sales.sum().over("region")
+    largest_first = [-pl.col("sales_trailing_4q"), pl.col("customer_id")]
+    before = (sales.cum_sum() - sales).over("region", order_by=largest_first) / total
+    return scored.with_columns(
+        abc_class=pl.when(total <= 0).then(pl.lit("C"))
+        .when(before < p.abc.a_share).then(pl.lit("A"))
+        .when(before < p.abc.b_share).then(pl.lit("B"))
         .otherwise(pl.lit("C"))
     )
-
-
-CONTRACT_COLUMNS = [
-    "customer_id", "customer_name", "region", "rep_id", "quarter", "tag", "previous_tag", "abc_class",
-    "score_contribution", "score_loyalty", "score_influence", "score_satisfaction", "score_cooperation",
-    "score_potential", "score_risk", "reason_codes", "sales_quarter", "sales_trailing_4q",
-]
-
-
-def tag_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
-    """Features, scores, tags and ABC for one quarter (without ``previous_tag``)."""
-    return (
-        customer_features(tables, quarter=quarter)
-        .pipe(score_frame, p=p, quarter=quarter)
-        .pipe(tag_frame, p=p)
-        .pipe(abc_frame, p=p)
-        .with_columns(quarter=pl.lit(quarter))
-    )
-
-
-def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
-    """The ``scores.parquet`` frame: contract columns first, then the features behind them, by customer_id.
-
-    ``previous_tag`` comes from scoring the previous quarter on the same history,
-    so transitions exist on the first run.
-    """
-    current = tag_quarter(tables, quarter=quarter, p=p)
-    previous = (
-        tag_quarter(tables, quarter=shift_quarter(quarter, -1), p=p)
-        # a customer with no order yet by then had no tag then
-        .filter(pl.col("first_order").is_not_null())
-        .select("customer_id", previous_tag=pl.col("tag"))
-    )
-    out = current.join(previous, on="customer_id", how="left")
-    extras = [
-        "share_of_wallet", "tenure_days", "history_days", "days_since_last_order", "usual_interval_days",
-        "sales_previous_quarter", "lines_bought", "visits_4q", "positive_visits_4q", "complaints_recent",
-        "signals_recent", "satisfaction_mean", "cooperation_mean", "lat", "lon", "city", "province",
-    ]
-    names = out.collect_schema().names()
-    return out.select(*CONTRACT_COLUMNS, *[c for c in extras if c in names]).sort("customer_id")

@@ -1,0 +1,268 @@
+"""Back-test a run on the company's own history: did past tags and scores foresee what happened next?
+
+For each of the ``backtest.quarters`` quarters before the run's quarter, the scoring
+engine scores that quarter as of its last day from the history up to then; each
+customer's outcome in the quarter after is then compared with the tag, the score
+and two baselines an analyst would otherwise use (see :mod:`.outcome` for who is
+judged and what "went bad" means, :mod:`.metrics` for how each figure is computed).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import polars as pl
+
+from tagkit.backtest.labels import NOTES
+from tagkit.backtest.metrics import COUNTS, method_counts, rates
+from tagkit.backtest.outcome import (
+    EXCLUSIONS, IN_POPULATION, attach_outcomes, cut_at, history_quarters, quarter_outcomes,
+)
+from tagkit.errors import InputError
+from tagkit.params import BacktestParams, ScoringParams
+from tagkit.quarters import quarter_end, quarter_label, shift_quarter
+from tagkit.scoring import score_customers
+
+logger = logging.getLogger(__name__)
+
+POOLED = "pooled"
+METHOD_ORDER = ("tagkit", "no_order_rule", "abc")
+POPULATION = "population"
+POPULATION_METRICS = ("customers_scored", *(f"excluded_{e}" for e in EXCLUSIONS), "excluded_tagged_at_risk",
+                      "customers", "went_bad", "went_bad_no_order", "base_rate")
+METHOD_METRICS = ("flagged", "flagged_went_bad", "precision", "recall", "lift", "auc", "u_statistic", "pairs",
+                  "top_k", "top_k_went_bad", "precision_top_k", "null_scores")
+EXTRACT_SLACK_DAYS = 14  # an extract taken a few days before the quarter's end is normal
+ABC_RISK = {"A": 1.0, "B": 2.0, "C": 3.0}  # C riskiest: the smallest buyers are the likeliest to drift away
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What :func:`run_backtest` found.
+
+    - ``figures``: tidy ``quarter, method, metric, value``; ``quarter`` is a scored quarter or
+      ``"pooled"``, ``method`` is ``population`` (who was judged, base rate) or one of
+      :data:`METHOD_ORDER`. Undefined figures (no positives, nothing flagged) are null, never NaN.
+    - ``summary``: the same per quarter and method, one column per metric.
+    - ``cases``: one row per customer and scored quarter (status, outcome, tag, scores), for audit
+      and for breakdowns the figures do not make (by region, by rep).
+    - ``notes`` / ``notes_zh``: what was skipped, excluded or undefined, and why.
+    """
+
+    quarter: str
+    params: BacktestParams
+    scored: tuple[str, ...]
+    skipped: tuple[str, ...]
+    figures: pl.DataFrame
+    summary: pl.DataFrame
+    cases: pl.DataFrame
+    notes: tuple[str, ...]
+    notes_zh: tuple[str, ...]
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.en: list[str] = []
+        self.zh: list[str] = []
+
+    def add(self, code: str, **fields: object) -> None:
+        self.en.append(NOTES[code]["en"].format(**fields))
+        self.zh.append(NOTES[code]["zh"].format(**fields))
+        logger.info(self.en[-1])
+
+
+def _method_rows(cases: pl.LazyFrame, p: BacktestParams) -> pl.LazyFrame:
+    """The population's rows once per method: ``quarter, method, went_bad, flag, score, k``."""
+    days = pl.col("days_since_last_purchase").cast(pl.Float64)
+    methods = {
+        "tagkit": (pl.col("tag") == "at_risk", pl.col("score_risk")),
+        "no_order_rule": (days >= p.no_order_days, days),
+        "abc": (pl.col("abc_class") == "C", pl.col("abc_class").replace_strict(ABC_RISK, default=None,
+                                                                                return_dtype=pl.Float64)),
+    }
+    population = cases.filter(pl.col("status") == IN_POPULATION).with_columns(
+        # every ranking is judged at tagkit's workload: as many customers as it tagged at_risk
+        k=(pl.col("tag") == "at_risk").sum().over("quarter").cast(pl.Float64)
+    )
+    return pl.concat([
+        population.select("quarter", "went_bad", "k", method=pl.lit(name), flag=flag.fill_null(False),
+                          score=score.cast(pl.Float64))
+        for name, (flag, score) in methods.items()
+    ])
+
+
+def _population_counts(cases: pl.LazyFrame) -> pl.LazyFrame:
+    in_pop = pl.col("status") == IN_POPULATION
+    excluded = ~in_pop
+    return cases.group_by("quarter").agg(
+        customers_scored=pl.len().cast(pl.Float64),
+        **{f"excluded_{e}": (pl.col("status") == e).sum().cast(pl.Float64) for e in EXCLUSIONS},
+        excluded_tagged_at_risk=(excluded & (pl.col("tag") == "at_risk")).sum().cast(pl.Float64),
+        went_bad_no_order=pl.col("no_order_next").filter(in_pop).sum().cast(pl.Float64),
+    )
+
+
+def _summarise(cases: pl.DataFrame, p: BacktestParams, order: list[str]) -> pl.DataFrame:
+    """Counts per scored quarter and method, their sums as ``pooled``, and the rates from both."""
+    per_quarter = method_counts(_method_rows(cases.lazy(), p), by=["quarter", "method"])
+    # every scored quarter keeps its rows, even one where nobody could be judged
+    grid = _population_counts(cases.lazy()).join(pl.LazyFrame({"method": list(METHOD_ORDER)}), how="cross")
+    counts = (
+        grid.join(per_quarter, on=["quarter", "method"], how="left")
+        .with_columns(pl.col(COUNTS).fill_null(0.0))
+        .collect()
+    )
+    numeric = [c for c in counts.columns if c not in ("quarter", "method")]
+    pooled = counts.group_by("method").agg(pl.col(numeric).sum()).with_columns(quarter=pl.lit(POOLED))
+    both = pl.concat([counts, pooled.select(counts.columns)])
+    rank = {q: i for i, q in enumerate([*order, POOLED])}
+    return (
+        both.with_columns(**rates())
+        .with_columns(
+            q_order=pl.col("quarter").replace_strict(rank, return_dtype=pl.Int32),
+            m_order=pl.col("method").replace_strict({m: i for i, m in enumerate(METHOD_ORDER)}, return_dtype=pl.Int32),
+        )
+        .sort("q_order", "m_order")
+        .select("quarter", "method", *POPULATION_METRICS, *METHOD_METRICS)
+    )
+
+
+def _tidy(summary: pl.DataFrame) -> pl.DataFrame:
+    """``summary`` as ``quarter, method, metric, value``: population metrics once per quarter."""
+    population = (
+        summary.unique("quarter", keep="first", maintain_order=True)
+        .select("quarter", *POPULATION_METRICS)
+        .unpivot(index="quarter", variable_name="metric", value_name="value")
+        .with_columns(method=pl.lit(POPULATION))
+    )
+    methods = summary.select("quarter", "method", *METHOD_METRICS).unpivot(
+        index=["quarter", "method"], variable_name="metric", value_name="value"
+    )
+    frames = [population.select("quarter", "method", "metric", "value"), methods]
+    tidy = pl.concat(frames).with_columns(pl.col("value").cast(pl.Float64))
+    # a stable, readable order: quarter as in summary, population first, metrics as listed
+    metric_rank = {m: i for i, m in enumerate((*POPULATION_METRICS, *METHOD_METRICS))}
+    method_rank = {m: i for i, m in enumerate((POPULATION, *METHOD_ORDER))}
+    quarter_rank = {q: i for i, q in enumerate(summary["quarter"].unique(maintain_order=True).to_list())}
+    return tidy.sort(
+        pl.col("quarter").replace_strict(quarter_rank, return_dtype=pl.Int32),
+        pl.col("method").replace_strict(method_rank, return_dtype=pl.Int32),
+        pl.col("metric").replace_strict(metric_rank, return_dtype=pl.Int32),
+    )
+
+
+def _data_span(orders: pl.LazyFrame) -> tuple[dt.date | None, dt.date | None, set[str]]:
+    """The first and last order dates and the quarters that have order lines."""
+    span = orders.select(
+        first=pl.col("order_date").min(),
+        last=pl.col("order_date").max(),
+        quarters=quarter_label("order_date").drop_nulls().unique().implode(),
+    ).collect()
+    return span["first"][0], span["last"][0], set(span["quarters"][0].to_list())
+
+
+def _explain_quarter(summary: pl.DataFrame, quarter: str, notes: _Notes) -> None:
+    rows = summary.filter(pl.col("quarter") == quarter)
+    if rows.is_empty():
+        return
+    first = rows.row(0, named=True)
+    excluded = sum(int(first[f"excluded_{e}"]) for e in EXCLUSIONS)
+    window = f"{shift_quarter(quarter, -3)}..{quarter}"
+    notes.add("excluded", quarter=quarter, excluded=excluded, scored=int(first["customers_scored"]), window=window,
+              tagged=int(first["excluded_tagged_at_risk"]),
+              **{e: int(first[f"excluded_{e}"]) for e in EXCLUSIONS})
+    n, bad = int(first["customers"]), int(first["went_bad"])
+    if n == 0:
+        notes.add("empty_population", quarter=quarter)
+        return
+    if bad in (0, n):
+        why = ("no customer went bad", "没有客户变差") if bad == 0 else ("every customer went bad", "所有客户都变差了")
+        notes.add("auc_undefined", quarter=quarter, why=why[0], why_zh=why[1])
+    for row in rows.iter_rows(named=True):
+        if row["flagged"] == 0:
+            notes.add("flagged_none", quarter=quarter, method=row["method"])
+        if row["null_scores"]:
+            notes.add("null_scores", quarter=quarter, method=row["method"], n=int(row["null_scores"]))
+
+
+def run_backtest(
+    tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams
+) -> BacktestResult:
+    """Score the ``backtest.quarters`` quarters before ``quarter`` from history and judge them by what followed.
+
+    Pure: reads only ``tables`` (rows after ``quarter``'s end are ignored) and returns frames.
+
+    >>> result = run_backtest(tables, quarter="2026Q3", scoring=p.scoring, backtest=p.backtest)  # doctest: +SKIP
+    >>> result.summary.filter(quarter="pooled").select("method", "precision", "auc")             # doctest: +SKIP
+    """
+    missing = [t for t in ("customers", "orders") if t not in tables]
+    if missing:
+        raise InputError(
+            f"backtest: table(s) {', '.join(missing)} missing; got {', '.join(sorted(tables)) or 'none'}. "
+            "Pass the validated tables of the run (tagkit.pipeline.steps.load_clean_tables(run_dir))."
+        )
+    tables = cut_at(tables, quarter_end(quarter))
+    notes = _Notes()
+    plans, skipped = _plan(tables, quarter=quarter, scoring=scoring, backtest=backtest, notes=notes)
+    scored = [q for q, _ in plans]
+    frames = pl.collect_all([lf for _, lf in plans]) if plans else []
+    cases = pl.concat(frames, how="vertical_relaxed") if frames else _empty_cases()
+    cases = cases.select("quarter", *[c for c in cases.columns if c != "quarter"]).sort("quarter", "customer_id",
+                                                                                        descending=[True, False])
+    summary = _summarise(cases, backtest, scored) if scored else _empty_summary()
+    for q in scored:
+        _explain_quarter(summary, q, notes)
+    return BacktestResult(quarter=quarter, params=backtest, scored=tuple(scored), skipped=tuple(skipped),
+                          figures=_tidy(summary), summary=summary, cases=cases, notes=tuple(notes.en),
+                          notes_zh=tuple(notes.zh))
+
+
+def _plan(
+    tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams, notes: _Notes
+) -> tuple[list[tuple[str, pl.LazyFrame]], list[str]]:
+    """The lazy scores-with-outcomes of every quarter that can be back-tested, and the quarters skipped."""
+    data_start, data_end, with_orders = _data_span(tables["orders"])
+    candidates = [shift_quarter(quarter, -i) for i in range(1, backtest.quarters + 1)]
+    if data_start is None:
+        notes.add("no_orders", run_end=quarter_end(quarter))
+        return [], candidates
+    plans: list[tuple[str, pl.LazyFrame]] = []
+    skipped: list[str] = []
+    for q in candidates:
+        nxt = shift_quarter(q, 1)
+        if quarter_end(q) < data_start:
+            notes.add("before_data", quarter=q, data_start=data_start)
+            skipped.append(q)
+            continue
+        if nxt not in with_orders:
+            notes.add("no_outcome", quarter=q, next=nxt)
+            skipped.append(q)
+            continue
+        history = history_quarters(q, data_start)
+        if history < 4:
+            notes.add("partial_history", quarter=q, data_start=data_start, history=history)
+        scores = score_customers(cut_at(tables, quarter_end(q)), quarter=q, p=scoring)
+        outcomes = quarter_outcomes(tables["orders"], quarter=q, decline_threshold=backtest.decline_threshold,
+                                    history=history)
+        plans.append((q, attach_outcomes(scores, outcomes, quarter=q)))
+        gap = (quarter_end(nxt) - data_end).days
+        if gap > EXTRACT_SLACK_DAYS:
+            # "no order" may only mean "not in the extract yet": the outcome would look worse than it is
+            notes.add("data_ends_early", quarter=q, next=nxt, data_end=data_end, days=gap)
+    return plans, skipped
+
+
+def _empty_summary() -> pl.DataFrame:
+    schema = {"quarter": pl.String, "method": pl.String} | {m: pl.Float64 for m in (*POPULATION_METRICS,
+                                                                                     *METHOD_METRICS)}
+    return pl.DataFrame(schema=schema)
+
+
+def _empty_cases() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "quarter": pl.String, "customer_id": pl.String, "region": pl.String, "tag": pl.String,
+        "score_risk": pl.Float64, "abc_class": pl.String, "status": pl.String, "sales_4q": pl.Float64,
+        "avg_quarter": pl.Float64, "sales_next": pl.Float64, "purchased_next": pl.Boolean, "went_bad": pl.Boolean,
+        "no_order_next": pl.Boolean, "days_since_last_purchase": pl.Int64,
+    })

@@ -1,0 +1,178 @@
+"""Figures as words, in Chinese and English, with polars string expressions (no per-row Python).
+
+The reason sentences of params/reasons.yaml name these placeholders, e.g.
+``"sales {yoy_change} vs the same quarter last year"`` → ``"sales fell 42% vs the same quarter last year"``.
+Every placeholder renders as ``–`` where its figure is missing, so a sentence is never null.
+"""
+from __future__ import annotations
+
+import re
+import polars as pl
+
+from tagkit.contract import SIGNALS, TOPICS
+from tagkit.errors import ParamsError
+from tagkit.params import ReasonParams, ScoringParams
+
+MISSING = "–"
+Lang = str  # "zh" or "en"
+
+TOPIC_WORDS = {
+    "zh": dict(zip(TOPICS, ("产品", "价格", "交付", "服务", "业务员", "付款", "其他"), strict=True)),
+    "en": dict(zip(TOPICS, ("product", "price", "delivery", "service", "the rep", "payment", "other"), strict=True)),
+}
+SIGNAL_WORDS = {
+    "zh": dict(zip(SIGNALS, ("报价", "拜访", "促销", "独家条件", "丢失陈列"), strict=True)),
+    "en": dict(zip(SIGNALS, ("quote", "visit", "promotion", "exclusive offer", "lost listing"), strict=True)),
+}
+SCOPE_WORDS = {
+    "zh": {"national": "全国", "provincial": "省级", "city": "市级", "local": "本地"},
+    "en": {"national": "national", "provincial": "provincial", "city": "city", "local": "local"},
+}
+TAG_WORDS = {
+    "zh": {"benchmark": "标杆客户", "nail": "钉子客户", "at_risk": "危险客户", "regular": "普通客户"},
+    "en": {"benchmark": "benchmark", "nail": "nail", "at_risk": "at risk", "regular": "regular"},
+}
+
+
+def _str(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).fill_null(MISSING)
+
+
+def integer(expr: pl.Expr) -> pl.Expr:
+    return _str(expr.round(0).cast(pl.Int64))
+
+
+def decimal(expr: pl.Expr, places: int = 1) -> pl.Expr:
+    return _str(expr.cast(pl.Float64).round(places))
+
+
+def percent(share: pl.Expr) -> pl.Expr:
+    """A share (0.42) as ``42%``."""
+    return _str(pl.format("{}%", (share * 100).round(0).cast(pl.Int64)))
+
+
+def change(ratio_change: pl.Expr, lang: Lang) -> pl.Expr:
+    """A relative change (−0.42) as ``fell 42%`` / ``下降42%``; within half a percent, ``was flat`` / ``持平``."""
+    size = (ratio_change.abs() * 100).round(0).cast(pl.Int64)
+    down, up, flat = ("下降", "增长", "持平") if lang == "zh" else ("fell ", "grew ", "was flat")
+    phrase = (
+        pl.when(size == 0).then(pl.lit(flat))
+        .when(ratio_change < 0).then(pl.format(down + "{}%", size))
+        .otherwise(pl.format(up + "{}%", size))
+    )
+    return _str(phrase)
+
+
+def money(amount: pl.Expr, lang: Lang) -> pl.Expr:
+    """``¥120.5万`` / ``¥1.2M``: the units a sales manager reads."""
+    a = amount.cast(pl.Float64)
+    if lang == "zh":
+        text = (
+            pl.when(a.abs() >= 1e8).then(pl.format("¥{}亿", (a / 1e8).round(2)))
+            .when(a.abs() >= 1e4).then(pl.format("¥{}万", (a / 1e4).round(1)))
+            .otherwise(pl.format("¥{}", a.round(0).cast(pl.Int64)))
+        )
+    else:
+        text = (
+            pl.when(a.abs() >= 1e6).then(pl.format("¥{}M", (a / 1e6).round(1)))
+            .when(a.abs() >= 1e3).then(pl.format("¥{}K", (a / 1e3).round(1)))
+            .otherwise(pl.format("¥{}", a.round(0).cast(pl.Int64)))
+        )
+    return _str(text)
+
+
+def words(code: pl.Expr, vocabulary: dict[str, str]) -> pl.Expr:
+    return _str(code.replace_strict(vocabulary, default=code, return_dtype=pl.String))
+
+
+def word_list(codes: pl.Expr, vocabulary: dict[str, str], sep: str) -> pl.Expr:
+    named = codes.list.eval(pl.element().replace_strict(vocabulary, default=pl.element(), return_dtype=pl.String))
+    return _str(named.list.join(sep))
+
+
+def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
+    """Every figure a reason sentence may name, rendered as text in ``lang``."""
+    c = pl.col
+    sep = "、" if lang == "zh" else ", "
+    return {
+        "sales_quarter": money(c("sales_quarter"), lang),
+        "sales_previous_quarter": money(c("sales_previous_quarter"), lang),
+        "sales_same_quarter_last_year": money(c("sales_same_quarter_last_year"), lang),
+        "sales_trailing_4q": money(c("sales_trailing_4q"), lang),
+        "sales_prior_4q": money(c("sales_prior_4q"), lang),
+        "year_change": change(c("year_change"), lang),
+        "region_year_change": change(c("region_year_change"), lang),
+        "yoy_change": change(c("yoy_change"), lang),
+        "qoq_change": change(c("qoq_change"), lang),
+        "region_yoy_change": change(c("region_yoy_change"), lang),
+        "region_qoq_change": change(c("region_qoq_change"), lang),
+        "days_since_last_order": integer(c("days_since_last_order")),
+        "last_order_date": _str(c("last_order").dt.to_string("%Y-%m-%d")),
+        "usual_interval_days": integer(c("usual_interval_days")),
+        "lapse_ratio": decimal(c("lapse_ratio")),
+        "visits_recent_per_quarter": decimal(c("visits_recent_per_quarter")),
+        "visits_before_per_quarter": decimal(c("visits_before_per_quarter")),
+        "visits_trailing": integer(c("visits_trailing")),
+        "visits_escalated": integer(c("visits_escalated")),
+        "positive_share": percent(c("positive_share")),
+        "complaints_recent": integer(c("complaints_recent")),
+        "complaints_window": integer(c("complaints_window")),
+        "top_complaint_topic": words(c("top_complaint_topic"), TOPIC_WORDS[lang]),
+        "satisfaction_recent": decimal(c("satisfaction_recent")),
+        "satisfaction_before": decimal(c("satisfaction_before")),
+        "satisfaction_mean": decimal(c("satisfaction_mean")),
+        "cooperation_mean": decimal(c("cooperation_mean")),
+        "signals_recent": integer(c("signals_recent")),
+        "signal_kinds": word_list(c("signal_kinds"), SIGNAL_WORDS[lang], sep),
+        "influence_scope": words(c("influence_scope"), SCOPE_WORDS[lang]),
+        "downstream_outlets": integer(c("downstream_outlets")),
+        "referrals": integer(c("referrals")),
+        "potential": money(c("potential_annual_value"), lang),
+        "share_of_wallet": percent(c("share_of_wallet")),
+        "lines_bought": integer(c("lines_bought")),
+        "lines_available": integer(c("lines_available")),
+        "stalled_quarters": integer(c("stalled_quarters")),
+        "tenure_days": integer(c("tenure_days")),
+        "score_risk": integer(c("score_risk")),
+        "score_influence": integer(c("score_influence")),
+        "score_satisfaction": integer(c("score_satisfaction")),
+        "score_cooperation": integer(c("score_cooperation")),
+        "score_potential": integer(c("score_potential")),
+        "tag": words(c("tag"), TAG_WORDS[lang]),
+        "recent_quarters": pl.lit(str(p.windows.recent_quarters)),
+        "trailing_quarters": pl.lit(str(p.windows.trailing_quarters)),
+        "survey_quarters": pl.lit(str(p.windows.survey_quarters)),
+        "risk_threshold": pl.lit(f"{p.at_risk.min_risk.enter:g}"),
+        "influence_threshold": pl.lit(f"{p.benchmark.min_influence.enter:g}"),
+        "satisfaction_threshold": pl.lit(f"{p.benchmark.min_satisfaction.enter:g}"),
+        "cooperation_threshold": pl.lit(f"{p.benchmark.min_cooperation.enter:g}"),
+        "nail_share_threshold": pl.lit(f"{p.nail.max_share_of_wallet.enter * 100:g}%"),
+    }
+
+
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def check_templates(reasons: ReasonParams, known: set[str]) -> None:
+    """Every placeholder of params/reasons.yaml must be a known figure; all problems reported together."""
+    problems = []
+    for code, text in reasons:
+        for lang in ("zh", "en"):
+            for name in PLACEHOLDER.findall(getattr(text, lang)):
+                if name not in known:
+                    problems.append(f"reasons.{code}.{lang}: unknown placeholder '{{{name}}}'")
+    if problems:
+        raise ParamsError(
+            f"params/reasons.yaml: {len(problems)} problem(s):\n" + "\n".join(f"  - {x}" for x in problems)
+            + f"\nUse only these placeholders: {', '.join(sorted(known))}."
+        )
+
+
+def render(template: str, values: dict[str, pl.Expr]) -> pl.Expr:
+    """A template with ``{name}`` placeholders as one ``pl.format`` expression."""
+    names = PLACEHOLDER.findall(template)
+    fmt = PLACEHOLDER.sub("{}", template)
+    if not names:
+        return pl.lit(fmt)
+    return pl.format(fmt, *(values[n] for n in names))
+
