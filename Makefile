@@ -11,12 +11,13 @@ OUT    ?= out
 QUARTER ?= latest
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab sample clean help
+.PHONY: setup report test lab sample clean help browser-deps
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make report  - set up, generate sample data, run the latest quarter, print the index path"
 	@echo "make test    - set up and run the whole test suite"
+	@echo "make browser-deps - install Chromium and CJK fonts for the browser tests (Debian, root or sudo)"
 	@echo "make lab     - JupyterLab on notebooks/"
 	@echo "make clean   - remove outputs, sample data and the virtualenv"
 
@@ -40,6 +41,18 @@ report: setup sample
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests (pytest -m browser) drive Debian's Chromium through Playwright (Playwright's own
+# browser download is not used) and need CJK fonts to render Chinese. Installs them when missing
+# (root, or sudo); without them `make test` skips those tests on a developer machine, and fails in CI.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser-deps:
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "installing$$missing"; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else echo "browser test packages present: $(BROWSER_PACKAGES)"; fi
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

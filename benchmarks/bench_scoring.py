@@ -129,7 +129,14 @@ def make_events(m: int, n_rows: int, date_col: str, rng: np.random.Generator) ->
     return pl.DataFrame({
         "customer_id": [f"C{k:07d}" for k in rng.integers(0, m, n_rows)],
         date_col: pl.Series(rng.integers(0, DAYS, n_rows)),
-    }).with_columns(pl.lit(FIRST_DAY) + pl.duration(days=pl.col(date_col)))
+    }).with_columns((pl.lit(FIRST_DAY) + pl.duration(days=pl.col(date_col))).alias(date_col))
+
+
+GENERATOR_VERSION = 2  # bump when the data changes, so a kept --data-dir is generated again
+
+
+def _meta(rows: int, customers: int, seed: int) -> dict[str, int]:
+    return {"rows": rows, "customers": customers, "seed": seed, "generator": GENERATOR_VERSION}
 
 
 def generate(data_dir: Path, rows: int, customers: int, seed: int) -> float:
@@ -154,7 +161,7 @@ def generate(data_dir: Path, rows: int, customers: int, seed: int) -> float:
     signals = make_events(customers, max(customers // 4, 1), "signal_date", rng)
     signals.with_columns(signal=pl.lit("quote"), competitor=pl.lit("X")).write_parquet(
         data_dir / "competitor_signals.parquet")
-    (data_dir / "meta.json").write_text(json.dumps({"rows": rows, "customers": customers, "seed": seed}))
+    (data_dir / "meta.json").write_text(json.dumps(_meta(rows, customers, seed)))
     return time.perf_counter() - t0
 
 
@@ -373,7 +380,7 @@ def main() -> None:
     keep = args.data_dir is not None
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench_scoring_"))
     meta = data_dir / "meta.json"
-    wanted = {"rows": args.rows, "customers": args.customers, "seed": args.seed}
+    wanted = _meta(args.rows, args.customers, args.seed)
     try:
         if meta.exists() and json.loads(meta.read_text()) == wanted:
             gen = None

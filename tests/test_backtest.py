@@ -278,16 +278,23 @@ def test_explanations_exist_in_both_languages_with_params_filled():
 
 @pytest.fixture(scope="module")
 def sample_result(tmp_path_factory):
-    """The current engine back-tested on a 300-customer sample (seed 3), run quarter 2026Q3."""
-    from tagkit.pipeline import steps
+    """The current engine back-tested on a 300-customer sample (seed 3), run quarter 2026Q3.
+
+    The tables are validation's clean frames, as the pipeline scores them; read through the
+    validation layer itself, so this test does not depend on the layers above the back-test.
+    """
+    from tagkit.io import load_dataset
     from tagkit.sample_data import generate_sample
+    from tagkit.validation import raise_if_blocked, validate_dataset
 
     tmp = tmp_path_factory.mktemp("backtest")
     generate_sample(tmp / "data", customers=300, seed=3)
-    params = steps.load_step_params(ROOT / "params")
-    steps.run_validation(tmp / "data", quarter="2026Q3", run_dir=tmp / "run", params=params)
-    tables = steps.load_clean_tables(tmp / "run")
-    return run_backtest(tables, quarter="2026Q3", scoring=params.scoring, backtest=params.backtest), tmp / "run"
+    with load_dataset(tmp / "data", io=PARAMS.io) as dataset:
+        checked = validate_dataset(dataset.tables, quarter="2026Q3", params=PARAMS.validation,
+                                   missing=dataset.missing)
+    raise_if_blocked(checked)
+    tables = {name: frame.lazy() for name, frame in checked.clean.items()}
+    return run_backtest(tables, quarter="2026Q3", scoring=PARAMS.scoring, backtest=PARAMS.backtest), tmp
 
 
 COUNT_METRICS = ("customers_scored", "excluded_no_purchase_yet", "excluded_already_left",

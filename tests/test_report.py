@@ -1,90 +1,378 @@
-"""Region report and index: structure, escaping, language, one inline Vega bundle."""
+"""Region report and index: structure, escaping, language, offline, size, what is not computed.
+
+Reports are tested by structure (section ids, headers, table ids) on small inline frames;
+the same pages in a real browser are in test_browser_report.py.
+"""
 from __future__ import annotations
 
+import html as html_lib
+import json
+import re
 from pathlib import Path
 
 import polars as pl
-import pytest
+from polars.testing import assert_frame_equal
 
-from tagkit.charts import sales_by_tag_chart
 from tagkit.params import load_params
-from tagkit.report.index import render_index
-from tagkit.report.labels import format_money
-from tagkit.report.region import render_region_report, summarise_by_tag
+from tagkit.report import RunData, build_sections, render_index, render_region_report, report_filename
+from tagkit.report.assets import script_json
+from tagkit.report.formats import format_change, format_money, format_percent, format_points
+from tagkit.report.sections.at_risk import rank_at_risk
+from tagkit.report.sections.headline import headline_by_tag, summarise_by_tag
 
-PARAMS = load_params(Path(__file__).resolve().parents[1] / "params")
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = load_params(ROOT / "params")
 EVIL = "<script>alert('x')</script>"
+BREAKOUT = "</script><img src=x onerror=alert(1)>"
+SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "map", "transitions", "trust",
+            "data-notes"]
 
 
-@pytest.fixture()
-def scores() -> pl.DataFrame:
-    """Three customers of 华东, one with a hostile name, and one of 华北."""
+def _scores() -> pl.DataFrame:
+    """Five customers of 华东 and one of 华北, as scores.parquet has them before the prescription step.
+
+    C1 (hostile name) is at risk and benchmark-quality; C5 at risk, more risk but no flag; C2 a
+    benchmark; C3 a regular C-class; C4 a nail; C9 is 华北's and must never show in 华东's report.
+    """
+    n = 6
     return pl.DataFrame({
-        "customer_id": ["C1", "C2", "C3", "C4"],
-        "customer_name": [EVIL, "杭州联华", "宁波海通", "北京正大"],
-        "region": ["华东", "华东", "华东", "华北"],
-        "rep_id": ["R1", "R1", "R2", "R9"],
-        "city": ["杭州", "杭州", "宁波", "北京"],
-        "quarter": ["2026Q3"] * 4,
-        "tag": ["at_risk", "benchmark", "regular", "nail"],
-        "previous_tag": ["regular", "benchmark", None, "nail"],
-        "abc_class": ["A", "B", "C", "A"],
-        "score_risk": [80.0, 10.0, 5.0, 20.0],
-        "reason_codes": [["risk_orders_lapsed"], ["benchmark_influence"], [], ["nail_high_potential"]],
-        "sales_quarter": [1.0, 2.0, 3.0, 4.0],
-        "sales_trailing_4q": [150_000.0, 20_000.0, 3_000.0, 9e8],
+        "customer_id": ["C1", "C2", "C3", "C4", "C5", "C9"],
+        "customer_name": [EVIL, "杭州联华", "宁波海通", "温州宏诚", BREAKOUT, "北京正大"],
+        "region": ["华东"] * 5 + ["华北"],
+        "rep_id": ["R1", "R1", "R2", "R2", "R1", "R9"],
+        "quarter": ["2026Q3"] * n,
+        "tag": ["at_risk", "benchmark", "regular", "nail", "at_risk", "nail"],
+        "previous_tag": ["benchmark", "benchmark", None, "nail", "regular", "nail"],
+        "abc_class": ["A", "B", "C", "C", "B", "A"],
+        "score_contribution": [90.0, 50.0, 5.0, 10.0, 40.0, 80.0],
+        "score_loyalty": [80.0, 70.0, 20.0, 30.0, 50.0, 60.0],
+        "score_influence": [85.0, 75.0, 10.0, 20.0, 30.0, 40.0],
+        "score_satisfaction": [72.0, 80.0, None, 40.0, 50.0, 60.0],
+        "score_cooperation": [75.0, 90.0, None, 30.0, 40.0, 50.0],
+        "score_potential": [10.0, 20.0, 5.0, 95.0, 30.0, 90.0],
+        "score_risk": [70.0, 10.0, 5.0, 20.0, 90.0, 20.0],
+        "reason_codes": [["risk_orders_lapsed", "benchmark_at_risk"], ["benchmark_influence"], [],
+                         ["nail_high_potential"], ["risk_complaints"], ["nail_high_potential"]],
+        "sales_quarter": [10_000.0, 200_000.0, 3_000.0, 40_000.0, 5_000.0, 4.0],
+        "sales_trailing_4q": [150_000.0, 900_000.0, 12_000.0, 160_000.0, 60_000.0, 9e8],
+        "flags": [["benchmark_at_risk"], [], ["new_customer"], [], [], []],
+        "reasons_zh": [["已66天未订货"], ["影响力80分"], [], ["年采购潜力¥1014万"], ["近2季投诉3次"], ["潜力大"]],
+        "reasons_en": [["no order for 66 days"], ["influence 80"], [], ["potential ¥10.1M a year"],
+                       ["3 complaints in the last 2 quarters"], ["large potential"]],
+        "unavailable_signals": [[], [], ["satisfaction", "cooperation"], [], [], []],
+        "city": ["杭州市", "杭州市", "宁波市", "温州市", "<b>无锡</b>", "北京市"],
+        "lat": [30.27, 30.29, 29.87, 28.0, 31.5, 39.9],
+        "lon": [120.15, 120.2, 121.55, 120.67, 120.3, 116.4],
+        "potential_annual_value": [300_000.0, 1_200_000.0, 50_000.0, 10_000_000.0, 100_000.0, 2e9],
+        "sales_previous_quarter": [50_000.0, 180_000.0, 0.0, 30_000.0, 20_000.0, 1.0],
+        "sales_prior_4q": [300_000.0, 600_000.0, 0.0, 150_000.0, 80_000.0, 8e8],
+        "share_of_wallet": [0.5, 0.75, 0.24, 0.016, 0.6, 0.45],
+        "visits_trailing": [6, 4, 1, 20, 3, 2],
+        "yoy_change": [-0.8, 0.1, None, 0.05, -0.5, 0.0],
     })
 
 
-def _report(scores, language="zh"):
-    params = PARAMS.report.model_copy(update={"language": language})
-    return render_region_report(scores, region="华东", quarter="2026Q3", params=params)
+REPS = pl.DataFrame({"rep_id": ["R1", "R2", "R3", "R9"], "rep_name": ["张伟", "李娜", "王经理", "赵六"],
+                     "region": ["华东", "华东", "华东", "华北"], "role": ["rep", "rep", "regional_manager", "rep"],
+                     "manager_id": ["R3", "R3", None, None]})
+
+BACKTEST = {
+    "methods": {m: {"zh": f"{m} 说明", "en": f"{m} explained"} for m in ("tagkit", "no_order_rule", "abc")},
+    "definitions": {"outcome": {"zh": "变差的定义", "en": "what going bad means"}},
+    "params": {"quarters": 2},
+    "pooled": {
+        "population": {"base_rate": 0.11},
+        "tagkit": {"flagged": 3, "precision": 1.0, "recall": 0.2, "lift": 8.9, "auc": 0.58, "precision_top_k": 1.0},
+        "no_order_rule": {"flagged": 4, "precision": 0.5, "recall": 0.13, "lift": 4.4, "auc": 0.54,
+                          "precision_top_k": 0.33},
+        "abc": {"flagged": 43, "precision": 0.12, "recall": 0.33, "lift": 1.03, "auc": 0.52, "precision_top_k": None},
+    },
+    "notes": {"zh": ["2026Q2：有 3 个客户未纳入检验"], "en": ["2026Q2: 3 customers not judged"]},
+}
+VALIDATION = {"missing_optional_tables": ["competitor_signals"], "warnings": ["orders: 2 rows dated late"],
+              "tables": {"orders": {"rows_read": 100, "by_reason": {"unparseable_amount": 2, "unknown_customer": 1}}}}
 
 
-def test_data_values_are_escaped(scores):
-    html = _report(scores)
-    assert EVIL not in html
+def _data(scores: pl.DataFrame | None = None, **extra) -> RunData:
+    return RunData(scores=_scores() if scores is None else scores, reps=REPS, backtest=BACKTEST,
+                   validation=VALIDATION, methodology=PARAMS.model_dump(mode="json"), params_digest="abc123",
+                   **extra)
+
+
+def _report(data: RunData | None = None, language: str = "zh", **report) -> str:
+    params = PARAMS.report.model_copy(update={"language": language, **report})
+    return render_region_report(data or _data(), region="华东", quarter="2026Q3", params=params)
+
+
+def _prescribed(scores: pl.DataFrame) -> pl.DataFrame:
+    """The same customers after a prescription step: levels, causes, decisions, escalation, defences, actions."""
+    return scores.with_columns(
+        benchmark_level=pl.Series([None, "provincial", None, None, None, None], dtype=pl.String),
+        nail_cause=pl.Series([None, None, None, "competitor", None, "trust"], dtype=pl.String),
+        nail_decision=pl.Series([None, None, None, "invest", None, "drop"], dtype=pl.String),
+        nail_upside=pl.Series([None, None, None, 3_340_000.0, None, 1e6]),
+        escalate_to=pl.Series([None, None, None, "R3", None, "R9"], dtype=pl.String),
+        defences=pl.Series([["relationship", "risk"], [], [], [], ["commercial"], []]),
+        action_codes=pl.Series([["defend_benchmark"], ["benchmark_maintain"], [], ["nail_combined_attack"],
+                                ["defend_commercial"], []]),
+        benchmark_missing=pl.Series([None, None, "satisfaction", None, None, None], dtype=pl.String),
+        flags=pl.Series([["benchmark_at_risk"], [], ["benchmark_candidate"], [], [], []]),
+    )
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+def test_every_section_in_order_with_its_heading():
+    html = _report()
+    ids = re.findall(r'<section id="([^"]+)">', html)
+    assert ids == SECTIONS
+    for title in ("概览", "ABC 分类看不到的", "危险客户：优先防守", "标签有多可信", "数据说明与方法"):
+        assert f"<h2>{title}</h2>" in html
+    assert 'id="tagged-customers"' in html  # the three customer lists share one wrapper
+    assert [s.id for s in build_sections(_data(), region="华东", quarter="2026Q3", params=PARAMS.report)] == SECTIONS
+
+
+def test_only_its_own_region():
+    html = _report()
+    assert "北京正大" not in html and "杭州联华" in html
+
+
+def test_charts_are_embedded_as_json_specs():
+    html = _report()
+    charts = re.findall(r'<script type="application/json" id="spec-([a-z-]+)">', html)
+    assert {"tag-mix", "abc-crosstab", "risk-value", "nail-upside", "showcase", "visit-allocation",
+            "customer-map", "transitions", "backtest"} <= set(charts)
+    for name in charts:
+        assert f'id="vis-{name}"' in html
+
+
+def test_at_risk_most_urgent_first():
+    """The benchmark-quality customer comes first although C5's risk score is higher."""
+    ranked = rank_at_risk(_scores().filter(pl.col("region") == "华东"))
+    assert ranked["customer_id"].to_list() == ["C1", "C5"]
+    html = _report()
+    table = html[html.index('id="tbl-at-risk"'):]
+    assert table.index("C1 ·") < table.index("C5 ·")
+    assert 'class="top-priority"' in table
+
+
+def test_abc_surprises_list_the_disagreeing_cells():
+    html = _report(language="en")
+    abc = html[html.index('id="tbl-abc"'):html.index('id="at-risk"')]
+    assert "C1" in abc and "C4" in abc and "C2" not in abc  # A not benchmark, C nail; B benchmark is no surprise
+    assert "class A, not a benchmark" in abc and "class C, yet a Nail" in abc
+
+
+# --- safety ------------------------------------------------------------------------------------
+
+def test_data_values_are_escaped_everywhere():
+    html = _report()
+    assert EVIL not in html and BREAKOUT not in html and "<b>无锡</b>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    # inside the chart specs: no '<' at all, so nothing can close the script element
+    for spec in re.findall(r'<script type="application/json" id="spec-[a-z-]+">(.*?)</script>', html, re.S):
+        assert "<" not in spec and ">" not in spec
+        json.loads(spec)
+    assert html.count("<script") == html.count("</script>")
 
 
-def test_structure_and_only_its_own_region(scores):
-    html = _report(scores)
-    for section in ('id="headline"', 'id="chart-sales-by-tag"', 'id="tagged-customers"'):
-        assert section in html
-    assert "北京正大" not in html
-    assert "杭州联华" in html and "宁波海通" not in html  # regular customers are not listed
+def test_script_json_round_trips_and_cannot_end_the_element():
+    value = {"name": BREAKOUT, "other": "<!-- & \u2028"}
+    text = script_json(value)
+    assert "</" not in text and "<!--" not in text and "<" not in text
+    assert json.loads(text) == value
 
 
-def test_language_follows_params(scores):
-    zh, en = _report(scores, "zh"), _report(scores, "en")
-    assert "危险客户" in zh and "订货已远超其惯常间隔" in zh and 'lang="zh-CN"' in zh
-    assert "At risk" in en and "orders lapsed far beyond the usual interval" in en and 'lang="en"' in en
+# --- offline -----------------------------------------------------------------------------------
 
-
-def test_vega_is_inlined_once_and_nothing_loads_from_the_network(scores):
-    html = _report(scores)
+def test_one_vega_bundle_and_nothing_to_fetch():
+    html = _report()
     assert html.count("window.vegaEmbed=") == 1
-    assert "<script src=" not in html and "<link " not in html
+    assert "<script src=" not in html and "<link" not in html and "@import" not in html
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    csp = html_lib.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    assert "default-src 'none'" in csp and "connect-src 'none'" in csp
+    assert "actions: false" in html
+    assert '"$schema"' not in html  # the specs name no URL
 
 
-def test_chart_spec():
-    by_tag = summarise_by_tag(pl.DataFrame({"tag": ["nail"], "sales_quarter": [1.0], "sales_trailing_4q": [5.0]}))
-    spec = sales_by_tag_chart(by_tag, language="en").to_dict()
-    assert spec["mark"]["type"] == "bar"
-    assert spec["encoding"]["y"]["field"] == "sales_trailing_4q"
-    assert spec["title"] == "Sales by tag"
-    assert by_tag["tag"].to_list() == ["at_risk", "benchmark", "nail", "regular"]
+# --- language ----------------------------------------------------------------------------------
+
+def test_language_follows_params():
+    zh, en = _report(language="zh"), _report(language="en")
+    assert 'lang="zh-CN"' in zh and 'lang="en"' in en
+    assert "危险客户" in zh and "已66天未订货" in zh and "¥15.0万" in zh
+    assert "At risk" in en and "no order for 66 days" in en and "¥150,000" in en
+    assert "<h2>How far to trust the tags</h2>" in en and "万" not in en.split("<main>")[1]
+    assert "zh 说明" not in en and "tagkit explained" in en
 
 
-def test_money_formats():
+def test_money_and_percent_formats():
     assert format_money(1_234_567, "zh") == "¥123.5万"
     assert format_money(3.2e8, "zh") == "¥3.20亿"
     assert format_money(1_234_567, "en") == "¥1,234,567"
+    assert format_money(-20_000, "zh") == "−¥2.0万"
+    assert format_money(None, "zh") == "–"
+    assert format_percent(0.125) == "12%" and format_change(-0.35) == "−35%" and format_change(0.1) == "+10%"
+    assert format_points(0.032, "zh") == "+3.2 个百分点" and format_points(-0.01, "en") == "−1.0 pp"
 
 
-def test_index_links_every_region_and_marks_failures(scores):
-    html = render_index(scores, quarter="2026Q3", params=PARAMS.report,
-                        failed={"华北": "notebooks/03_region_report-华北.ipynb"}, others=["2026Q2"])
+# --- what the run did not compute ---------------------------------------------------------------
+
+def test_prescription_sections_say_not_computed_when_absent():
+    html = _report(language="en")
+    for what in ("the recommended defences", "cause, escalation and decision", "benchmark levels",
+                 "radiation neighbours", "the benchmark candidates", "rep scorecards against the playbook",
+                 "the customer-quality index", "the development stage"):
+        assert f"Not computed in this run: {what}" in html, what
+
+
+def test_prescription_columns_and_files_are_rendered_when_present():
+    playbook = {"strategies": {"at_risk": {"zh": "密切关注", "en": "Watch closely"}},
+                "visit_shares": {"benchmark": 0.3, "nail": 0.3, "at_risk": 0.3, "regular": 0.1},
+                "actions": {"defend_benchmark": {"zh": "一周内高层拜访", "en": "An executive visit within a week"},
+                            "nail_combined_attack": {"zh": "组合攻关", "en": "Combined attack"}}}
+    quality = pl.DataFrame({"region": ["华东"] * 3, "quarter": ["2026Q1", "2026Q2", "2026Q3"],
+                            "share_benchmark": [0.2, 0.25, 0.3], "share_healthy_regular": [0.35, 0.35, 0.32],
+                            "share_at_risk": [0.45, 0.4, 0.38], "quality_index": [0.55, 0.6, 0.62],
+                            "quarters_of_history": [1, 2, 3]})
+    regions = pl.DataFrame({"region": ["华东"], "quarter": ["2026Q3"], "stage": ["middle"],
+                            "focus_zh": ["攻克钉子"], "focus_en": ["Pull the nails"], "speculators": [2],
+                            "speculator_sales_share": [0.031]})
+    radiation = pl.DataFrame({"region": ["华东"], "benchmark_id": ["C2"], "customer_id": ["C1"],
+                              "customer_name": [EVIL], "distance_km": [3.2]})
+    gaps = pl.DataFrame({"region": ["华东"], "cluster": ["温州市"], "customers": [3], "sales_trailing_4q": [1e6],
+                         "best_candidate_id": ["C4"], "best_candidate_name": ["温州宏诚"],
+                         "best_candidate_kind": ["most_influential"], "best_candidate_missing": [None]})
+    cards = pl.DataFrame({"rep_id": ["R1", "R2"], "region": ["华东"] * 2, "customers": [3, 2],
+                          "benchmarks": [1, 0], "benchmarks_min": [1, 1], "benchmarks_gap": [0, 1],
+                          "borrow_benchmark_id": [None, "C2"], "borrow_benchmark_level": [None, "provincial"],
+                          "visits": [12, 3], **{f"visits_{t}": [4, 1] for t in ("benchmark", "nail", "at_risk")},
+                          "visits_regular": [0, 0], "visit_alignment": [0.8, 0.5],
+                          **{f"visit_target_{t}": [0.3, 0.3] for t in ("benchmark", "nail", "at_risk")},
+                          "visit_target_regular": [0.1, 0.1]})
+    data = _data(_prescribed(_scores()), playbook=playbook,
+                 prescription={"quality_index": quality, "regions": regions, "radiation": radiation,
+                               "coverage_gaps": gaps, "reps": cards})
+    html = _report(data, language="en")
+    assert "Not computed in this run" not in html.split('id="trust"')[0]
+    assert "An executive visit within a week" in html and "Combined attack" in html
+    assert "relationship defence" in html and "a more attractive competitor" in html and ">invest<" in html
+    assert "王经理" in html  # escalate_to R3 resolved to a name through the reps table
+    assert "provincial" in html and "Strategy: Watch closely" in html
+    assert "62%" in html and ">middle<" in html and "Pull the nails" in html and 'id="spec-quality-index"' in html
+    assert 'id="tbl-candidates"' in html and "宁波海通" in html.split('id="tbl-candidates"')[1]
+    assert 'id="tbl-scorecards"' in html and 'id="tbl-gaps"' in html and "the most influential there" in html
+    assert "0 / 1" in html  # R2 holds no benchmark against a minimum of one
+
+
+def test_minimal_scores_still_render():
+    """Only the contract's columns (an older run): every section is there, nothing crashes."""
+    from tagkit.scoring import CONTRACT_COLUMNS
+
+    html = _report(RunData(scores=_scores().select(CONTRACT_COLUMNS)))
+    assert re.findall(r'<section id="([^"]+)">', html) == SECTIONS
+    assert "本次运行未计算：回测（backtest.json）" in html
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def test_headline_by_tag():
+    """C3 had no tag last quarter and is left out of it; shares are of the region's sales."""
+    got = headline_by_tag(_scores().filter(pl.col("region") == "华东"))
+    expected = pl.DataFrame({
+        "tag": ["at_risk", "benchmark", "nail", "regular"],
+        "customers": [2, 1, 1, 1],
+        "sales_quarter": [15_000.0, 200_000.0, 40_000.0, 3_000.0],
+        "customers_previous": [0, 2, 1, 1],
+        "sales_previous": [0.0, 230_000.0, 30_000.0, 20_000.0],
+    }).with_columns(sales_share=pl.col("sales_quarter") / 258_000.0,
+                    sales_share_previous=pl.col("sales_previous") / 280_000.0)
+    assert_frame_equal(got, expected, check_dtypes=False)
+    assert summarise_by_tag(_scores())["tag"].to_list() == ["at_risk", "benchmark", "nail", "regular"]
+
+
+def test_lists_are_capped_and_say_so():
+    html = _report(max_customers_listed=1)
+    assert "按优先级列出前 1 位，共 2 位" in html
+    table = html[html.index('id="tbl-at-risk"'):]
+    assert table[:table.index("</table>")].count("<tr") == 2  # the header and one customer
+
+
+def test_a_2000_customer_region_stays_under_3_mb():
+    """Tables are capped and charts aggregate, so size does not grow with the region."""
+    base = _scores().filter(pl.col("region") == "华东")
+    big = pl.concat([base.with_columns(customer_id=pl.col("customer_id") + f"-{i}",
+                                       customer_name=pl.col("customer_name") + f" {i}",
+                                       lat=pl.col("lat") + i % 40 * 0.05, lon=pl.col("lon") + i % 37 * 0.05,
+                                       reasons_zh=pl.lit(["本季销售额同比下降94%（¥2788，去年同期¥4.5万），而大区同期下降3%"] * 4))
+                     for i in range(400)])
+    assert big.height == 2000
+    html = _report(_data(big))
+    assert len(html.encode("utf-8")) <= 3 * 1024 * 1024
+
+
+# --- charts (through to_dict) -------------------------------------------------------------------
+
+def test_chart_specs():
+    from tagkit.charts import chart_spec, crosstab_chart, customer_map, tag_mix_chart
+
+    mix = pl.DataFrame({"tag": ["nail", "nail"], "tag_label": ["Nail", "Nail"], "period": ["this", "last"],
+                        "period_label": ["This", "Last"], "share": [0.2, 0.1], "share_label": ["20%", "10%"],
+                        "customers": [2, 1], "sales_label": ["¥1", "¥2"]})
+    text = {k: k.title() for k in ("title", "share", "tag", "period", "customers", "sales")}
+    spec = tag_mix_chart(mix, text=text, tag_labels={"nail": "Nail"}).to_dict()
+    assert spec["mark"]["type"] == "bar" and spec["title"] == "Title"
+    assert spec["encoding"]["x"]["field"] == "share" and spec["encoding"]["yOffset"]["field"] == "period_label"
+    assert [t["field"] for t in spec["encoding"]["tooltip"]][:2] == ["tag_label", "period_label"]
+
+    cells = pl.DataFrame({"row_label": ["A"], "col_label": ["Nail"], "customers": [3], "highlight": [True],
+                          "share_label": ["100%"]})
+    heat = crosstab_chart(cells, text={k: k for k in ("title", "rows", "columns", "customers", "share")},
+                          rows=["A"], columns=["Nail"]).to_dict()
+    assert [layer["mark"]["type"] for layer in heat["layer"]] == ["rect", "text"]
+
+    points = pl.DataFrame({"lon": [120.1], "lat": [30.2], "tag": ["benchmark"], "name": ["x"], "city": ["c"],
+                           "sales": ["¥1"]})
+    geo = chart_spec(customer_map(points, text={k: k for k in ("title", "customer", "city", "tag", "sales", "gap",
+                                                              "gap_yes")}, tag_labels={"benchmark": "B"}, reach_km=50))
+    assert geo["projection"] == {"type": "mercator"}
+    assert [layer["mark"]["type"] for layer in geo["layer"]] == ["line", "circle"]
+    assert geo["layer"][1]["encoding"]["longitude"]["field"] == "lon"
+    assert geo["layer"][0]["encoding"]["longitude"]["field"] == "ring_lon"  # circles computed in the page
+    assert "$schema" not in geo and geo["config"]["font"].startswith('"Noto Sans CJK SC"')
+
+
+# --- index -------------------------------------------------------------------------------------
+
+def test_index_links_every_region_and_marks_failures():
+    html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report,
+                        failed={"华北": "notebooks/03_region_report-华北.ipynb"}, others=["2026Q2"],
+                        present={"华东.html"})
     assert 'href="reports/%E5%8D%8E%E4%B8%9C.html"' in html
-    assert "生成失败" in html and "notebooks/03_region_report-华北.ipynb" in html
+    assert "生成失败" in html and "notebooks/03_region_report-%E5%8D%8E%E5%8C%97.ipynb" in html
     assert 'href="../2026Q2/index.html"' in html
+    assert 'href="reports/%E5%8D%8E%E5%8C%97.html"' not in html  # a failed region has no report to open
+
+
+def test_index_marks_a_missing_report():
+    html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report.model_copy(update={"language": "en"}),
+                        failed={}, others=[], present={"华东.html"})
+    assert "not generated" in html and "No other quarter&#39;s run beside this one." in html
+
+
+def test_report_filename_keeps_chinese_and_drops_path_characters():
+    assert report_filename("华东") == "华东.html"
+    assert report_filename("../<script>") == "____script_.html"
+
+
+def test_index_finds_the_other_quarters_beside_the_run(tmp_path):
+    from tagkit.report.index import sibling_quarters
+
+    for quarter, has_index in (("2026Q1", True), ("2026Q2", True), ("2026Q3", True), ("2025Q4", False)):
+        (tmp_path / quarter).mkdir()
+        if has_index:
+            (tmp_path / quarter / "index.html").write_text("x", encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    assert sibling_quarters(tmp_path / "2026Q3") == ["2026Q2", "2026Q1"]

@@ -316,10 +316,339 @@ class BacktestParams(_Frozen):
 
 
 class ReportParams(_Frozen):
-    """How reports read."""
+    """How reports read (units in params/report.yaml)."""
 
     language: Literal["zh", "en"]
     max_customers_listed: Annotated[int, Field(gt=0)]
+    max_chart_customers: Annotated[int, Field(gt=0, le=100)]
+
+
+# --- prescription (params/prescription.yaml) and playbook (params/playbook.yaml) -------------------
+# Kept together: the playbook's conditions name the prescription's values (causes, decisions, defences).
+
+PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
+PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
+                      "rep_change_recommended")
+Tag = Literal["benchmark", "nail", "at_risk", "regular"]
+Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
+               "rep_change_recommended"]
+Level = Literal["national", "provincial", "city", "local"]
+Criterion = Literal["influence", "satisfaction", "cooperation"]
+Cause = Literal["trust", "competitor", "internal", "unknown"]
+Decision = Literal["invest", "reduce", "drop"]
+Defence = Literal["relationship", "commercial", "risk"]
+Topic = Literal["product", "price", "delivery", "service", "rep", "payment", "other"]
+SignalKind = Literal["quote", "visit", "promotion", "exclusive_offer", "lost_listing"]
+RiskComponent = Literal["sales_decline", "orders_lapsed", "fewer_visits", "complaints", "satisfaction_drop",
+                        "competitor_signals"]
+Role = Literal["rep", "supervisor", "regional_manager"]
+Money = Annotated[float, Field(ge=0)]
+PerMonth = Annotated[float, Field(ge=0)]
+
+
+class LevelReach(_Frozen):
+    """Reach a benchmark needs for a level: this many downstream outlets, or this many referrals."""
+
+    min_outlets: Annotated[int, Field(ge=0)]
+    min_referrals: Annotated[int, Field(ge=0)]
+
+
+class BenchmarkLevels(_Frozen):
+    """benchmark_level: the highest level whose scope and reach the customer has (else local)."""
+
+    national: LevelReach
+    provincial: LevelReach
+    city: LevelReach
+
+
+class BenchmarkPrescriptionParams(_Frozen):
+    levels: BenchmarkLevels
+    candidate_max_gap: Score
+    showcase_quarters: Quarters
+
+
+class VisitCost(_Frozen):
+    """Cost of one visit of each type (currency units)."""
+
+    routine: Money
+    supervisor: Money
+    manager: Money
+    executive: Money
+
+
+class NailDecisionParams(_Frozen):
+    """invest / reduce / drop from the upside and its return on the visit cost."""
+
+    invest_min_upside: Money
+    invest_min_return: Annotated[float, Field(ge=0)]
+    drop_below_upside: Money
+    drop_below_return: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _drop_below_invest(self) -> NailDecisionParams:
+        if self.drop_below_upside > self.invest_min_upside or self.drop_below_return > self.invest_min_return:
+            raise ValueError("drop_below_* must be at or below invest_min_*")
+        return self
+
+
+class EscalationTier(_Frozen):
+    level: Role
+    min_upside: Money
+
+
+class CausePoints(_Frozen):
+    """Evidence points per item in the cause window."""
+
+    trust_complaint: Weight
+    low_satisfaction: Weight
+    former_rep_complaint: Weight
+    current_rep_complaint: Weight
+    competitor_signal: SignalWeights
+
+
+class NailCauseParams(_Frozen):
+    window_quarters: Quarters
+    trust_topics: list[Topic]
+    low_satisfaction_below: Annotated[float, Field(ge=1, le=5)]
+    points: CausePoints
+    min_points: Annotated[float, Field(gt=0)]
+    tie_order: list[Literal["internal", "trust", "competitor"]]
+
+    @field_validator("tie_order")
+    @classmethod
+    def _every_cause_once(cls, value: list[str]) -> list[str]:
+        if sorted(value) != ["competitor", "internal", "trust"]:
+            raise ValueError("must name internal, trust and competitor once each")
+        return value
+
+
+class CauseText(_Frozen):
+    trust: ReasonText
+    competitor: ReasonText
+    internal: ReasonText
+    unknown: ReasonText
+
+
+class NailPrescriptionParams(_Frozen):
+    attainable_share: Share
+    visit_cost: VisitCost
+    decision: NailDecisionParams
+    escalation: list[EscalationTier]
+    max_chain_depth: Annotated[int, Field(ge=1, le=10)]
+    cause: NailCauseParams
+    evidence: CauseText
+
+    @field_validator("escalation")
+    @classmethod
+    def _tiers_descending(cls, value: list[EscalationTier]) -> list[EscalationTier]:
+        if not value or [t.min_upside for t in value] != sorted((t.min_upside for t in value), reverse=True):
+            raise ValueError("tiers must be listed from the highest min_upside down")
+        return value
+
+
+class DefenceTriggers(_Frozen):
+    """Recent evidence that calls for a defence (any one is enough)."""
+
+    complaint_topics: list[Topic]
+    signal_kinds: list[SignalKind]
+    risk_components: list[RiskComponent]
+
+
+class DefenceParams(_Frozen):
+    relationship: DefenceTriggers
+    commercial: DefenceTriggers
+    risk: DefenceTriggers
+
+
+class RiskBand(_Frozen):
+    min_risk: Score
+    per_month: PerMonth
+
+
+class AtRiskPrescriptionParams(_Frozen):
+    defences: DefenceParams
+    min_component: Share
+    fallback_defence: Defence
+    visit_frequency: list[RiskBand]
+
+    @field_validator("visit_frequency")
+    @classmethod
+    def _bands_descending(cls, value: list[RiskBand]) -> list[RiskBand]:
+        if not value or [b.min_risk for b in value] != sorted((b.min_risk for b in value), reverse=True):
+            raise ValueError("bands must be listed from the highest min_risk down")
+        return value
+
+
+class RepChangeParams(_Frozen):
+    window_quarters: Quarters
+    min_complaints: Annotated[int, Field(ge=1)]
+    min_complaints_at_risk: Annotated[int, Field(ge=1)]
+
+
+class NailVisitFrequency(_Frozen):
+    invest: PerMonth
+    reduce: PerMonth
+    drop: PerMonth
+
+
+class VisitFrequencyParams(_Frozen):
+    """Visits per month for customers outside the at-risk bands."""
+
+    benchmark: PerMonth
+    nail: NailVisitFrequency
+    regular: PerMonth
+    dormant: PerMonth
+
+
+class SpeculatorParams(_Frozen):
+    window_quarters: Quarters
+    quarter_end_days: Annotated[int, Field(ge=1, le=31)]
+    min_quarter_end_share: Share
+    min_discount: Share
+    max_other_days_per_quarter: Annotated[float, Field(ge=0)]
+    min_quarters: Annotated[int, Field(ge=1)]
+
+
+class RepTargetParams(_Frozen):
+    benchmarks_min: Annotated[int, Field(ge=0)]
+    benchmarks_new_per_year: Annotated[int, Field(ge=0)]
+
+
+class StageParams(_Frozen):
+    early_below_penetration: Share
+    late_from_penetration: Share
+    late_below_growth: float
+
+    @model_validator(mode="after")
+    def _early_before_late(self) -> StageParams:
+        if self.early_below_penetration > self.late_from_penetration:
+            raise ValueError("early_below_penetration must be at or below late_from_penetration")
+        return self
+
+
+class StageText(_Frozen):
+    early: ReasonText
+    middle: ReasonText
+    late: ReasonText
+
+
+class RegionPrescriptionParams(_Frozen):
+    stage: StageParams
+    focus: StageText
+
+
+class RadiationParams(_Frozen):
+    radius_km: Annotated[float, Field(gt=0, le=2000)]
+    gap_min_customers: Annotated[int, Field(ge=1)]
+
+
+class QualityIndexParams(_Frozen):
+    history_quarters: Annotated[int, Field(ge=1, le=16)]
+
+
+class PrescriptionReasonParams(_Frozen):
+    """Sentences of the reason codes the prescription adds (same placeholders style as reasons.yaml)."""
+
+    speculator_quarter_end: ReasonText
+    speculator_not_at_risk: ReasonText
+    rep_change_complaints: ReasonText
+    benchmark_candidate: ReasonText
+
+
+class PrescriptionParams(_Frozen):
+    """What to do about each customer, rep and region (units in params/prescription.yaml)."""
+
+    benchmark: BenchmarkPrescriptionParams
+    nail: NailPrescriptionParams
+    at_risk: AtRiskPrescriptionParams
+    rep_change: RepChangeParams
+    speculator: SpeculatorParams
+    visit_frequency: VisitFrequencyParams
+    reps: RepTargetParams
+    regions: RegionPrescriptionParams
+    radiation: RadiationParams
+    quality_index: QualityIndexParams
+    reasons: PrescriptionReasonParams
+
+
+class ActionCondition(_Frozen):
+    """Holds when every key given matches (a list key: the customer has any of the values)."""
+
+    reasons: list[str] = []
+    flags: list[Flag] = []
+    causes: list[Cause] = []
+    decisions: list[Decision] = []
+    defences: list[Defence] = []
+    levels: list[Level] = []
+    missing: list[Criterion] = []
+    topics: list[Topic] = []
+    signals: list[SignalKind] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ActionCondition:
+        if not any(getattr(self, k) for k in type(self).model_fields):
+            raise ValueError("a condition needs at least one key (an action without `when` applies always)")
+        return self
+
+
+class Action(_Frozen):
+    """One playbook action: for customers of ``tags`` when any ``when`` condition holds (none: always)."""
+
+    tags: Annotated[list[Tag], Field(min_length=1)]
+    priority: int
+    zh: str
+    en: str
+    when: list[ActionCondition] = []
+    fallback: bool = False
+
+
+class TagText(_Frozen):
+    benchmark: ReasonText
+    nail: ReasonText
+    at_risk: ReasonText
+    regular: ReasonText
+
+
+class VisitShares(_Frozen):
+    """Target share of a rep's visits per tag ("your time goes where your results go")."""
+
+    benchmark: Share
+    nail: Share
+    at_risk: Share
+    regular: Share
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> VisitShares:
+        if abs(sum(v for _, v in self) - 1) > 1e-6:
+            raise ValueError("the shares must add up to 1")
+        return self
+
+
+ACTION_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PlaybookParams(_Frozen):
+    """Strategy per tag and the actions that carry it out (params/playbook.yaml)."""
+
+    strategies: TagText
+    actions: dict[str, Action]
+    visit_shares: VisitShares
+
+    @model_validator(mode="after")
+    def _codes_known_and_every_tag_served(self) -> PlaybookParams:
+        problems = [f"action code '{c}' must be lower_snake_case" for c in self.actions if not ACTION_CODE.match(c)]
+        known = set(ReasonParams.model_fields) | set(PrescriptionReasonParams.model_fields)
+        for code, action in self.actions.items():
+            unknown = sorted({r for w in action.when for r in w.reasons} - known)
+            if unknown:
+                problems.append(f"action '{code}': unknown reason code(s) {unknown}")
+        for tag in PRESCRIPTION_TAGS:
+            if not any(tag in a.tags and (a.fallback or not a.when) for a in self.actions.values()):
+                problems.append(f"tag '{tag}' needs an action without `when` or with `fallback: true`, "
+                                "so that every customer gets at least one action")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class Params(_Frozen):
@@ -329,6 +658,8 @@ class Params(_Frozen):
     backtest: BacktestParams
     report: ReportParams
     reasons: ReasonParams
+    prescription: PrescriptionParams
+    playbook: PlaybookParams
 
     @model_validator(mode="before")
     @classmethod

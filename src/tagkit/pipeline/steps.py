@@ -14,8 +14,7 @@ import polars as pl
 from tagkit.errors import InputError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.params import Params, load_params
-from tagkit.report.index import write_index
-from tagkit.report.region import write_region_report
+from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.scoring import score_customers
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
@@ -116,11 +115,12 @@ def load_scores(run_dir: str | Path) -> pl.DataFrame:
 
 
 def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
-    scores = load_scores(run_dir)
-    if region not in set(scores["region"].to_list()):
-        raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; "
-                         f"the regions are {sorted(set(scores['region'].to_list()))}.")
-    return write_region_report(scores, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
+    """Write ``reports/<region>.html`` from the run folder (scores, back-test, validation, prescription)."""
+    data = load_run_data(run_dir, params)
+    regions = sorted(set(data.scores["region"].to_list()))
+    if region not in regions:
+        raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; the regions are {regions}.")
+    return write_region_report(data, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
 
 
 def failed_regions(run_dir: str | Path) -> dict[str, str]:
@@ -133,8 +133,11 @@ def failed_regions(run_dir: str | Path) -> dict[str, str]:
 
 
 def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
-    return write_index(load_scores(run_dir), quarter=quarter, params=params.report, run_dir=Path(run_dir),
-                       failed=failed_regions(run_dir))
+    """Write ``index.html``: every region's headline figures and link, failed regions marked."""
+    run = Path(run_dir)
+    quality = run / "quality_index.parquet"
+    return write_index(load_scores(run), quarter=quarter, params=params.report, run_dir=run,
+                       failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None)
 
 
 def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
@@ -160,11 +163,16 @@ def abc_crosstab(scores: pl.DataFrame) -> pl.DataFrame:
 
 
 def region_headline(run_dir: str | Path, region: str) -> pl.DataFrame:
-    """Customers and sales per tag in one region, as the report's headline shows them."""
-    from tagkit.report.region import summarise_by_tag
+    """The report's headline figures of one region: customers and share of sales per tag, now and last quarter.
+
+    Shares are rounded to four places so the printed figure is the same on every machine.
+    """
+    from tagkit.report.sections.headline import headline_by_tag
 
     scores = load_scores(run_dir)
-    return summarise_by_tag(scores.filter(pl.col("region") == region))
+    return headline_by_tag(scores.filter(pl.col("region") == region)).select(
+        "tag", "customers", "customers_previous", pl.col("sales_quarter").round(2),
+        pl.col("sales_share", "sales_share_previous").round(4))
 
 
 def region_table(run_dir: str | Path) -> pl.DataFrame:
@@ -211,3 +219,24 @@ def tag_quality_against_truth(scores: pl.DataFrame, data_dir: str | Path) -> pl.
     if truth is None:
         return "No planted truth in this data folder (real data): see the back-test below for how far to trust the tags."
     return tag_quality(scores, truth)
+
+
+def run_prescription(*, quarter: str, run_dir: str | Path, params: Params):
+    """What to do about each customer, rep and region: rewrites ``scores.parquet`` with the prescription
+    columns and writes reps/regions/transitions/radiation/coverage_gaps/quality_index parquet files."""
+    from tagkit.prescription import prescribe, write_prescription
+
+    rx = prescribe(load_scores(run_dir), load_clean_tables(run_dir), quarter=quarter, params=params).collect()
+    rx.customers.write_parquet(Path(run_dir) / "scores.parquet", statistics=False)
+    write_prescription(rx, Path(run_dir))
+    return rx
+
+
+def prescription_quality_against_truth(scores: pl.DataFrame, data_dir: str | Path) -> pl.DataFrame | str:
+    """Nail causes, speculator and rep-change flags against the planted truth, when the data is the sample."""
+    from tagkit.prescription import prescription_quality
+
+    truth = planted_truth(data_dir)
+    if truth is None:
+        return "No planted truth in this data folder (real data)."
+    return prescription_quality(scores, truth)

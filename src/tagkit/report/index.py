@@ -1,4 +1,8 @@
-"""``index.html``: every region's headline figures and a link to its report, failures marked."""
+"""``index.html``: every region's headline figures and a link to its report, failures marked.
+
+Also links the other quarters' runs found beside this one (``OUT/<quarter>/index.html``), so a
+reader can walk back through earlier quarters from the latest index.
+"""
 from __future__ import annotations
 
 import re
@@ -8,19 +12,30 @@ from urllib.parse import quote
 import polars as pl
 
 from tagkit.params import ReportParams
-from tagkit.report import labels
-from tagkit.report.region import TAG_ORDER, _env, report_filename
+from tagkit.quarters import quarter_end
+from tagkit.report import prescribed
+from tagkit.report.assets import static_text
+from tagkit.report.blocks import Cell, Column, Table
+from tagkit.report.formats import format_change, format_count, format_money, format_percent
+from tagkit.report.labels import tag_name
+from tagkit.report.region import CSP, TAG_ORDER, env, report_filename
+from tagkit.report.words import ui
 
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 
 
 def region_headlines(scores: pl.DataFrame) -> pl.DataFrame:
-    """One row per region: customers, sales, and customers per tag."""
+    """One row per region: customers, sales this and last quarter, customers per tag, benchmarks at risk."""
+    previous = pl.col("sales_previous_quarter").sum() if "sales_previous_quarter" in scores.columns else pl.lit(None)
+    bar = (pl.col("flags").list.contains("benchmark_at_risk").sum().cast(pl.Int64) if "flags" in scores.columns
+           else pl.lit(0, dtype=pl.Int64))
     return (
         scores.group_by("region")
         .agg(
             customers=pl.len().cast(pl.Int64),
             sales_quarter=pl.col("sales_quarter").sum(),
+            sales_previous_quarter=previous,
+            benchmark_at_risk=bar,
             **{t: (pl.col("tag") == t).sum().cast(pl.Int64) for t in TAG_ORDER},
         )
         .sort("region")
@@ -36,35 +51,83 @@ def sibling_quarters(run_dir: Path) -> list[str]:
     )
 
 
-def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: dict[str, str],
-                 others: list[str]) -> str:
-    """``failed`` maps a region to the relative link of its executed notebook (the failing cell)."""
-    lang = params.language
-    regions = []
+def _status_cell(region: str, *, lang: str, failed: dict[str, str], present: set[str] | None) -> Cell:
+    name = report_filename(region)
+    if region in failed:
+        return Cell(ui("failed", lang), cls="failed", items=(ui("failed_notebook", lang),), sort=0,
+                    href=quote(failed[region]))
+    if present is not None and name not in present:
+        return Cell(ui("not_generated", lang), cls="failed", sort=0)
+    return Cell(ui("open", lang), href="reports/" + quote(name), sort=1)
+
+
+def region_table(scores: pl.DataFrame, *, lang: str, failed: dict[str, str], present: set[str] | None,
+                 quality: pl.DataFrame | None = None, quarter: str = "") -> Table:
+    """The index's table: one row per region with its headline figures and its report's link."""
+    columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
+               Column("customers", ui("customers", lang), num=True),
+               Column("sales", ui("sales_quarter", lang), num=True),
+               Column("change", ui("vs_last_quarter", lang), num=True),
+               *(Column(t, tag_name(t, lang), num=True) for t in TAG_ORDER),
+               Column("bar", ui("benchmark_at_risk_short", lang), num=True)]
+    if quality is not None:
+        columns.append(Column("quality", ui("quality_index", lang), num=True))
+    rows, classes = [], []
     for r in region_headlines(scores).iter_rows(named=True):
-        name = report_filename(r["region"])
-        regions.append({
-            "region": r["region"],
-            "href": "reports/" + quote(name),
-            "failed_href": failed.get(r["region"]),
-            "customers": r["customers"],
-            "sales": labels.format_money(r["sales_quarter"], lang),
-            "tags": [r[t] for t in TAG_ORDER],
-        })
-    return _env.get_template("index.html.j2").render(
+        before = r["sales_previous_quarter"]
+        change = (r["sales_quarter"] - before) / before if before else None
+        status = _status_cell(r["region"], lang=lang, failed=failed, present=present)
+        row = {
+            "region": Cell(r["region"]),
+            "report": status,
+            "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
+            "sales": Cell(format_money(r["sales_quarter"], lang), sort=r["sales_quarter"], num=True),
+            "change": Cell(format_change(change), sort=change, num=True),
+            **{t: Cell(format_count(r[t]), sort=r[t], num=True, cls=f"tag-{t}") for t in TAG_ORDER},
+            "bar": Cell(format_count(r["benchmark_at_risk"]), sort=r["benchmark_at_risk"], num=True),
+        }
+        if quality is not None:
+            series = prescribed.quality_series(quality, r["region"])
+            value = None
+            if series is not None and series.height:
+                upto = series.filter(pl.col("quarter") <= quarter) if quarter else series
+                value = upto["value"][-1] if upto.height else None
+            row["quality"] = Cell(format_percent(value), sort=value, num=True)
+        rows.append(row)
+        classes.append("failed-row" if status.sort == 0 else "")
+    return Table("tbl-regions", columns, rows, row_classes=classes)
+
+
+def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: dict[str, str],
+                 others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None) -> str:
+    """``failed`` maps a region to the relative link of its executed notebook (the failing cell);
+    ``present`` names the report files written (None: do not check); ``others`` the sibling quarters."""
+    lang = params.language
+    table = region_table(scores, lang=lang, failed=failed, present=present, quality=quality, quarter=quarter)
+    missing = sum(1 for cls in table.row_classes if cls)
+    return env.get_template("index.html.j2").render(
         lang=lang,
-        title=labels.ui("index_title", lang, quarter=quarter),
-        tag_names=[labels.tag_name(t, lang) for t in TAG_ORDER],
-        ui={k: labels.ui(k, lang) for k in ("region", "customers", "sales_quarter", "report", "open", "failed",
-                                            "validation")},
-        regions=regions,
+        csp=CSP,
+        title=ui("index_title", lang, quarter=quarter),
+        as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
+        lead=ui("index_lead", lang),
+        failed_note=ui("regions_failed", lang, n=missing) if missing else "",
+        table=table,
+        ui={k: ui(k, lang) for k in ("validation", "other_quarters", "no_other_quarters", "filter", "filter_label",
+                                     "sort_hint", "contents")},
+        rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         others=[{"quarter": q, "href": f"../{q}/index.html"} for q in others],
+        css=static_text("report.css"),
+        page_js=static_text("report.js"),
     )
 
 
 def write_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, run_dir: Path,
-                failed: dict[str, str] | None = None) -> Path:
+                failed: dict[str, str] | None = None, quality: pl.DataFrame | None = None) -> Path:
     path = run_dir / "index.html"
-    html = render_index(scores, quarter=quarter, params=params, failed=failed or {}, others=sibling_quarters(run_dir))
+    reports = run_dir / "reports"
+    present = {p.name for p in reports.glob("*.html")} if reports.is_dir() else set()
+    html = render_index(scores, quarter=quarter, params=params, failed=failed or {},
+                        others=sibling_quarters(run_dir), present=present, quality=quality)
     path.write_text(html, encoding="utf-8")
     return path

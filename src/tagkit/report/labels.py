@@ -1,15 +1,22 @@
-"""Words shown to report readers, in Chinese and English.
+"""Names of the data's values shown to report readers, in Chinese and English.
 
-Tag names follow DOMAIN.md. Part C moves the playbook wording into params/;
-these are the fixed labels of the report's own furniture.
+Tag names follow DOMAIN.md. The report's own furniture (headings, column names) is in
+:mod:`tagkit.report.words`; the playbook's action wording is in params (Part C), and the
+scorer's evidence sentences are in scores.parquet (``reasons_zh`` / ``reasons_en``).
 """
 from __future__ import annotations
 
 from typing import Literal
 
-Language = Literal["zh", "en"]
+from tagkit.report.formats import format_money
+from tagkit.report.words import ui
 
-TAG_NAMES: dict[str, dict[str, str]] = {
+Language = Literal["zh", "en"]
+Names = dict[str, dict[str, str]]
+
+__all__ = ["FLAGS", "REASONS", "TAG_NAMES", "Language", "format_money", "name_of", "reason_text", "tag_name", "ui"]
+
+TAG_NAMES: Names = {
     "benchmark": {"zh": "标杆客户", "en": "Benchmark"},
     "nail": {"zh": "钉子客户", "en": "Nail"},
     "at_risk": {"zh": "危险客户", "en": "At risk"},
@@ -50,40 +57,128 @@ REASONS: dict[str, dict[str, str]] = {
                  "en": "last quarter's tag kept (within the exit threshold)"},
 }
 
-UI: dict[str, dict[str, str]] = {
-    "title": {"zh": "{region} 客户标签报告 · {quarter}", "en": "{region} customer tags · {quarter}"},
-    "index_title": {"zh": "客户标签报告 · {quarter}", "en": "Customer tag reports · {quarter}"},
-    "customers": {"zh": "客户数", "en": "Customers"},
-    "sales_quarter": {"zh": "本季销售额", "en": "Sales this quarter"},
-    "sales_trailing_4q": {"zh": "近四季销售额", "en": "Sales, last 4 quarters"},
-    "by_tag": {"zh": "按标签", "en": "By tag"},
-    "tag": {"zh": "标签", "en": "Tag"},
-    "previous_tag": {"zh": "上季标签", "en": "Previous tag"},
-    "customer": {"zh": "客户", "en": "Customer"},
-    "customer_id": {"zh": "客户编号", "en": "Customer ID"},
-    "rep": {"zh": "业务员", "en": "Rep"},
-    "city": {"zh": "城市", "en": "City"},
-    "abc": {"zh": "ABC", "en": "ABC"},
-    "score_risk": {"zh": "风险分", "en": "Risk score"},
-    "reasons": {"zh": "原因", "en": "Reasons"},
-    "region": {"zh": "大区", "en": "Region"},
-    "report": {"zh": "报告", "en": "Report"},
-    "open": {"zh": "打开", "en": "Open"},
-    "failed": {"zh": "生成失败", "en": "failed"},
-    "tagged_customers": {"zh": "已标记客户", "en": "Tagged customers"},
-    "chart_title": {"zh": "各标签客户的销售额", "en": "Sales by tag"},
-    "shown_of": {"zh": "显示前 {shown} 位,共 {total} 位", "en": "showing {shown} of {total}"},
-    "validation": {"zh": "数据校验报告", "en": "Validation report"},
-    "generated": {"zh": "数据截至 {as_of}", "en": "Data as of {as_of}"},
+FLAGS: Names = {
+    "benchmark_at_risk": {"zh": "标杆级危险", "en": "benchmark at risk"},
+    "benchmark_candidate": {"zh": "潜在标杆", "en": "benchmark candidate"},
+    "speculator": {"zh": "疑似投机客户", "en": "suspected speculator"},
+    "dormant": {"zh": "长期未订货", "en": "dormant"},
+    "new_customer": {"zh": "新客户", "en": "new customer"},
+    "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
+}
+
+# the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are
+VALUES: dict[str, Names] = {
+    "benchmark_level": {
+        "national": {"zh": "全国级", "en": "national"}, "provincial": {"zh": "省级", "en": "provincial"},
+        "city": {"zh": "市级", "en": "city"}, "local": {"zh": "片区级", "en": "local"},
+        "neighbourhood": {"zh": "社区级", "en": "neighbourhood"},
+    },
+    "nail_cause": {
+        "trust": {"zh": "不信任产品或服务", "en": "distrust of our product or service"},
+        "competitor": {"zh": "竞争对手更有吸引力", "en": "a more attractive competitor"},
+        "internal": {"zh": "内部矛盾或历史遗留", "en": "internal conflict or history"},
+        "unknown": {"zh": "原因未明", "en": "cause unknown"},
+    },
+    "nail_decision": {
+        "invest": {"zh": "投入攻坚", "en": "invest"}, "reduce": {"zh": "减少投入", "en": "reduce effort"},
+        "drop": {"zh": "放弃", "en": "drop"},
+    },
+    "defences": {
+        "relationship": {"zh": "关系防守", "en": "relationship defence"},
+        "commercial": {"zh": "商务防守", "en": "commercial defence"},
+        "risk": {"zh": "风险防守", "en": "risk defence"},
+    },
+    "development_stage": {
+        "early": {"zh": "初期", "en": "early"}, "middle": {"zh": "中期", "en": "middle"},
+        "late": {"zh": "后期", "en": "late"},
+    },
+    "movement": {
+        "nail_pulled": {"zh": "钉子已拔", "en": "nail pulled"},
+        "at_risk_lost": {"zh": "危险客户流失", "en": "at-risk customer lost"},
+        "at_risk_saved": {"zh": "危险客户挽回", "en": "at-risk customer saved"},
+        "benchmark_lost": {"zh": "失去标杆", "en": "benchmark lost"},
+        "benchmark_new": {"zh": "新标杆", "en": "new benchmark"},
+        "at_risk_new": {"zh": "新增危险", "en": "newly at risk"},
+        "nail_new": {"zh": "新钉子", "en": "new nail"},
+        "nail_released": {"zh": "不再列为钉子", "en": "no longer a nail"},
+    },
+    "escalate_note": {
+        "no_reps_table": {"zh": "无业务员表，无法向上升级", "en": "no reps table to escalate through"},
+        "rep_not_in_reps": {"zh": "业务员不在业务员表中，由其本人牵头", "en": "the rep is not in the reps table: the rep leads"},
+        "chain_broken": {"zh": "上级链条中断，未找到该级别的人，由业务员牵头",
+                         "en": "the manager chain ends before that level: the rep leads"},
+    },
+    "candidate_kind": {
+        "benchmark_candidate": {"zh": "潜在标杆", "en": "benchmark candidate"},
+        "most_influential": {"zh": "当地影响力最大", "en": "the most influential there"},
+    },
+    "quality_part": {
+        "benchmark": {"zh": "标杆客户", "en": "benchmarks"},
+        "healthy_regular": {"zh": "健康普通客户", "en": "healthy regulars"},
+        "nail": {"zh": "钉子客户", "en": "nails"}, "at_risk": {"zh": "危险客户", "en": "at risk"},
+        "speculator": {"zh": "投机客户", "en": "speculators"}, "dormant": {"zh": "长期未订货", "en": "dormant"},
+    },
+    "role": {
+        "rep": {"zh": "业务员", "en": "rep"}, "supervisor": {"zh": "主管", "en": "supervisor"},
+        "regional_manager": {"zh": "大区经理", "en": "regional manager"},
+    },
+    "signal": {
+        "visits": {"zh": "拜访记录（visits 表缺失）", "en": "visits (no visits table)"},
+        "feedback": {"zh": "满意度与投诉（feedback 表缺失）", "en": "surveys and complaints (no feedback table)"},
+        "competitor_signals": {"zh": "竞争对手动作（competitor_signals 表缺失）",
+                               "en": "competitor activity (no competitor_signals table)"},
+        "potential_annual_value": {"zh": "年采购潜力（无法计算份额与潜力分）",
+                                   "en": "yearly potential (no share of wallet, no potential score)"},
+        "product_line": {"zh": "产品线（无法衡量采购广度）", "en": "product lines (no breadth of purchase)"},
+        "influence": {"zh": "影响力（范围、网点、推荐均未知）", "en": "influence (scope, outlets, referrals unknown)"},
+        "satisfaction": {"zh": "满意度（调查窗口内无问卷）", "en": "satisfaction (no survey in the window)"},
+        "cooperation": {"zh": "配合度（调查窗口内无问卷）", "en": "cooperation (no survey in the window)"},
+    },
+    "method": {
+        "tagkit": {"zh": "tagkit", "en": "tagkit"},
+        "no_order_rule": {"zh": "简单规则（未下单天数）", "en": "simple rule (days without an order)"},
+        "abc": {"zh": "ABC 分类", "en": "ABC classes"},
+    },
+    "metric": {
+        "flagged": {"zh": "判定客户数", "en": "Flagged"}, "precision": {"zh": "精确率", "en": "Precision"},
+        "recall": {"zh": "召回率", "en": "Recall"}, "lift": {"zh": "提升度", "en": "Lift"},
+        "auc": {"zh": "AUC", "en": "AUC"}, "precision_top_k": {"zh": "前 k 名精确率", "en": "Precision, top k"},
+        "customers": {"zh": "检验客户数", "en": "Customers judged"}, "base_rate": {"zh": "基准比例", "en": "Base rate"},
+    },
+    "table": {
+        "customers": {"zh": "客户", "en": "customers"}, "orders": {"zh": "订单", "en": "orders"},
+        "reps": {"zh": "业务员", "en": "reps"}, "visits": {"zh": "拜访", "en": "visits"},
+        "feedback": {"zh": "反馈", "en": "feedback"}, "competitor_signals": {"zh": "竞品动态", "en": "competitor signals"},
+    },
+}
+
+# how validation's reason codes read: a pattern on the code, then the column named in it
+_REASON_PATTERNS = (
+    ("missing_", {"zh": "{col} 缺失", "en": "{col} missing"}),
+    ("unparseable_", {"zh": "{col} 无法解析", "en": "{col} unreadable"}),
+    ("non_finite_", {"zh": "{col} 不是有限数值", "en": "{col} not a finite number"}),
+    ("invalid_", {"zh": "{col} 取值无效", "en": "{col} not an allowed value"}),
+    ("unknown_", {"zh": "引用了不存在的{col}", "en": "refers to an unknown {col}"}),
+)
+_QUARANTINE: Names = {
+    "after_quarter_end": {"zh": "日期在季度末之后（忽略并计数）", "en": "dated after the quarter's end (ignored, counted)"},
+    "duplicate_key": {"zh": "主键重复", "en": "duplicate key"},
+    "zero_coordinates": {"zh": "经纬度为 0", "en": "coordinates at 0,0"},
+    "high_null_rate": {"zh": "空值比例过高", "en": "too many empty values"},
 }
 
 
-def ui(key: str, language: Language, **fmt: object) -> str:
-    return UI[key][language].format(**fmt)
-
-
 def tag_name(tag: str, language: Language) -> str:
-    return TAG_NAMES[tag][language]
+    return TAG_NAMES[tag][language] if tag in TAG_NAMES else tag
+
+
+def name_of(kind: str, value: str, language: Language) -> str:
+    """The display name of a categorical value (``kind`` a key of :data:`VALUES`); unknown values unchanged."""
+    return VALUES.get(kind, {}).get(value, {}).get(language, value.replace("_", " "))
+
+
+def flag_name(flag: str, language: Language) -> str:
+    return FLAGS.get(flag, {}).get(language, flag.replace("_", " "))
 
 
 def reason_text(code: str, language: Language) -> str:
@@ -91,14 +186,23 @@ def reason_text(code: str, language: Language) -> str:
     return REASONS.get(code, {}).get(language, code)
 
 
-def format_money(value: float | None, language: Language) -> str:
-    """¥ with 万/亿 in Chinese, thousands separators in English."""
-    if value is None:
-        return "–"
-    if language == "zh":
-        if abs(value) >= 1e8:
-            return f"¥{value / 1e8:,.2f}亿"
-        if abs(value) >= 1e4:
-            return f"¥{value / 1e4:,.1f}万"
-        return f"¥{value:,.0f}"
-    return f"¥{value:,.0f}"
+def quarantine_reason(code: str, language: Language) -> str:
+    """Validation's reason code (``unparseable_amount``, ``lat_out_of_range`` …) as a phrase."""
+    if code in _QUARANTINE:
+        return _QUARANTINE[code][language]
+    if code.endswith("_out_of_range"):
+        col = _column(code.removesuffix("_out_of_range"), language)
+        return f"{col} 超出范围" if language == "zh" else f"{col} out of range"
+    for prefix, text in _REASON_PATTERNS:
+        if code.startswith(prefix):
+            return text[language].format(col=_column(code.removeprefix(prefix), language))
+    return code
+
+
+# the referenced tables of unknown_* codes read better as words; other columns keep their names
+_COLUMNS: Names = {"customer": {"zh": "客户", "en": "customer"}, "rep": {"zh": "业务员", "en": "rep"},
+                   "manager": {"zh": "上级", "en": "manager"}}
+
+
+def _column(name: str, language: Language) -> str:
+    return _COLUMNS.get(name, {}).get(language, name)

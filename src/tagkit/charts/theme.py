@@ -1,0 +1,65 @@
+"""One look for every chart: tag colours, fonts, money axes, and the spec a report embeds.
+
+Charts are returned unconfigured (so they can still be layered or concatenated);
+:func:`chart_spec` applies the theme once, at the end, and returns the dict a page embeds.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import altair as alt
+
+Language = Literal["zh", "en"]
+
+TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
+TAG_COLOURS = {"benchmark": "#2e7d32", "nail": "#6a1b9a", "at_risk": "#c62828", "regular": "#90a4ae"}
+ACCENT = "#1565c0"
+MUTED = "#b0bec5"
+GAP = "#ef6c00"
+
+# system fonts only: a report must not fetch a web font, and CJK text must still render
+FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", ' \
+       '"Helvetica Neue", Arial, sans-serif'
+
+
+def tag_scale(tags: list[str], labels: dict[str, str]) -> alt.Scale:
+    """Colour scale over the tags' display labels, in the report's tag order."""
+    present = [t for t in TAG_ORDER if t in tags]
+    return alt.Scale(domain=[labels[t] for t in present], range=[TAG_COLOURS[t] for t in present])
+
+
+def money_label_expr(language: Language) -> str:
+    """A Vega expression labelling a money axis: 万/亿 in Chinese, K/M/B in English."""
+    if language == "zh":
+        return ("abs(datum.value) >= 1e8 ? '¥' + format(datum.value / 1e8, ',.1~f') + '亿' : "
+                "abs(datum.value) >= 1e4 ? '¥' + format(datum.value / 1e4, ',.0f') + '万' : "
+                "'¥' + format(datum.value, ',.0f')")
+    return ("abs(datum.value) >= 1e9 ? '¥' + format(datum.value / 1e9, ',.1~f') + 'B' : "
+            "abs(datum.value) >= 1e6 ? '¥' + format(datum.value / 1e6, ',.1~f') + 'M' : "
+            "abs(datum.value) >= 1e3 ? '¥' + format(datum.value / 1e3, ',.0f') + 'K' : "
+            "'¥' + format(datum.value, ',.0f')")
+
+
+def money_axis(language: Language, title: str, **kwargs: Any) -> alt.Axis:
+    return alt.Axis(title=title, labelExpr=money_label_expr(language), **kwargs)
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The themed Vega-Lite spec of ``chart``, ready to embed offline.
+
+    ``$schema`` is dropped: it is a URL, and nothing in an offline page should name one.
+    """
+    themed = (
+        chart.configure(font=FONT, background="white", padding=8)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=12, titleFontWeight="normal", gridColor="#eceff1",
+                        domainColor="#90a4ae", tickColor="#90a4ae", labelColor="#37474f", titleColor="#37474f")
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", symbolType="circle")
+        .configure_title(fontSize=14, fontWeight="bold", anchor="start", color="#263238", subtitleColor="#607d8b")
+        .configure_header(labelFontSize=12, titleFontSize=12)
+    )
+    # the report caps and aggregates its frames itself; Altair's 5,000-row guard is for notebooks
+    with alt.data_transformers.enable("default", max_rows=None):
+        spec = themed.to_dict()
+    spec.pop("$schema", None)
+    return spec

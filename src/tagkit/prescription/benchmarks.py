@@ -1,0 +1,113 @@
+"""Benchmarks (标杆客户): their level, the candidates to develop, and the before/after showcase.
+
+- ``benchmark_level`` (benchmarks, benchmark-quality at-risk customers and candidates): the
+  highest of national, provincial, city whose scope and reach the customer has — scope at least
+  that level (unknown scope: reach alone decides) and downstream outlets *or* referrals at least
+  the level's minimum — else local. Multi-level benchmarks: a rep without a mature one borrows a
+  higher-level one first (the rep scorecard names it).
+- Flag ``benchmark_candidate``: two of the three criteria (influence, satisfaction, cooperation)
+  past their enter thresholds, the third at most ``candidate_max_gap`` points short or unknown
+  (unmeasured: measure it), and not a benchmark, at risk, dormant or a speculator.
+  ``benchmark_missing`` names the third, ``benchmark_missing_gap`` the points short.
+- Showcase (benchmarks): sales per quarter and lines bought *before* — the quarters before it
+  was first tagged benchmark in the history (``showcase_basis = before_benchmark``), or its first
+  quarters of orders when it always was (``first_quarters``), never overlapping the trailing
+  year — against *now* (the trailing year's sales per quarter, the lines bought in it).
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from tagkit.params import PrescriptionParams, ScoringParams
+from tagkit.scoring.panel import quarter_index
+
+LEVELS = ("national", "provincial", "city", "local")
+SCOPE_RANK = {"national": 3, "provincial": 2, "city": 1, "local": 0}
+CRITERIA = {"influence": "score_influence", "satisfaction": "score_satisfaction", "cooperation": "score_cooperation"}
+
+
+def benchmark_level(p: PrescriptionParams) -> pl.Expr:
+    """The level of every customer (the caller keeps it where it applies)."""
+    scope = pl.col("influence_scope").replace_strict(SCOPE_RANK, default=None, return_dtype=pl.Int64)
+    level = pl.lit("local")
+    for name in ("city", "provincial", "national"):
+        reach = getattr(p.benchmark.levels, name)
+        scoped = (scope >= SCOPE_RANK[name]) | scope.is_null()
+        reached = (pl.col("downstream_outlets") >= reach.min_outlets).fill_null(False) | (
+            pl.col("referrals") >= reach.min_referrals).fill_null(False)
+        level = pl.when(scoped & reached).then(pl.lit(name)).otherwise(level)
+    return level
+
+
+def candidate_columns(scoring: ScoringParams, p: PrescriptionParams) -> dict[str, pl.Expr]:
+    """``is_benchmark_candidate``, ``benchmark_missing`` and ``benchmark_missing_gap``."""
+    b = scoring.benchmark
+    enter = {"influence": b.min_influence.enter, "satisfaction": b.min_satisfaction.enter,
+             "cooperation": b.min_cooperation.enter}
+    met = {k: (pl.col(c) >= enter[k]).fill_null(False) for k, c in CRITERIA.items()}
+    n_met = pl.sum_horizontal(m.cast(pl.Int8) for m in met.values())
+    missing = pl.lit(None, dtype=pl.String)
+    gap = pl.lit(None, dtype=pl.Float64)
+    for k, c in CRITERIA.items():
+        missing = pl.when(~met[k]).then(pl.lit(k)).otherwise(missing)
+        gap = pl.when(~met[k]).then((enter[k] - pl.col(c)).round(1)).otherwise(gap)
+    eligible = (
+        ~pl.col("tag").is_in(["benchmark", "at_risk"])
+        & ~pl.col("flags").list.contains("dormant")
+        & ~pl.col("is_speculator")
+    )
+    close = (gap <= p.benchmark.candidate_max_gap) | gap.is_null()
+    candidate = eligible & (n_met == 2) & close
+    return {
+        "is_benchmark_candidate": candidate,
+        "benchmark_missing": pl.when(candidate).then(missing),
+        "benchmark_missing_gap": pl.when(candidate).then(gap),
+    }
+
+
+def benchmark_frame(customers: pl.LazyFrame, *, scoring: ScoringParams, p: PrescriptionParams) -> pl.LazyFrame:
+    """Add ``is_benchmark_candidate``, ``benchmark_missing(_gap)`` and ``benchmark_level``."""
+    out = customers.with_columns(**candidate_columns(scoring, p))
+    applies = (
+        (pl.col("tag") == "benchmark") | pl.col("is_benchmark_candidate")
+        | pl.col("flags").list.contains("benchmark_at_risk")
+    )
+    return out.with_columns(benchmark_level=pl.when(applies).then(benchmark_level(p)))
+
+
+def showcase(customers: pl.LazyFrame, history: pl.LazyFrame, *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame:
+    """Add the showcase columns (benchmarks only; see the module docstring)."""
+    q, n = quarter_index(quarter), p.benchmark.showcase_quarters
+    trailing_start = q - 3  # the "now" window is the contract's trailing four quarters
+    benchmarks = customers.filter(pl.col("tag") == "benchmark").select("customer_id")
+    rows = history.join(benchmarks, on="customer_id", how="semi")
+    spans = rows.group_by("customer_id").agg(
+        first_benchmark=pl.col("qi").filter(pl.col("tag") == "benchmark").min(),
+        first_data=pl.col("qi").filter(pl.col("sales_quarter") != 0).min(),
+    ).with_columns(
+        showcase_basis=pl.when(pl.col("first_benchmark") > pl.col("first_data")).then(pl.lit("before_benchmark"))
+        .when(pl.col("first_data").is_not_null()).then(pl.lit("first_quarters")),
+    ).with_columns(
+        _last=pl.when(pl.col("showcase_basis") == "before_benchmark").then(pl.col("first_benchmark") - 1)
+        .otherwise(pl.col("first_data") + n - 1).clip(upper_bound=trailing_start - 1),
+    ).with_columns(
+        _first=pl.when(pl.col("showcase_basis") == "before_benchmark")
+        .then(pl.max_horizontal(pl.col("first_benchmark") - n, pl.col("first_data")))
+        .otherwise(pl.col("first_data")),
+    ).filter(pl.col("_first") <= pl.col("_last"))
+    before = rows.join(spans, on="customer_id", how="inner").filter(
+        pl.col("qi").is_between(pl.col("_first"), pl.col("_last"))
+    ).group_by("customer_id").agg(
+        showcase_basis=pl.col("showcase_basis").first(),
+        showcase_from=pl.col("quarter").sort_by("qi").first(),
+        showcase_to=pl.col("quarter").sort_by("qi").last(),
+        showcase_sales_before=((pl.col("sales_quarter") * 100).round().cast(pl.Int64).sum() / 100 / pl.len()).round(2),
+        showcase_lines_before=pl.col("lines_bought").sort_by("qi").last(),
+    )
+    now_sales = (pl.col("sales_trailing_4q") / 4).round(2)
+    return customers.join(before, on="customer_id", how="left", maintain_order="left").with_columns(
+        showcase_sales_now=pl.when(pl.col("showcase_basis").is_not_null()).then(now_sales),
+        showcase_lines_now=pl.when(pl.col("showcase_basis").is_not_null()).then(pl.col("lines_bought").cast(pl.Int64)),
+        showcase_sales_change=pl.when(pl.col("showcase_sales_before") > 0)
+        .then((now_sales / pl.col("showcase_sales_before") - 1).round(4)),
+    )

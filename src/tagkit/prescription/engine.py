@@ -1,0 +1,148 @@
+"""The prescription entry point: scores and tables in, what to do about each customer, rep and region out.
+
+>>> rx = prescribe(scores, tables, quarter="2026Q3", params=params).collect()   # doctest: +SKIP
+>>> rx.customers.write_parquet(run / "scores.parquet"); write_prescription(rx, run)   # doctest: +SKIP
+
+Steps, each a pure ``LazyFrame → LazyFrame`` function (only :func:`prescribe` collects; see why there):
+speculators and their precedence (:mod:`~tagkit.prescription.speculators`) → evidence from the raw
+tables (:mod:`~tagkit.prescription.evidence`) → benchmarks (level, candidates), nails (value,
+decision, cause, escalation), at-risk defences, rep change and visit frequency → flags, reasons
+and playbook actions (:mod:`~tagkit.prescription.playbook`) → movements → the history of earlier
+quarters (:mod:`~tagkit.prescription.history`) for the showcase, the rep scorecards and the
+quality index → radiation and coverage gaps (:mod:`~tagkit.prescription.geo`) → regions.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields, replace
+
+import polars as pl
+
+from tagkit.params import Params
+from tagkit.prescription.benchmarks import benchmark_frame, showcase
+from tagkit.prescription.defences import defence_frame
+from tagkit.prescription.evidence import cause_evidence
+from tagkit.prescription.geo import coverage_gaps, radiation_columns, radiation_pairs
+from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
+from tagkit.prescription.nails import nail_frame
+from tagkit.prescription.playbook import playbook_frame
+from tagkit.prescription.regions import movement, region_summary, transitions
+from tagkit.prescription.reps import rep_scorecards
+from tagkit.prescription.speculators import attach_speculators, speculator_precedence
+from tagkit.scoring import CONTRACT_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+Frame = pl.LazyFrame | pl.DataFrame
+
+# the contract's prescription columns, then the further ones, right after the scorer's explained columns
+PRESCRIPTION_COLUMNS = [
+    "flags", "benchmark_level", "nail_cause", "nail_decision", "escalate_to", "defences", "action_codes",
+]
+FURTHER_COLUMNS = [
+    "scored_tag", "movement", "visit_frequency",
+    "benchmark_missing", "benchmark_missing_gap",
+    "showcase_basis", "showcase_from", "showcase_to", "showcase_sales_before", "showcase_sales_now",
+    "showcase_sales_change", "showcase_lines_before", "showcase_lines_now",
+    "radiation_neighbours", "radiation_neighbour_sales", "radiation_neighbour_sales_change",
+    "nearest_benchmark_id", "nearest_benchmark_km",
+    "nail_upside", "nail_effort_cost", "nail_return", "escalate_level", "escalate_note", "nail_stuck_quarters",
+    "nail_points_trust", "nail_points_competitor", "nail_points_internal", "nail_evidence_zh", "nail_evidence_en",
+    "nail_competitor", "nail_former_rep", "rep_complaints_current",
+    "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
+    "speculator_quarters", "speculator_risk_without_rhythm",
+]
+INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted"]
+
+
+@dataclass(frozen=True)
+class Prescription:
+    """The prescription of one quarter; each table lazy until :meth:`collect`.
+
+    - ``customers``: the scores with the prescription columns (the new ``scores.parquet``);
+    - ``reps``: one scorecard per rep with customers (``reps.parquet``);
+    - ``regions``: stage, focus and headline counts per region (``regions.parquet``);
+    - ``transitions``: previous tag → tag cells per region with their customers (``transitions.parquet``);
+    - ``radiation``: benchmark × neighbour within the radius (``radiation.parquet``);
+    - ``coverage_gaps``: cities without a benchmark in reach (``coverage_gaps.parquet``);
+    - ``quality_index``: customer quality per region and quarter (``quality_index.parquet``).
+    """
+
+    quarter: str
+    customers: Frame
+    reps: Frame
+    regions: Frame
+    transitions: Frame
+    radiation: Frame
+    coverage_gaps: Frame
+    quality_index: Frame
+
+    @classmethod
+    def table_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != "quarter"]
+
+    def collect(self) -> Prescription:
+        """Every table as a DataFrame, collected together so the shared work (the history) runs once."""
+        names = self.table_names()
+        frames = pl.collect_all([getattr(self, n).lazy() for n in names])
+        return replace(self, **dict(zip(names, frames, strict=True)))
+
+
+def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], *, quarter: str,
+                        params: Params) -> pl.LazyFrame:
+    """The per-customer prescription (without the history-based showcase and the geography)."""
+    p, scoring = params.prescription, params.scoring
+    customers = attach_speculators(scores, tables["orders"], quarter=quarter, p=p.speculator).pipe(
+        speculator_precedence, scoring=scoring)
+    evidence = cause_evidence(tables, customers.select("customer_id", "rep_id"), quarter=quarter, p=p)
+    return (
+        customers.join(evidence, on="customer_id", how="left", maintain_order="left")
+        .pipe(benchmark_frame, scoring=scoring, p=p)
+        .pipe(nail_frame, tables.get("reps"), p=p)
+        .pipe(defence_frame, p=p)
+        .pipe(playbook_frame, playbook=params.playbook, p=p)
+        .with_columns(movement=movement())
+    )
+
+
+def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, params: Params) -> Prescription:
+    """Everything the management views need for ``quarter`` (see :class:`Prescription`).
+
+    ``scores`` is the scorer's frame of ``quarter`` (:func:`tagkit.scoring.score_customers`, best
+    collected once; lazy or not); ``tables`` the validated clean tables (``customers``
+    and ``orders`` required; ``reps``, ``visits``, ``feedback``, ``competitor_signals`` optional:
+    what needs a missing one is null, or falls back as documented in each module).
+
+    This is the step boundary, and the one place that collects: the date of the first order (how
+    far back the history can go), then the per-customer prescription and the earlier quarters'
+    scores, materialised together; every table is a small lazy plan over them. One plan for everything would embed the scorer's plan a dozen times (once
+    per history quarter, and again wherever the customers are reused); polars' optimiser takes a
+    minute on it (and panics in its common-subplan elimination) where this takes seconds.
+    """
+    p = params.prescription
+    first_order = tables["orders"].select(pl.col("order_date").min()).collect().item()
+    quarters = history_quarters(quarter, first_order=first_order, p=p)
+    customers, earlier = pl.collect_all([
+        prescribe_customers(scores.lazy(), tables, quarter=quarter, params=params),
+        earlier_history(tables, quarters=quarters, scoring=params.scoring, p=p),
+    ])
+    logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
+    history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
+    with_showcase = showcase(customers.lazy(), history, quarter=quarter, p=p)
+    pairs = radiation_pairs(with_showcase, p=p.radiation)
+    located = radiation_columns(with_showcase, pairs)
+    gaps = coverage_gaps(located, p=p.radiation)
+    quality = quality_index(history)
+    first = [*CONTRACT_COLUMNS, "reasons_zh", "reasons_en", "unavailable_signals", *PRESCRIPTION_COLUMNS,
+             *FURTHER_COLUMNS]
+    return Prescription(
+        quarter=quarter,
+        # sorted here too: the joins keep the left order, but a row order is part of "same input, same bytes"
+        customers=located.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)).sort("customer_id"),
+        reps=rep_scorecards(located, tables, history, quarter=quarter, p=p, playbook=params.playbook),
+        regions=region_summary(located, gaps, quality, quarter=quarter, p=p),
+        transitions=transitions(customers.lazy(), quarter=quarter),
+        radiation=pairs,
+        coverage_gaps=gaps,
+        quality_index=quality,
+    )

@@ -1,0 +1,172 @@
+"""Evidence from the raw tables that the scores do not carry.
+
+The scores hold recent counts (complaints by topic, signals by kind over the recent quarters);
+a nail's cause and a complaint about a rep need more: a longer window (a nail is stuck for
+years), and *who* was in charge when the customer complained. Feedback rows name no rep, so a
+complaint is attributed to the rep of the customer's latest routine visit on or before it (else
+the next one, else the customer's current rep): an internal nail's complaints land on the former
+rep who offended it, a customer at odds with its current rep lands on that rep.
+
+Every function returns one row per customer that has evidence (left-join it; absent table →
+no rows, so the counts read as zero after ``fill_null``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from tagkit.contract import SIGNALS
+from tagkit.params import PrescriptionParams
+from tagkit.quarters import quarter_end, quarter_start, shift_quarter
+from tagkit.scoring.exprs import labels_where
+
+
+def optional_column(frame: pl.LazyFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    """``name`` when the table has it, else a typed null: optional contract columns may be absent."""
+    if name in frame.collect_schema().names():
+        return pl.col(name).cast(dtype)
+    return pl.lit(None, dtype=dtype).alias(name)
+
+
+def window_start(quarter: str, quarters: int) -> dt.date:
+    """First day of the ``quarters`` quarters ending with ``quarter``."""
+    return quarter_start(shift_quarter(quarter, -(quarters - 1)))
+
+
+def complaints_with_rep(tables: dict[str, pl.LazyFrame], customers: pl.LazyFrame, *,
+                        quarter: str) -> pl.LazyFrame | None:
+    """Complaints up to ``quarter``'s end with ``rep_in_charge`` and ``about_current_rep``.
+
+    ``customers`` has ``customer_id`` and ``rep_id`` (the current rep). None without feedback.
+    """
+    feedback = tables.get("feedback")
+    if feedback is None:
+        return None
+    as_of = quarter_end(quarter)
+    complaints = (
+        feedback.select(
+            pl.col("customer_id").cast(pl.String),
+            pl.col("feedback_date").alias("date"),
+            optional_column(feedback, "complaint", pl.Boolean).fill_null(False).alias("complaint"),
+            optional_column(feedback, "complaint_topic", pl.String).alias("topic"),
+        )
+        .filter(pl.col("complaint") & (pl.col("date") <= as_of))
+        .drop("complaint")
+        .sort("date", "customer_id", "topic", nulls_last=True)
+    )
+    current = customers.select("customer_id", current_rep=pl.col("rep_id"))
+    visits = tables.get("visits")
+    if visits is None:
+        # nobody to attribute to but the current rep: a former rep cannot be told apart
+        attributed = complaints.with_columns(rep_in_charge=pl.lit(None, dtype=pl.String))
+    else:
+        vtype = optional_column(visits, "visit_type", pl.String)
+        routine = (
+            visits.select(pl.col("customer_id").cast(pl.String), pl.col("visit_date").alias("date"),
+                          pl.col("rep_id").cast(pl.String).alias("visitor"), vtype)
+            # without a visit type every visit counts: the visitor is the best guess of who is in charge
+            .filter((pl.col("date") <= as_of) & ((pl.col("visit_type") == "routine") | pl.col("visit_type").is_null()))
+            .drop("visit_type")
+            .sort("date", "customer_id", "visitor")
+        )
+        # chained, not side by side: an as-of join need not keep the left frame's row order
+        attributed = (
+            complaints.join_asof(routine, on="date", by="customer_id", strategy="backward", check_sortedness=False)
+            .sort("date", "customer_id", "topic", "visitor", nulls_last=True)
+            .join_asof(routine.rename({"visitor": "next_visitor"}), on="date", by="customer_id", strategy="forward",
+                       check_sortedness=False)
+            .select("customer_id", "date", "topic", rep_in_charge=pl.coalesce("visitor", "next_visitor"))
+        )
+    return (
+        attributed.join(current, on="customer_id", how="left")
+        .with_columns(rep_in_charge=pl.coalesce("rep_in_charge", "current_rep"))
+        .with_columns(about_current_rep=(pl.col("rep_in_charge") == pl.col("current_rep")).fill_null(True))
+    )
+
+
+def _mode(frame: pl.LazyFrame, column: str, alias: str) -> pl.LazyFrame:
+    """Per customer, the most frequent non-null ``column`` (ties: the smallest value, so it is stable)."""
+    return (
+        frame.filter(pl.col(column).is_not_null())
+        .group_by("customer_id", column).agg(n=pl.len())
+        .sort(["customer_id", "n", column], descending=[False, True, False])
+        .group_by("customer_id", maintain_order=True).agg(pl.col(column).first().alias(alias))
+    )
+
+
+def complaint_evidence(complaints: pl.LazyFrame | None, *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame | None:
+    """Per customer, over the cause window: trust complaints and rep complaints (current or former rep),
+    the most complained-about former rep, and the current rep's complaints in the rep-change window."""
+    if complaints is None:
+        return None
+    cause, change = p.nail.cause, p.rep_change
+    in_cause = pl.col("date") >= window_start(quarter, cause.window_quarters)
+    in_change = pl.col("date") >= window_start(quarter, change.window_quarters)
+    about_rep = pl.col("topic") == "rep"
+    counts = complaints.group_by("customer_id").agg(
+        trust_complaints=(in_cause & pl.col("topic").is_in(cause.trust_topics)).sum().cast(pl.Int64),
+        rep_complaints=(in_cause & about_rep).sum().cast(pl.Int64),
+        former_rep_complaints=(in_cause & about_rep & ~pl.col("about_current_rep")).sum().cast(pl.Int64),
+        current_rep_complaints=(in_cause & about_rep & pl.col("about_current_rep")).sum().cast(pl.Int64),
+        rep_complaints_current=(in_change & about_rep & pl.col("about_current_rep")).sum().cast(pl.Int64),
+    )
+    former = _mode(complaints.filter(in_cause & about_rep & ~pl.col("about_current_rep")), "rep_in_charge",
+                   "former_rep")
+    return counts.join(former, on="customer_id", how="left")
+
+
+def signal_evidence(tables: dict[str, pl.LazyFrame], *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame | None:
+    """Per customer, over the cause window: competitor signals, their evidence points, kinds and main competitor."""
+    signals = tables.get("competitor_signals")
+    if signals is None:
+        return None
+    cause = p.nail.cause
+    rows = signals.filter(
+        pl.col("signal_date").is_between(window_start(quarter, cause.window_quarters), quarter_end(quarter))
+    ).select(
+        pl.col("customer_id").cast(pl.String),
+        pl.col("signal").cast(pl.String),
+        optional_column(signals, "competitor", pl.String),
+    )
+    weights = cause.points.competitor_signal
+    per_kind = rows.group_by("customer_id").agg(
+        competitor_signals=pl.len().cast(pl.Int64),
+        **{f"_kind_{s}": (pl.col("signal") == s).sum() for s in SIGNALS},
+    )
+    return (
+        per_kind.with_columns(
+            competitor_points=pl.sum_horizontal(getattr(weights, s) * pl.col(f"_kind_{s}") for s in SIGNALS)
+            .cast(pl.Float64),
+            cause_signal_kinds=labels_where({s: pl.col(f"_kind_{s}") > 0 for s in SIGNALS}),
+        )
+        .drop(f"_kind_{s}" for s in SIGNALS)
+        .join(_mode(rows, "competitor", "competitor"), on="customer_id", how="left")
+    )
+
+
+def cause_evidence(tables: dict[str, pl.LazyFrame], customers: pl.LazyFrame, *, quarter: str,
+                   p: PrescriptionParams) -> pl.LazyFrame:
+    """``customers`` (customer_id, rep_id) with every evidence column; zero counts where a table is present
+    and the customer has no rows, null counts where the table is absent."""
+    out = customers.select("customer_id")
+    complaints = complaint_evidence(complaints_with_rep(tables, customers, quarter=quarter), quarter=quarter, p=p)
+    complaint_counts = ["trust_complaints", "rep_complaints", "former_rep_complaints", "current_rep_complaints",
+                        "rep_complaints_current"]
+    if complaints is None:
+        out = out.with_columns(*(pl.lit(None, dtype=pl.Int64).alias(c) for c in complaint_counts),
+                               former_rep=pl.lit(None, dtype=pl.String))
+    else:
+        out = out.join(complaints, on="customer_id", how="left", maintain_order="left").with_columns(
+            pl.col(complaint_counts).fill_null(0))
+    signals = signal_evidence(tables, quarter=quarter, p=p)
+    if signals is None:
+        return out.with_columns(
+            competitor_signals=pl.lit(None, dtype=pl.Int64), competitor_points=pl.lit(None, dtype=pl.Float64),
+            cause_signal_kinds=pl.lit(None, dtype=pl.List(pl.String)), competitor=pl.lit(None, dtype=pl.String),
+        )
+    return out.join(signals, on="customer_id", how="left", maintain_order="left").with_columns(
+        pl.col("competitor_signals").fill_null(0),
+        pl.col("competitor_points").fill_null(0.0),
+        pl.col("cause_signal_kinds").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )

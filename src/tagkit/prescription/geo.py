@@ -1,0 +1,166 @@
+"""Geographic radiation around benchmarks, and the coverage gaps where none is within reach.
+
+"Concentric-circle development": a benchmark's success convinces the customers around it. For
+every benchmark, its neighbours are the customers of its region within ``radiation.radius_km``
+(great-circle distance on lat/lon, :func:`haversine_km`), with their sales trend (trailing year
+against the year before). A **coverage gap** is a city (or, without a city, a grid cell) with at
+least ``gap_min_customers`` customers — not dormant, not benchmarks — that have no benchmark
+within reach, with the best candidate nearby: a ``benchmark_candidate`` of the gap, else its most
+influential customer (neither at risk nor a speculator).
+
+Pairs are found in bounded work: customers are bucketed on a lat/lon grid whose cells are at
+least the radius wide in each direction (the longitude width taken at the region's highest
+latitude), so every pair within the radius sits in the same or a neighbouring cell and only
+those 3 × 3 cells are joined — never a full cross join of a large region. Customers without
+lat/lon are left out of everything geographic. Longitudes are not wrapped at ±180°.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from tagkit.params import RadiationParams
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = 111.195  # along a meridian, on that sphere
+NEIGHBOURS = pl.LazyFrame({"dy": [-1, -1, -1, 0, 0, 0, 1, 1, 1], "dx": [-1, 0, 1, -1, 0, 1, -1, 0, 1]},
+                          schema={"dy": pl.Int64, "dx": pl.Int64})
+
+
+def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in km between two WGS84 points (degrees), on a sphere of the mean Earth radius."""
+    phi1, phi2 = lat1.radians(), lat2.radians()
+    dphi, dlmb = (lat2 - lat1).radians(), (lon2 - lon1).radians()
+    a = (dphi / 2).sin().pow(2) + phi1.cos() * phi2.cos() * (dlmb / 2).sin().pow(2)
+    return 2 * EARTH_RADIUS_KM * a.clip(0.0, 1.0).sqrt().arcsin()
+
+
+def grid_cells(located: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
+    """``cell_y`` / ``cell_x``: grid cells at least ``radius_km`` wide, per region (see the module docstring)."""
+    top = pl.col("lat").abs().max().over("region").clip(upper_bound=85.0)
+    cell_lat = radius_km / KM_PER_DEGREE
+    cell_lon = radius_km / (KM_PER_DEGREE * top.radians().cos())
+    return located.with_columns(
+        cell_y=(pl.col("lat") / cell_lat).floor().cast(pl.Int64),
+        cell_x=(pl.col("lon") / cell_lon).floor().cast(pl.Int64),
+    )
+
+
+def pairs_within(centres: pl.LazyFrame, points: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
+    """``centre_id, customer_id, distance_km`` for every point within ``radius_km`` of a centre of its region.
+
+    Both frames have ``customer_id, region, lat, lon, cell_y, cell_x`` (cells from one
+    :func:`grid_cells` call, so they agree); a centre is not its own neighbour.
+    """
+    near = centres.select(
+        pl.col("customer_id").alias("centre_id"), "region", pl.col("lat").alias("c_lat"),
+        pl.col("lon").alias("c_lon"), "cell_y", "cell_x",
+    ).join(NEIGHBOURS, how="cross").with_columns(cell_y=pl.col("cell_y") + pl.col("dy"),
+                                                  cell_x=pl.col("cell_x") + pl.col("dx")).drop("dy", "dx")
+    return (
+        near.join(points.select("customer_id", "region", "lat", "lon", "cell_y", "cell_x"),
+                  on=["region", "cell_y", "cell_x"], how="inner")
+        .filter(pl.col("centre_id") != pl.col("customer_id"))
+        .with_columns(distance_km=haversine_km(pl.col("c_lat"), pl.col("c_lon"), pl.col("lat"), pl.col("lon")))
+        .filter(pl.col("distance_km") <= radius_km)
+        .select("centre_id", "customer_id", pl.col("distance_km").round(2))
+    )
+
+
+def located_cells(customers: pl.LazyFrame, p: RadiationParams) -> pl.LazyFrame:
+    located = customers.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    return grid_cells(located.select("customer_id", "region", "lat", "lon", "tag"), p.radius_km)
+
+
+def radiation_pairs(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
+    """One row per benchmark and neighbour: the radiation table (``radiation.parquet``)."""
+    cells = located_cells(customers, p)
+    pairs = pairs_within(cells.filter(pl.col("tag") == "benchmark"), cells, p.radius_km)
+    neighbour = customers.select(
+        "customer_id", "region", "customer_name", "tag", "sales_trailing_4q", "sales_prior_4q",
+        neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
+        .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)),
+    )
+    return (
+        pairs.rename({"centre_id": "benchmark_id"})
+        .join(neighbour, on="customer_id", how="inner")
+        .select("region", "benchmark_id", "customer_id", "customer_name", "distance_km", "tag",
+                "sales_trailing_4q", "sales_prior_4q", "neighbour_sales_change")
+        .sort("region", "benchmark_id", "distance_km", "customer_id")
+    )
+
+
+def _cents(column: str) -> pl.Expr:
+    return (pl.col(column) * 100).round().cast(pl.Int64)
+
+
+def radiation_columns(customers: pl.LazyFrame, pairs: pl.LazyFrame) -> pl.LazyFrame:
+    """Per customer: ``nearest_benchmark_id`` / ``_km`` (within reach) and, for benchmarks, the
+    neighbours' count and sales trend (``radiation_*``)."""
+    summary = pairs.group_by("benchmark_id").agg(
+        radiation_neighbours=pl.len().cast(pl.Int64),
+        _now=_cents("sales_trailing_4q").sum(),
+        _prior=_cents("sales_prior_4q").sum(),
+    ).select(
+        pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
+        radiation_neighbour_sales=pl.col("_now") / 100,
+        radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0)
+        .then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
+    )
+    nearest = (
+        pairs.sort("customer_id", "distance_km", "benchmark_id")
+        .group_by("customer_id", maintain_order=True)
+        .agg(nearest_benchmark_id=pl.col("benchmark_id").first(), nearest_benchmark_km=pl.col("distance_km").first())
+    )
+    return (
+        customers.join(nearest, on="customer_id", how="left", maintain_order="left")
+        .join(summary, on="customer_id", how="left", maintain_order="left")
+        .with_columns(
+            radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
+            .then(pl.col("radiation_neighbours").fill_null(0)),
+        )
+    )
+
+
+def coverage_gaps(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
+    """One row per gap (see the module docstring): where to develop the next benchmark.
+
+    ``customers`` carries the radiation columns, ``is_benchmark_candidate``, ``benchmark_missing``,
+    ``is_speculator`` and the flags.
+    """
+    cells = grid_cells(
+        customers.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()), p.radius_km
+    )
+    uncovered = cells.filter(
+        pl.col("nearest_benchmark_id").is_null() & (pl.col("tag") != "benchmark")
+        & ~pl.col("flags").list.contains("dormant")
+    ).with_columns(
+        cluster_kind=pl.when(pl.col("city").is_not_null()).then(pl.lit("city")).otherwise(pl.lit("grid")),
+        cluster=pl.coalesce("city", pl.format("grid {},{}", "cell_y", "cell_x")),
+    )
+    groups = uncovered.group_by("region", "cluster", "cluster_kind").agg(
+        customers=pl.len().cast(pl.Int64),
+        sales_trailing_4q=_cents("sales_trailing_4q").sum() / 100,
+        lat=pl.col("lat").mean().round(4),
+        lon=pl.col("lon").mean().round(4),
+        customer_ids=pl.col("customer_id").sort(),
+    ).filter(pl.col("customers") >= p.gap_min_customers)
+    eligible = uncovered.filter((pl.col("tag") != "at_risk") & ~pl.col("is_speculator"))
+    best = (
+        eligible.sort(
+            ["region", "cluster", "is_benchmark_candidate", "score_influence", "sales_trailing_4q", "customer_id"],
+            descending=[False, False, True, True, True, False], nulls_last=True,
+        )
+        .group_by("region", "cluster", maintain_order=True)
+        .agg(
+            best_candidate_id=pl.col("customer_id").first(),
+            best_candidate_name=pl.col("customer_name").first(),
+            best_candidate_kind=pl.when(pl.col("is_benchmark_candidate").first())
+            .then(pl.lit("benchmark_candidate")).otherwise(pl.lit("most_influential")),
+            best_candidate_missing=pl.col("benchmark_missing").first(),
+            best_candidate_influence=pl.col("score_influence").first(),
+        )
+    )
+    return (
+        groups.join(best, on=["region", "cluster"], how="left")
+        .sort(["region", "customers", "cluster"], descending=[False, True, False])
+    )

@@ -1,0 +1,146 @@
+"""Nails (钉子客户): value first, then the cause, then who leads the attack.
+
+"The stalemate is not the point, the large value behind it is" (DOMAIN.md). For each nail:
+
+- ``nail_upside`` = potential × ``attainable_share`` − trailing-4q sales (a year's sales to win);
+  ``nail_effort_cost`` = trailing visits × the cost of a visit of their type (a year's effort);
+  ``nail_return`` = upside / effort cost (null without visits or effort).
+- ``nail_decision``: ``drop`` when the upside or the return is below its ``drop_below_*``,
+  ``invest`` when both reach ``invest_min_*`` (without a return: the upside alone), else ``reduce``.
+- ``escalate_level``: an ``invest`` nail goes to the first escalation tier its upside reaches
+  (regional manager, supervisor, rep); ``reduce`` and ``drop`` stay with the rep. ``escalate_to``
+  is the person (:mod:`~tagkit.prescription.escalation`).
+- ``nail_cause``: evidence points over the cause window — *trust* (complaints on product, service,
+  delivery; a low survey mean), *competitor* (competitor signals by kind), *internal* (``rep``
+  complaints, a former rep's counting double) — the most points win (``tie_order`` on equal
+  points), ``unknown`` below ``min_points``. ``nail_evidence_zh/en`` say what was seen.
+- ``nail_stuck_quarters``: the scorer's ``stalled_quarters``.
+
+Every column is null for customers that are not nails.
+"""
+from __future__ import annotations
+
+import polars as pl
+
+from tagkit.contract import VISIT_TYPES
+from tagkit.params import PrescriptionParams
+from tagkit.prescription.escalation import resolve_escalation
+from tagkit.prescription.text import LANGUAGES, check_wording, sentence
+from tagkit.scoring.text import SIGNAL_WORDS, TOPIC_WORDS, decimal, integer, word_list
+
+CAUSES = ("trust", "competitor", "internal")
+EVIDENCE_COLUMNS = ["trust_complaints", "rep_complaints", "former_rep_complaints", "current_rep_complaints",
+                    "competitor_signals", "competitor_points", "cause_signal_kinds", "competitor", "former_rep"]
+
+
+def nail_value(p: PrescriptionParams) -> dict[str, pl.Expr]:
+    """Upside, effort cost and return of every customer (the caller keeps them for nails)."""
+    n = p.nail
+    upside = pl.col("potential_annual_value") * n.attainable_share - pl.col("sales_trailing_4q").clip(0)
+    effort = pl.sum_horizontal(getattr(n.visit_cost, t) * pl.col(f"visits_{t}") for t in VISIT_TYPES)
+    # sum_horizontal reads null as 0: without a visits table the effort is unknown, not free
+    effort = pl.when(pl.col("visits_trailing").is_not_null()).then(effort.cast(pl.Float64))
+    return {
+        "nail_upside": upside.round(2),
+        "nail_effort_cost": effort.round(2),
+        "nail_return": pl.when(effort > 0).then(upside / effort).round(4),
+    }
+
+
+def nail_decision(p: PrescriptionParams) -> pl.Expr:
+    d = p.nail.decision
+    upside, ret = pl.col("nail_upside"), pl.col("nail_return")
+    drop = (upside < d.drop_below_upside) | (ret < d.drop_below_return).fill_null(False)
+    invest = (upside >= d.invest_min_upside) & (ret >= d.invest_min_return).fill_null(True)
+    return pl.when(drop).then(pl.lit("drop")).when(invest).then(pl.lit("invest")).otherwise(pl.lit("reduce"))
+
+
+def escalation_level(p: PrescriptionParams) -> pl.Expr:
+    """The tier an ``invest`` nail's upside reaches (highest first); the rep for the others."""
+    level = pl.lit("rep")
+    for tier in reversed(p.nail.escalation):
+        level = pl.when(pl.col("nail_upside") >= tier.min_upside).then(pl.lit(tier.level)).otherwise(level)
+    return pl.when(pl.col("nail_decision") == "invest").then(level).otherwise(pl.lit("rep"))
+
+
+def cause_points(p: PrescriptionParams) -> dict[str, pl.Expr]:
+    c = p.nail.cause
+    pts = c.points
+    low = (pl.col("satisfaction_mean") < c.low_satisfaction_below).fill_null(False).cast(pl.Float64)
+    return {
+        "nail_points_trust": pts.trust_complaint * pl.col("trust_complaints").fill_null(0) + pts.low_satisfaction * low,
+        "nail_points_competitor": pl.col("competitor_points").fill_null(0.0),
+        "nail_points_internal": pts.former_rep_complaint * pl.col("former_rep_complaints").fill_null(0)
+        + pts.current_rep_complaint * pl.col("current_rep_complaints").fill_null(0),
+    }
+
+
+def nail_cause(p: PrescriptionParams) -> pl.Expr:
+    """The cause with the most points (``tie_order`` first among equals), ``unknown`` below ``min_points``."""
+    c = p.nail.cause
+    best = pl.max_horizontal(pl.col(f"nail_points_{k}") for k in CAUSES)
+    cause = pl.lit("unknown")
+    for k in reversed(c.tie_order):
+        cause = pl.when(pl.col(f"nail_points_{k}") == best).then(pl.lit(k)).otherwise(cause)
+    return pl.when(best >= c.min_points).then(cause).otherwise(pl.lit("unknown"))
+
+
+def evidence_values(p: PrescriptionParams) -> dict[str, dict[str, pl.Expr]]:
+    """The figures an evidence sentence may name, as text in each language."""
+    c = p.nail.cause
+    out = {}
+    for lang in LANGUAGES:
+        sep = "、" if lang == "zh" else ", "
+        out[lang] = {
+            "window_quarters": pl.lit(str(c.window_quarters)),
+            "trust_complaints": integer(pl.col("trust_complaints")),
+            "trust_topics": pl.lit(sep.join(TOPIC_WORDS[lang][t] for t in c.trust_topics)),
+            "satisfaction_mean": decimal(pl.col("satisfaction_mean")),
+            "competitor_signals": integer(pl.col("competitor_signals")),
+            "signal_kinds": word_list(pl.col("cause_signal_kinds"), SIGNAL_WORDS[lang], sep),
+            "competitor": pl.col("competitor").fill_null("–"),
+            "rep_complaints": integer(pl.col("rep_complaints")),
+            "former_rep_complaints": integer(pl.col("former_rep_complaints")),
+            "former_rep": pl.col("former_rep").fill_null("–"),
+            "current_rep_complaints": integer(pl.col("current_rep_complaints")),
+            "points": decimal(pl.max_horizontal(pl.col(f"nail_points_{k}") for k in CAUSES)),
+        }
+    return out
+
+
+def check_nail_wording(p: PrescriptionParams) -> None:
+    known = set(evidence_values(p)["en"])
+    check_wording(dict(p.nail.evidence), known, source="params/prescription.yaml: nail.evidence")
+
+
+def nail_frame(customers: pl.LazyFrame, reps: pl.LazyFrame | None, *, p: PrescriptionParams) -> pl.LazyFrame:
+    """Add the nail columns (see the module docstring) and drop the raw evidence columns."""
+    check_nail_wording(p)
+    nail = pl.col("tag") == "nail"
+    values = evidence_values(p)
+    evidence = {lang: _by_cause(pl.col("nail_cause"), p, values, lang) for lang in LANGUAGES}
+    out = (
+        customers.with_columns(**nail_value(p), **cause_points(p))
+        .with_columns(nail_decision=nail_decision(p), nail_cause=nail_cause(p))
+        .with_columns(escalate_level=escalation_level(p))
+        .with_columns(nail_evidence_zh=evidence["zh"], nail_evidence_en=evidence["en"])
+        .with_columns(
+            nail_stuck_quarters=pl.col("stalled_quarters").cast(pl.Int64),
+            nail_competitor=pl.col("competitor"),
+            nail_former_rep=pl.col("former_rep"),
+        )
+    )
+    nail_columns = ["nail_upside", "nail_effort_cost", "nail_return", "nail_decision", "nail_cause",
+                    "nail_points_trust", "nail_points_competitor", "nail_points_internal", "escalate_level",
+                    "nail_evidence_zh", "nail_evidence_en", "nail_stuck_quarters", "nail_competitor",
+                    "nail_former_rep"]
+    out = out.with_columns(pl.when(nail).then(pl.col(c)).alias(c) for c in nail_columns)
+    return resolve_escalation(out, reps, depth=p.nail.max_chain_depth).drop(EVIDENCE_COLUMNS)
+
+
+def _by_cause(cause: pl.Expr, p: PrescriptionParams, values: dict[str, dict[str, pl.Expr]], lang: str) -> pl.Expr:
+    """The evidence sentence of each customer's cause."""
+    out = pl.lit(None, dtype=pl.String)
+    for k in ("unknown", *CAUSES):
+        out = pl.when(cause == k).then(sentence(getattr(p.nail.evidence, k), values, lang)).otherwise(out)
+    return out

@@ -1,0 +1,98 @@
+"""Numbers as a reader expects them: ¥ with 万/亿 in Chinese, thousands separators in English.
+
+Every figure in a report goes through one of these, so a page never mixes conventions.
+A missing value is always an en dash, never ``None``, ``nan`` or zero.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Language = Literal["zh", "en"]
+DASH = "–"
+MINUS = "−"  # a real minus sign: a hyphen looks like a dash in tables
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def format_money(value: float | None, language: Language) -> str:
+    """¥ with 万/亿 in Chinese, thousands separators in English.
+
+    >>> format_money(1_234_567, "zh"), format_money(1_234_567, "en")
+    ('¥123.5万', '¥1,234,567')
+    """
+    if _missing(value):
+        return DASH
+    sign = MINUS if value < 0 else ""
+    v = abs(value)
+    if language == "zh":
+        if v >= 1e8:
+            return f"{sign}¥{v / 1e8:,.2f}亿"
+        if v >= 1e4:
+            return f"{sign}¥{v / 1e4:,.1f}万"
+        return f"{sign}¥{v:,.0f}"
+    return f"{sign}¥{v:,.0f}"
+
+
+def format_count(value: int | float | None) -> str:
+    return DASH if _missing(value) else f"{int(value):,}"
+
+
+def format_percent(value: float | None, digits: int = 0) -> str:
+    """A share (0..1) as a percentage: ``0.125 → '13%'`` (``digits`` decimals)."""
+    if _missing(value):
+        return DASH
+    text = f"{abs(value) * 100:.{digits}f}%"
+    return MINUS + text if value < 0 and text.strip("0.%") else text
+
+
+def format_change(value: float | None, digits: int = 0) -> str:
+    """A relative change as a signed percentage: ``-0.35 → '−35%'``, ``0.1 → '+10%'``."""
+    if _missing(value):
+        return DASH
+    text = f"{abs(value) * 100:.{digits}f}%"
+    if not text.strip("0.%"):
+        return text
+    return ("+" if value > 0 else MINUS) + text
+
+
+def format_delta(value: int | float | None) -> str:
+    """A difference in counts: ``+3``, ``−1``, ``±0``."""
+    if _missing(value):
+        return DASH
+    n = int(round(value))
+    return f"+{n:,}" if n > 0 else f"{MINUS}{-n:,}" if n < 0 else "±0"
+
+
+def format_points(value: float | None, language: Language) -> str:
+    """A difference of two shares in percentage points: ``+3.2 pp`` / ``+3.2 个百分点``."""
+    if _missing(value):
+        return DASH
+    pts = value * 100
+    if abs(pts) < 0.05:
+        return "±0" + (" 个百分点" if language == "zh" else " pp")
+    sign = "+" if pts > 0 else MINUS
+    return f"{sign}{abs(pts):.1f}" + (" 个百分点" if language == "zh" else " pp")
+
+
+def format_score(value: float | None) -> str:
+    """A 0..100 score, whole points."""
+    return DASH if _missing(value) else f"{value:.0f}"
+
+
+def format_ratio(value: float | None, digits: int = 2) -> str:
+    """A plain number such as a lift or an AUC."""
+    return DASH if _missing(value) else f"{value:.{digits}f}"
+
+
+def trend_class(value: float | None, *, better: str = "up") -> str:
+    """CSS class for a signed change: ``good``, ``bad`` or ``flat``.
+
+    ``better`` says which way is good news: ``up`` (sales, benchmarks), ``down`` (at-risk
+    customers) or ``neither`` (a count that is not good or bad in itself).
+    """
+    if _missing(value) or abs(value) < 1e-9 or better == "neither":
+        return "flat"
+    return "good" if (value > 0) == (better == "up") else "bad"

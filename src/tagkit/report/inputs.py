@@ -1,0 +1,91 @@
+"""What a report reads from a run folder, loaded once: scores, reps, back-test, validation, prescription.
+
+Only ``scores.parquet`` is required. Everything else is optional: a section whose input is
+absent says so in the page ("not computed in this run") instead of showing invented figures.
+The prescription's files (``reps``, ``regions``, ``transitions``, ``radiation``, ``coverage_gaps``
+and ``quality_index`` .parquet) and its wording (``params/playbook.yaml``) are read as they are;
+:mod:`tagkit.report.prescribed` interprets them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from tagkit.errors import InputError
+
+if TYPE_CHECKING:
+    from tagkit.params import Params
+
+logger = logging.getLogger(__name__)
+
+PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index")
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run folder's contents as the report needs them; optional parts are None when absent.
+
+    >>> RunData(scores=pl.DataFrame({"region": ["华东"]})).backtest is None
+    True
+    """
+
+    scores: pl.DataFrame
+    reps: pl.DataFrame | None = None  # clean/reps.parquet: rep_id → rep_name, role, manager_id
+    backtest: Mapping[str, Any] | None = None  # backtest.json
+    validation: Mapping[str, Any] | None = None  # validation.json
+    prescription: Mapping[str, pl.DataFrame] = field(default_factory=dict)  # name → frame, present files only
+    playbook: Mapping[str, Any] | None = None  # the playbook's wording (params/playbook.yaml, via Params)
+    methodology: Mapping[str, Any] = field(default_factory=dict)  # the params the run used, as plain values
+    params_digest: str = ""
+
+    def table(self, name: str) -> pl.DataFrame | None:
+        """One of the prescription's frames, or None when this run did not write it."""
+        return self.prescription.get(name)
+
+
+def _read_json(path: Path) -> Mapping[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        # a damaged optional file costs its section, not the whole report
+        logger.warning("%s: not valid JSON (%s); its section says so", path, exc)
+        return None
+
+
+def _read_parquet(path: Path) -> pl.DataFrame | None:
+    if not path.exists():
+        return None
+    try:
+        return pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        logger.warning("%s: unreadable (%s); its section says so", path, exc)
+        return None
+
+
+def load_run_data(run_dir: str | Path, params: Params) -> RunData:
+    """Read what the reports need from ``run_dir``; ``params`` is the run's :class:`~tagkit.params.Params`."""
+    run = Path(run_dir)
+    scores_path = run / "scores.parquet"
+    if not scores_path.exists():
+        raise InputError(f"{scores_path}: missing. Run the score step first (tagkit run --only validate,score).")
+    prescription = {name: df for name in PRESCRIPTION_FILES
+                    if (df := _read_parquet(run / f"{name}.parquet")) is not None}
+    values = params.model_dump(mode="json")
+    return RunData(
+        scores=pl.read_parquet(scores_path),
+        reps=_read_parquet(run / "clean" / "reps.parquet"),
+        backtest=_read_json(run / "backtest.json"),
+        validation=_read_json(run / "validation.json"),
+        prescription=prescription,
+        playbook=values.get("playbook"),
+        methodology=values,
+        params_digest=params.digest(),
+    )

@@ -1,0 +1,92 @@
+"""Reading the prescription's outputs (Part C) for the report, tolerant of what a run did not write.
+
+The prescription adds columns to scores.parquet and writes reps/regions/transitions/radiation/
+quality_index parquet files with its wording in params/playbook.yaml. Each reader here returns
+None when its input is absent or lacks the columns it needs, and the section then says
+"not computed in this run" — the report never fills a gap with a guess.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+Language = str
+
+
+def pick(frame: pl.DataFrame | None, *candidates: str) -> str | None:
+    """The first of ``candidates`` that is a column of ``frame``."""
+    if frame is None:
+        return None
+    return next((c for c in candidates if c in frame.columns), None)
+
+
+def text_in(entry: Any, language: Language) -> str | None:
+    """The text of ``entry`` in ``language``: a string, ``{zh: …, en: …}``, or such under text/label/…"""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        if isinstance(entry.get(language), str):
+            return entry[language]
+        for key in ("text", "label", "title", "action", "name"):
+            if key in entry and (found := text_in(entry[key], language)):
+                return found
+    return None
+
+
+def action_text(code: str, language: Language, playbook: Mapping[str, Any] | None) -> str:
+    """A playbook action code in words; the code itself (readably spaced) when the playbook lacks it."""
+    if playbook:
+        for holder in (playbook.get("actions"), playbook):
+            if isinstance(holder, Mapping) and code in holder and (text := text_in(holder[code], language)):
+                return text
+            if isinstance(holder, list):  # a list of {code: …, zh: …, en: …}
+                for entry in holder:
+                    if isinstance(entry, Mapping) and entry.get("code") == code and (text := text_in(entry, language)):
+                        return text
+    return code.replace("_", " ")
+
+
+def for_region(frame: pl.DataFrame | None, region: str) -> pl.DataFrame | None:
+    """The region's rows of a prescription frame (all rows when it has no region column)."""
+    if frame is None:
+        return None
+    return frame.filter(pl.col("region") == region) if "region" in frame.columns else frame
+
+
+def quality_series(frame: pl.DataFrame | None, region: str) -> pl.DataFrame | None:
+    """``quarter, value`` of the customer-quality index, oldest first, or None."""
+    mine = for_region(frame, region)
+    value = pick(mine, "quality_index", "index", "value", "score")
+    if mine is None or value is None or "quarter" not in mine.columns or not mine.height:
+        return None
+    return (mine.select(pl.col("quarter").cast(pl.String), value=pl.col(value).cast(pl.Float64))
+            .drop_nulls().unique("quarter", keep="last").sort("quarter"))
+
+
+def region_row(frame: pl.DataFrame | None, region: str, quarter: str) -> dict[str, Any] | None:
+    """The region's row of ``regions.parquet`` for ``quarter`` (its only row when it has no quarter), or None."""
+    mine = for_region(frame, region)
+    if mine is None or not mine.height:
+        return None
+    if "quarter" in mine.columns and mine.filter(pl.col("quarter") == quarter).height:
+        mine = mine.filter(pl.col("quarter") == quarter)
+    return mine.row(-1, named=True)
+
+
+def radiation_neighbours(frame: pl.DataFrame | None, scores: pl.DataFrame) -> dict[str, list[str]] | None:
+    """Benchmark customer_id → names of its radiation neighbours, nearest first; None when absent."""
+    source = pick(frame, "benchmark_id", "benchmark_customer_id", "source_id")
+    target = pick(frame, "neighbour_id", "neighbor_id", "neighbour_customer_id", "customer_id")
+    if frame is None or source is None or target is None or source == target:
+        return None
+    distance = pick(frame, "distance_km", "distance")
+    names = scores.select(pl.col("customer_id").alias(target), pl.col("customer_name").alias("_name"))
+    pairs = frame.select(pl.col(source).cast(pl.String).alias("_b"), pl.col(target).cast(pl.String),
+                         (pl.col(distance) if distance else pl.lit(0.0)).alias("_d"))
+    pairs = pairs.join(names, on=target, how="left").sort("_b", "_d")
+    out: dict[str, list[str]] = {}
+    for b, name, nid in pairs.select("_b", "_name", target).iter_rows():
+        out.setdefault(b, []).append(name or nid)
+    return out

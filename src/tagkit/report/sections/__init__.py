@@ -1,0 +1,6 @@
+"""One module per report section; each exposes ``build(ctx) -> Section``, in page order in :data:`BUILDERS`."""
+from __future__ import annotations
+
+from tagkit.report.sections import abc, at_risk, benchmarks, geo, headline, history, nails, notes, reps, trust
+
+BUILDERS = (headline, abc, at_risk, nails, benchmarks, reps, geo, history, trust, notes)

@@ -1,0 +1,149 @@
+"""The customer map: every customer by tag, each benchmark's reach, and the gaps no benchmark covers.
+
+DOMAIN.md's "concentric circles": new customers are best developed around a benchmark, so
+customers far from every benchmark show where a new one is needed. The reach is the
+prescription's ``radiation.radius_km``; a customer is a gap when the prescription found no
+benchmark within it (``nearest_benchmark_id`` null), or, for scores without that column, when
+no benchmark lies within the radius by great-circle distance. Without a radius the map shows
+the customers only and says the reach was not computed.
+"""
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from tagkit.charts import customer_map
+from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
+from tagkit.report.context import Context
+from tagkit.report.formats import format_count, format_money
+
+ID = "map"
+EARTH_KM = 6371.0088
+PLACES = 12  # cities named on the map, the ones with most customers
+CRITERIA = ("influence", "satisfaction", "cooperation")
+
+
+def _haversine(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    p1, p2 = lat1.radians(), lat2.radians()
+    dphi, dlmb = p2 - p1, (lon2 - lon1).radians()
+    a = (dphi / 2).sin() ** 2 + p1.cos() * p2.cos() * (dlmb / 2).sin() ** 2
+    return 2 * EARTH_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
+
+
+def nearest_benchmark_km(points: pl.DataFrame) -> pl.Series:
+    """Kilometres from each row of ``points`` (``customer_id, lat, lon, tag``) to its nearest other benchmark."""
+    bench = points.filter(pl.col("tag") == "benchmark").select(
+        pl.col("customer_id").alias("b_id"), pl.col("lat").alias("b_lat"), pl.col("lon").alias("b_lon"))
+    if not bench.height:
+        return pl.Series("nearest_km", [None] * points.height, dtype=pl.Float64)
+    pairs = (points.select("customer_id", "lat", "lon").with_row_index("_i").join(bench, how="cross")
+             .filter(pl.col("customer_id") != pl.col("b_id"))
+             .with_columns(km=_haversine(pl.col("lat"), pl.col("lon"), pl.col("b_lat"), pl.col("b_lon"))))
+    nearest = pairs.group_by("_i").agg(nearest_km=pl.col("km").min())
+    return (points.with_row_index("_i").join(nearest, on="_i", how="left", maintain_order="left")["nearest_km"])
+
+
+def map_points(scores: pl.DataFrame, km: float | None) -> pl.DataFrame:
+    """Customers with coordinates; ``gap`` true where no benchmark is within ``km`` (benchmarks and
+    dormant customers never are; no radius, no gaps)."""
+    city = pl.col("city") if "city" in scores.columns else pl.lit(None, dtype=pl.String)
+    dormant = (pl.col("flags").list.contains("dormant").fill_null(False) if "flags" in scores.columns
+               else pl.lit(False))
+    located = scores.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    pts = located.select(
+        "customer_id", "customer_name", "tag", "sales_trailing_4q", city.alias("city"),
+        pl.col("lat").round(3), pl.col("lon").round(3), dormant.alias("_dormant"))
+    if km is None or not (pts["tag"] == "benchmark").any():
+        return pts.with_columns(gap=pl.lit(False)).drop("_dormant")
+    if "nearest_benchmark_id" in located.columns:  # the prescription's own answer, so both agree
+        far = located["nearest_benchmark_id"].is_null()
+    else:
+        far = nearest_benchmark_km(pts).fill_null(math.inf) > km
+    return pts.with_columns(gap=far & (pl.col("tag") != "benchmark") & ~pl.col("_dormant")).drop("_dormant")
+
+
+def places(pts: pl.DataFrame, n: int = PLACES) -> pl.DataFrame:
+    """The ``n`` cities with most customers, at their customers' mean position (``lon, lat, place``)."""
+    return (pts.filter(pl.col("city").is_not_null() & (pl.col("city") != ""))
+            .group_by("city").agg(pl.len().alias("n"), pl.col("lon").mean().round(3), pl.col("lat").mean().round(3))
+            .sort(["n", "city"], descending=[True, False]).head(n)
+            .select("lon", "lat", place=pl.col("city")))
+
+
+def _prescribed_gaps(ctx: Context, gaps: pl.DataFrame) -> list:
+    """The prescription's coverage gaps: cities without a benchmark in reach, and whom to develop there."""
+    mine = gaps.filter(pl.col("region") == ctx.region) if "region" in gaps.columns else gaps
+    if not mine.height:
+        return [Note(ctx.ui("no_coverage_gaps"))]
+    listed, shown_of = ctx.cap(mine.sort(["customers", "sales_trailing_4q"], descending=True, nulls_last=True))
+    columns = [Column("cluster", ctx.ui("city")), Column("customers", ctx.ui("customers"), num=True),
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True), Column("best", ctx.ui("gap_candidate"))]
+    rows = []
+    for r in listed.iter_rows(named=True):
+        kind, missing = r.get("best_candidate_kind"), r.get("best_candidate_missing")
+        sub = " · ".join(x for x in (ctx.name("candidate_kind", kind) if kind else "",
+                                     ctx.ui("gap_missing", what=ctx.ui(missing)) if missing in CRITERIA else "") if x)
+        rows.append({
+            "cluster": Cell(str(r.get("cluster") or "–")),
+            "customers": Cell(format_count(r.get("customers")), sort=r.get("customers"), num=True),
+            "sales": Cell(format_money(r.get("sales_trailing_4q"), ctx.lang), sort=r.get("sales_trailing_4q"),
+                          num=True),
+            "best": Cell(str(r.get("best_candidate_name") or "–"), sub=sub),
+        })
+    return [Note(ctx.ui("gaps_rx_lead")), Table("tbl-gaps", columns, rows, shown_of=shown_of, filterable=False,
+                                                compact=True)]
+
+
+def _gap_table(ctx: Context, pts: pl.DataFrame) -> list:
+    gaps = pts.filter("gap")
+    if not gaps.height:
+        return []
+    by_city = (gaps.group_by(pl.col("city").fill_null("–")).agg(customers=pl.len(), sales=pl.col("sales_trailing_4q").sum(),
+                                                                 tagged=(pl.col("tag") != "regular").sum())
+               .sort(["sales", "city"], descending=[True, False]).head(10))
+    rows = [{"city": Cell(r["city"]), "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
+             "sales": Cell(format_money(r["sales"], ctx.lang), sort=r["sales"], num=True)}
+            for r in by_city.iter_rows(named=True)]
+    columns = [Column("city", ctx.ui("city")), Column("customers", ctx.ui("customers"), num=True),
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True)]
+    return [Note(ctx.ui("gaps_by_city")), Table("tbl-gaps", columns, rows, filterable=False, compact=True)]
+
+
+def reach_km(ctx: Context) -> float | None:
+    """The prescription's radiation radius from the params the run used, if it has one."""
+    radius = ctx.data.methodology.get("prescription", {}).get("radiation", {}).get("radius_km")
+    return float(radius) if radius else None
+
+
+def build(ctx: Context) -> Section:
+    km = reach_km(ctx)
+    if not {"lat", "lon"} <= set(ctx.mine.columns):
+        return Section(ID, ctx.ui("sec_map"), [Note(ctx.ui("no_coordinates"))])
+    pts = map_points(ctx.mine, km)
+    if not pts.height:
+        return Section(ID, ctx.ui("sec_map"), [Note(ctx.ui("no_coordinates"))])
+    blocks: list = [Note(ctx.ui("map_lead", km=f"{km:g}") if km else ctx.ui("map_lead_plain"), tone="lead")]
+    if km is None:
+        blocks.append(ctx.not_computed("what_reach"))
+    missing = ctx.mine.height - pts.height
+    if missing:
+        blocks.append(Note(ctx.ui("missing_coordinates", n=missing), tone="warn"))
+    if km and not (pts["tag"] == "benchmark").any():
+        blocks.append(Note(ctx.ui("no_benchmark_reach"), tone="warn"))
+    drawn = pts.select(
+        "lon", "lat", "tag", "gap", name="customer_name", city=pl.col("city").fill_null(""),
+        sales=pl.Series([format_money(v, ctx.lang) for v in pts["sales_trailing_4q"]], dtype=pl.String),
+    )
+    text = {"title": ctx.ui("chart_map"), "customer": ctx.ui("customer"), "city": ctx.ui("city"),
+            "tag": ctx.ui("tag"), "sales": ctx.ui("sales_trailing_4q"), "gap": ctx.ui("gap"),
+            "gap_yes": ctx.ui("gap_yes")}
+    chart = customer_map(drawn.drop("gap"), text=text, tag_labels=ctx.tag_labels(), reach_km=km,
+                         places=places(pts), gaps=drawn.filter("gap").drop("gap"))
+    blocks.append(Chart.of("customer-map", chart))
+    gaps = ctx.data.table("coverage_gaps")
+    if pts["gap"].any():
+        blocks.append(Note(ctx.ui("gaps_lead_short", n=int(pts["gap"].sum()), sales=format_money(
+            pts.filter("gap")["sales_trailing_4q"].sum(), ctx.lang))))
+    blocks += _prescribed_gaps(ctx, gaps) if gaps is not None else _gap_table(ctx, pts)
+    return Section(ID, ctx.ui("sec_map"), blocks)

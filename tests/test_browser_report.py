@@ -1,0 +1,242 @@
+"""The reports in a real browser: headless Chromium driven by Playwright, with every network request blocked.
+
+Each page is opened from its file with all non-``file://`` requests aborted and recorded. The
+reports come from the tiny fixture's pipeline run (``tiny_run``): 华东 in Chinese as the run wrote
+it, the same region rendered in English, and a copy whose customer names are hostile HTML.
+Full-page screenshots (and a print PDF) land in ``test-artifacts/`` for a person to look at.
+
+Chromium is Debian's (``/usr/bin/chromium``, or ``TAGKIT_CHROMIUM``); Playwright's own browser
+download is never used. Without Chromium or Playwright these tests skip on a developer machine and
+fail in CI (``CI=true``), where ``.ci/run`` installs them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import polars as pl
+import pytest
+
+from tagkit.params import load_params
+from tagkit.report import load_run_data, write_region_report
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("TAGKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
+BREAKOUT = "</script><script>document.body.dataset.pwned=2</script>"
+LOCAL = ("file:", "data:", "blob:", "about:")
+
+
+def _require_browser() -> None:
+    """Skip with the reason on a developer machine; fail in CI, where a missing browser is a broken setup."""
+    problems = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is missing (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        problems.append(f"no Chromium at {CHROMIUM} (make browser-deps: apt-get install chromium fonts-noto-cjk)")
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped outside CI: {reason}")
+
+
+@dataclass
+class Visit:
+    """What one page did: requests that tried to leave file://, console errors, uncaught errors, dialogs."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_available() -> None:
+    """Checked before any other fixture (an autouse fixture of the widest scope comes first), so a machine
+    without Chromium skips without running the pipeline for nothing."""
+    _require_browser()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def visit(browser) -> Iterator:
+    contexts = []
+
+    def open_page(path: Path, *, width: int = 1280) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+        contexts.append(context)
+        page = context.new_page()
+        seen = Visit(page)
+
+        def guard(route) -> None:
+            url = route.request.url
+            if url.startswith(LOCAL):
+                route.continue_()
+            else:
+                seen.requests.append(url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page.on("request", lambda r: None if r.url.startswith(LOCAL) else seen.requests.append(r.url))
+        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen.errors.append(str(e)))
+        page.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.vis')].every(v => v.dataset.rendered === 'true')",
+            timeout=20_000,
+        )
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _render(run: Path, out: Path, *, language: str, scores: pl.DataFrame | None = None) -> Path:
+    params = load_params(ROOT / "params")
+    data = load_run_data(run, params)
+    if scores is not None:
+        data = dataclasses.replace(data, scores=scores)
+    return write_region_report(data, region="华东", quarter=run.name,
+                               params=params.report.model_copy(update={"language": language}), run_dir=out)
+
+
+@pytest.fixture(scope="module")
+def reports(tiny_run, tmp_path_factory) -> dict[str, Path]:
+    """华东's report: ``zh`` as the pipeline wrote it, ``en`` rendered in English, ``hostile`` with HTML names."""
+    out = tmp_path_factory.mktemp("browser-reports")
+    scores = pl.read_parquet(tiny_run / "scores.parquet")
+    # every 华东 customer gets a hostile name: the at-risk one shows in the risk chart's tooltip too
+    hostile = scores.with_columns(
+        customer_name=pl.when(pl.col("region") == "华东")
+        .then(pl.format("{}{}{}", pl.lit(HOSTILE), pl.col("customer_id"), pl.lit(BREAKOUT)))
+        .otherwise(pl.col("customer_name")),
+        city=pl.when(pl.col("region") == "华东").then(pl.lit("<b>城</b>")).otherwise(pl.col("city")),
+    )
+    return {
+        "zh": tiny_run / "reports" / "华东.html",
+        "en": _render(tiny_run, out / "en", language="en"),
+        "hostile": _render(tiny_run, out / "hostile", language="zh", scores=hostile),
+    }
+
+
+def _marks_per_chart(page) -> dict[str, int]:
+    """Drawn data marks (SVG items inside Vega's ``role-mark`` groups) per chart container."""
+    return page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('.vis')].map(v => "
+        "[v.id, v.querySelector('svg') ? v.querySelectorAll('svg .role-mark > *').length : 0]))"
+    )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_report_renders_offline_without_errors(reports, visit, language):
+    seen = visit(reports[language])
+    page = seen.page
+    marks = _marks_per_chart(page)
+    specs = page.locator('script[type="application/json"][id^="spec-"]').count()
+    assert len(marks) == specs >= 8
+    assert all(n > 0 for n in marks.values()), marks
+    assert seen.requests == [], seen.requests
+    assert seen.errors == [], seen.errors
+    assert page.locator("section[id]").count() == 10
+    heading = page.locator("#at-risk h2").inner_text()
+    assert heading == ("危险客户：优先防守" if language == "zh" else "At-risk customers: defend first")
+    if language == "zh":
+        # the CJK font the stylesheet names first is installed, so Chinese renders as text, not boxes
+        assert page.evaluate("() => document.fonts.check('16px \"Noto Sans CJK SC\"', '标杆')")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-{language}.png"), full_page=True)
+
+
+def test_tables_sort_and_filter(reports, visit):
+    page = visit(reports["en"]).page
+    table = page.locator("#tbl-abc")
+    rows = table.locator("tbody tr")
+    total = rows.count()
+    assert total >= 3
+    sales_column = page.evaluate("() => [...document.querySelectorAll('#tbl-abc thead th')]"
+                                 ".findIndex(th => th.dataset.key === 'sales')")
+
+    def sales() -> list[float]:
+        return [float(v) for v in table.locator(f"tbody tr td:nth-child({sales_column + 1})")
+                .evaluate_all("tds => tds.map(td => td.dataset.sort)")]
+
+    header = table.locator('thead th[data-key="sales"]')
+    header.click()
+    assert sales() == sorted(sales()) and header.get_attribute("aria-sort") == "ascending"
+    header.click()
+    assert sales() == sorted(sales(), reverse=True) and header.get_attribute("aria-sort") == "descending"
+
+    first_name = table.locator("tbody tr").first.locator("td").first.locator(".main").inner_text()
+    box = page.locator('input[data-filter="tbl-abc"]')
+    box.fill(first_name)
+    visible = table.locator("tbody tr:visible")
+    assert visible.count() == 1 and first_name in visible.first.inner_text()
+    assert page.locator('[data-count="tbl-abc"]').inner_text() == f"1 of {total} rows"
+    box.fill("no customer is called this")
+    assert table.locator("tbody tr:visible").count() == 0
+    box.fill("")
+    assert table.locator("tbody tr:visible").count() == total
+
+
+def test_hostile_names_stay_text(reports, visit):
+    seen = visit(reports["hostile"])
+    page = seen.page
+    assert seen.dialogs == [] and seen.requests == [] and seen.errors == []
+    assert page.evaluate("() => document.body.dataset.pwned") is None
+    assert page.locator("main img").count() == 0  # no injected element, only text
+    assert HOSTILE in page.locator("#tbl-at-risk tbody").inner_text()
+    assert page.locator("main b").count() == 0
+    # the chart tooltips show the names as text as well
+    point = page.locator("#vis-risk-value svg .role-mark > *").first
+    point.hover(force=True)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    assert HOSTILE in tooltip.inner_text() and tooltip.locator("img").count() == 0
+    assert page.evaluate("() => document.body.dataset.pwned") is None
+
+
+def test_print_gives_readable_pages(reports, visit):
+    page = visit(reports["zh"]).page
+    page.emulate_media(media="print")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#contents')).display") == "none"
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.table-tools')).display") == "none"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "report-zh.pdf"), format="A4", print_background=True)
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page ") >= 3
+
+
+def test_index_opens_offline_and_links_every_report(tiny_run, visit):
+    seen = visit(tiny_run / "index.html")
+    page = seen.page
+    assert seen.requests == [] and seen.errors == []
+    links = page.locator('#tbl-regions a[href^="reports/"]').evaluate_all("as => as.map(a => a.href)")
+    assert len(links) == 7  # one per region
+    for href in links:
+        assert Path(unquote(urlparse(href).path)).exists(), href
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "index-zh.png"), full_page=True)
