@@ -21,6 +21,13 @@ Flags (``flags: list[str]``, in the order of :data:`FLAG_RULES`): ``benchmark_at
 ``dormant``, ``new_customer`` (tenure below ``lifecycle.new_customer_days``: never a nail nor at
 risk). A later rule is one more entry in :data:`FLAG_RULES`.
 
+The prescription (:mod:`tagkit.prescription`) adds one step after this precedence, because it
+needs the order lines' calendar and discounts: a ``speculator`` (quarter-end buying at deep
+discounts without a rhythm) tagged at_risk is re-judged on ``score_risk`` without its
+sales-decline and lapse components, and becomes regular when that falls below the band
+(``scored_tag`` keeps this module's tag). Full order: dormant, speculator rhythm, at_risk,
+benchmark, nail, regular.
+
 Hysteresis (``hysteresis: true``): a customer whose previous (raw) tag is X is judged against
 X's *exit* thresholds, everyone else against the *enter* thresholds; precedence is unchanged.
 """
