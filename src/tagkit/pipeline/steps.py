@@ -69,17 +69,6 @@ def validation_summary(run_dir: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def accounting_table(run_dir: str | Path) -> pl.DataFrame:
-    """Rows read, used and set aside per table: read = used + set aside, always."""
-    tables = validation_summary(run_dir)["tables"]
-    columns = ("rows_read", "rows_used", "rows_quarantined", "rows_value_nulled")
-    return pl.DataFrame(
-        [(name, *(acc[c] for c in columns)) for name, acc in tables.items()],
-        schema=[("table", pl.String), *((c, pl.Int64) for c in columns)],
-        orient="row",
-    )
-
-
 def quarantine_reasons(run_dir: str | Path) -> pl.DataFrame:
     """Rows set aside (or with a value nulled) per table and reason code."""
     tables = validation_summary(run_dir)["tables"]
