@@ -65,5 +65,7 @@ def test_blocked_validation_exits_3_and_still_writes_the_report(capsys, tiny_cop
     code, err = _run(capsys, "run", "--data", str(tiny_copy), "--quarter", "2026Q3", "--out", str(tmp_path))
     assert code == 3
     assert "customers.csv: column 'customer_id' must be unique" in err and "'C00001' in rows 1, 71" in err
-    assert (tmp_path / "2026Q3" / "validation.html").exists()
-    assert not (tmp_path / "2026Q3" / "scores.parquet").exists()
+    # a blocked run is not published: its validation report waits in the work folder the message names
+    assert not (tmp_path / "2026Q3").exists()
+    assert (tmp_path / "2026Q3.partial" / "validation.html").exists() and "2026Q3.partial/validation.html" in err
+    assert not (tmp_path / "2026Q3.partial" / "scores.parquet").exists()

@@ -156,3 +156,10 @@ SCORE_COLUMNS = (
     "score_potential",
     "score_risk",
 )
+
+
+def report_filename(region: str) -> str:
+    """A region's report file name (DATA_CONTRACT.md: ``reports/<region>.html``); region names are
+    kept as they are, Chinese included, with anything a file system might refuse replaced by ``_``."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
+    return f"{safe}.html"

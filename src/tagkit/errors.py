@@ -63,5 +63,23 @@ class RegionsFailed(TagkitError):
     exit_code = 4
 
 
+class RunLocked(TagkitError):
+    """Another tagkit run is writing the same quarter's folder; a scheduler may simply try again later."""
+
+    exit_code = 75  # EX_TEMPFAIL from sysexits.h: "try again later"
+
+
+class Interrupted(TagkitError):
+    """The run was stopped by SIGINT (Ctrl-C) or SIGTERM; the next run resumes where it stopped."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
+        super().__init__(f"interrupted by {signal.Signals(signum).name}; work finished so far is kept, "
+                         "rerun the same command to resume.")
+
+
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130

@@ -1,30 +1,48 @@
-"""``tagkit run``: execute the pipeline's notebooks with papermill and write the run folder.
+"""``tagkit run``: execute the pipeline's notebooks with papermill and publish the run folder.
 
-Layout of a run (DATA_CONTRACT.md): ``<out>/<quarter>/`` with scores.parquet,
-validation.html, reports/, index.html, manifest.json and the executed notebooks.
+Layout of a run (DATA_CONTRACT.md): ``<out>/<quarter>/`` with scores.parquet, validation.html,
+reports/, index.html, manifest.json, run.log and the executed notebooks. How a run stays safe
+to repeat, interrupt and schedule:
+
+- every notebook has a content key (:mod:`.fingerprint`); notebooks whose key is unchanged are
+  skipped, so a rerun over the same inputs and params does nothing, and a change to the report
+  params reruns only the reports and the index;
+- work happens in ``<quarter>.partial/`` and is moved into place at the end (:mod:`.workdir`);
+- a lock (:mod:`.lock`) refuses a second run on the same quarter, naming the first;
+- notebooks run in a pool of worker processes with warm kernels (:mod:`.pool`); a failing
+  region report does not stop the others.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import logging.handlers
+import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import papermill
 import polars as pl
-from papermill.exceptions import PapermillExecutionError
 
-from tagkit.errors import InputError, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked
+from tagkit.contract import report_filename
+from tagkit.errors import (
+    InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
+)
 from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params, parse_quarter, project_root
+from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import manifest as mf
-from tagkit.pipeline.spec import NotebookParameters, Step, load_pipeline
-from tagkit.pipeline.steps import STATUS_FILE
+from tagkit.pipeline.lock import RunLock
+from tagkit.pipeline.pool import Job, JobResult, NotebookPool
+from tagkit.pipeline.progress import LogLines, Progress
+from tagkit.pipeline.spec import NotebookParameters, Pipeline, Step, load_pipeline
+from tagkit.pipeline.workdir import STATUS_FILE, WorkDir
 from tagkit.quarters import quarter_end, quarter_of, shift_quarter
-from tagkit.report.region import report_filename
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +53,7 @@ _USER_ERRORS: dict[str, type[TagkitError]] = {
     "ParamsError": UsageError,
     "UsageError": UsageError,
 }
+LOG_FORMAT = "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"
 
 
 @dataclass
@@ -66,31 +85,51 @@ def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.d
     return shift_quarter(found, -1) if quarter_end(found) >= (today or dt.date.today()) else found
 
 
-def _execute(step: Step, *, root: Path, run_dir: Path, parameters: NotebookParameters, suffix: str = "") -> Path:
-    source = root / step.notebook
-    target = run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(source),
-        str(target),
-        parameters=parameters.model_dump(exclude=set() if parameters.region else {"region"}),
-        kernel_name=KERNEL_NAME,
-        progress_bar=False,
-        cwd=str(source.parent),
-    )
-    return target
+def step_keys(pipeline: Pipeline, *, root: Path, params: Params, inputs: list[dict[str, Any]], code: str,
+              quarter: str, cache: fp.HashCache) -> dict[str, str]:
+    """Each step's key, chained: a step's key includes the key of the step before it."""
+    keys: dict[str, str] = {}
+    upstream = fp.digest(quarter, inputs)
+    for step in pipeline.steps:
+        notebook = cache.sha256(root / step.notebook)
+        upstream = keys[step.name] = fp.digest(step.name, upstream, code, notebook,
+                                               fp.section_digest(params, step.params))
+    return keys
 
 
-def _user_error(exc: PapermillExecutionError, notebook: Path) -> TagkitError:
-    kind = _USER_ERRORS.get(exc.ename)
-    if kind is ValidationBlocked:
-        status = notebook.parent.parent / "validation.json"
-        failures = json.loads(status.read_text(encoding="utf-8")).get("blocking", []) if status.exists() else []
-        return ValidationBlocked(failures or [exc.evalue])
-    if kind is not None:
-        return kind(exc.evalue)
-    return StepFailed(f"{notebook}: cell {exc.cell_index} raised {exc.ename}: {exc.evalue}. "
-                      "Open the executed notebook to see the failing cell.")
+def region_key(step_key: str, region: str) -> str:
+    return fp.digest(step_key, region)
+
+
+@dataclass
+class _Run:
+    """One invocation's moving parts, so the step functions below stay short."""
+
+    root: Path
+    work: WorkDir
+    base: NotebookParameters
+    keys: dict[str, str]
+    progress: Progress
+    pool_args: dict[str, Any]
+    result: RunResult
+    _pool: NotebookPool | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.work.path
+
+    def pool(self) -> NotebookPool:
+        if self._pool is None:
+            self._pool = NotebookPool(**self.pool_args)
+        return self._pool
+
+    def job(self, step: Step, region: str = "") -> Job:
+        source = self.root / step.notebook
+        suffix = "-" + report_filename(region).removesuffix(".html") if region else ""
+        params = self.base.model_copy(update={"region": region, "run_dir": str(self.run_dir)})
+        return Job(id=f"{step.name}:{region}" if region else step.name, source=source,
+                   target=self.run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb",
+                   parameters=params.model_dump(exclude=set() if region else {"region"}))
 
 
 def run_quarter(
@@ -101,96 +140,269 @@ def run_quarter(
     params_file: Path | None = None,
     only: list[str] | None = None,
     pipeline_file: Path | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    fresh_kernels: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run the pipeline for one quarter; raises a :class:`TagkitError` subclass when it cannot finish."""
     root = project_root()
     params_dir = root / "params"
     params = load_params(params_dir, params_file)
-    pipeline = load_pipeline(pipeline_file or root / "pipelines" / "quarterly.yaml")
+    pipeline_path = pipeline_file or root / "pipelines" / "quarterly.yaml"
+    pipeline = load_pipeline(pipeline_path)
     steps = pipeline.select(only)
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be 1 or more; got {workers}.")
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
     quarter = resolve_quarter(quarter, data_dir, params)
     check_kernel()
-    run_dir = (out_dir / quarter).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    base = NotebookParameters(
-        data_dir=str(data_dir.resolve()),
-        quarter=quarter,
-        run_dir=str(run_dir),
-        params_dir=str(params_dir),
-        params_file=str(params_file.resolve()) if params_file else "",
-    )
-    started = time.time()
-    result = RunResult(run_dir=run_dir, outcome="running")
-    doc: dict[str, Any] = {
-        "quarter": quarter,
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "pipeline": pipeline.name,
-        "steps_requested": [s.name for s in steps],
-        "inputs": {"data_dir": str(data_dir.resolve()), "files": mf.describe_inputs(data_dir)},
-        "params": {"file": str(params_file) if params_file else None, "sha256": params.digest(),
-                   "values": params.model_dump(mode="json")},
-        "versions": mf.package_versions(),
-        "git_commit": mf.git_commit(root),
-        "steps": result.steps,
-    }
-    try:
-        for step in steps:
-            if step.per == "region":
-                _run_per_region(step, root=root, run_dir=run_dir, base=base, result=result)
-            else:
-                t0 = time.time()
-                try:
-                    nb = _execute(step, root=root, run_dir=run_dir, parameters=base)
-                except PapermillExecutionError as exc:
-                    result.steps.append({"step": step.name, "outcome": "failed", "seconds": round(time.time() - t0, 3)})
-                    raise _user_error(exc, run_dir / "notebooks" / Path(step.notebook).name) from None
-                result.steps.append({"step": step.name, "outcome": "ok", "seconds": round(time.time() - t0, 3),
-                                     "notebook": str(nb.relative_to(run_dir))})
-        result.outcome = "regions_failed" if result.failed_regions else "ok"
-    except TagkitError as exc:
-        result.outcome = type(exc).__name__
-        raise
-    except KeyboardInterrupt:
-        result.outcome = "interrupted"
-        raise
-    finally:
-        doc["outcome"] = result.outcome
-        doc["seconds"] = round(time.time() - started, 3)
-        doc["validation"] = _validation_summary(run_dir)
-        mf.write_manifest(run_dir / "manifest.json", doc)
-    if result.failed_regions:
-        raise RegionsFailed(
-            f"{len(result.failed_regions)} region report(s) failed: {', '.join(sorted(result.failed_regions))}. "
-            f"The others were written; see {run_dir / 'index.html'} and the executed notebooks."
+    out_dir = out_dir.resolve()
+    work = WorkDir(out_dir, quarter)
+    progress = progress or LogLines()
+    with RunLock(work.lock), _signals_raise_interrupted():
+        started = time.time()
+        cache = fp.HashCache(out_dir / fp.HASH_CACHE)
+        inputs = fp.describe_inputs(data_dir, cache)
+        code = fp.code_digest(cache)
+        keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache)
+        cache.save()
+        if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
+            return _report_up_to_date(work, steps, progress, started)
+        how = work.open(force=force)
+        _check_upstream(pipeline, steps, keys, work.done)
+        n_workers = workers or os.cpu_count() or 1
+        run = _Run(
+            root=root, work=work, keys=keys, progress=progress,
+            base=NotebookParameters(data_dir=str(data_dir.resolve()), quarter=quarter, run_dir=str(work.path),
+                                    params_dir=str(params_dir),
+                                    params_file=str(params_file.resolve()) if params_file else ""),
+            pool_args=dict(workers=n_workers, kernel_name=KERNEL_NAME, cwd=root / "notebooks", fresh=fresh_kernels,
+                           log_queue=None),
+            result=RunResult(run_dir=work.published, outcome="running"),
         )
-    return result
+        doc: dict[str, Any] = {
+            "quarter": quarter,
+            "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+            "pipeline": pipeline.name,
+            "steps_requested": [s.name for s in steps],
+            "workers": n_workers,
+            "kernels": "fresh per notebook" if fresh_kernels else "one warm kernel per worker",
+            "work_folder": how,
+            "inputs": {"data_dir": str(data_dir.resolve()), "files": inputs,
+                       "sha256": fp.digest(inputs)},
+            "params": {"file": str(params_file) if params_file else None, "sha256": params.digest(),
+                       "values": params.model_dump(mode="json")},
+            "code_sha256": code,
+            "versions": mf.package_versions(),
+            "git_commit": mf.git_commit(root),
+            "steps": run.result.steps,
+        }
+        with _run_log(work.path / "run.log") as log_queue:
+            logger.info("run of %s: %s work folder %s, %d worker(s)", quarter, how, work.path, n_workers)
+            run.pool_args["log_queue"] = log_queue
+            try:
+                _run_steps(run, steps)
+                run.result.outcome = "regions_failed" if run.result.failed_regions else "ok"
+            except (TagkitError, KeyboardInterrupt) as exc:
+                run.result.outcome = type(exc).__name__
+                raise
+            finally:
+                if run._pool is not None:
+                    run._pool.terminate() if run.result.outcome not in ("ok", "regions_failed") else run._pool.close()
+                progress.close()
+                doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
+                           validation=_validation_summary(work.path), keys=work.done)
+                mf.write_manifest(work.path / "manifest.json", doc)
+        work.publish()
+    if run.result.failed_regions:
+        raise RegionsFailed(
+            f"{len(run.result.failed_regions)} region report(s) failed: {', '.join(sorted(run.result.failed_regions))}. "
+            f"The others were written; see {work.published / 'index.html'} and the executed notebooks."
+        )
+    return run.result
 
 
-def _run_per_region(step: Step, *, root: Path, run_dir: Path, base: NotebookParameters, result: RunResult) -> None:
-    scores = run_dir / "scores.parquet"
+def _up_to_date(steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> bool:
+    return all(done.get(s.name) == keys[s.name] for s in steps)
+
+
+def _report_up_to_date(work: WorkDir, steps: list[Step], progress: Progress, started: float) -> RunResult:
+    progress.add(len(steps))
+    for step in steps:
+        progress.finished(step.name, "up to date", 0.0)
+    progress.close()
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with (work.published / "run.log").open("a", encoding="utf-8") as log:
+        log.write(f"{stamp} up to date: same inputs, params and code as this run; nothing to do "
+                  f"({time.time() - started:.2f} s)\n")
+    logger.info("%s is up to date (same inputs, params and code); nothing to do. --force reruns it.", work.published)
+    return RunResult(run_dir=work.published, outcome="up_to_date",
+                     steps=[{"step": s.name, "outcome": "up to date"} for s in steps])
+
+
+def _check_upstream(pipeline: Pipeline, steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> None:
+    """With ``--only``, a step must not run on top of an upstream step that is stale: its key would
+    claim inputs its outputs were never made from."""
+    chosen = {s.name for s in steps}
+    for i, step in enumerate(pipeline.steps):
+        if step.name not in chosen:
+            continue
+        stale = [s.name for s in pipeline.steps[:i] if s.name not in chosen and done.get(s.name) != keys[s.name]]
+        if stale:
+            raise UsageError(
+                f"--only {','.join(s.name for s in steps)}: step(s) {', '.join(stale)} have not run on these "
+                f"inputs and params, so '{step.name}' would read stale results. Add them to --only, or run all steps."
+            )
+
+
+def _run_steps(run: _Run, steps: list[Step]) -> None:
+    run.progress.add(sum(1 for s in steps if s.per is None))
+    for step in steps:
+        if step.per == "region":
+            _run_regions(run, step)
+        else:
+            _run_step(run, step)
+
+
+def _run_step(run: _Run, step: Step) -> None:
+    key = run.keys[step.name]
+    if run.work.done.get(step.name) == key:
+        run.progress.finished(step.name, "up to date", 0.0)
+        run.result.steps.append({"step": step.name, "outcome": "up to date"})
+        return
+    run.work.mark(step.name, None)
+    job = run.job(step)
+    res = next(iter(run.pool().run([job], on_start=run.progress.started)))
+    run.progress.finished(step.name, res.outcome, res.seconds)
+    entry = {"step": step.name, "outcome": res.outcome, "seconds": res.seconds,
+             "notebook": str(job.target.relative_to(run.run_dir))}
+    run.result.steps.append(entry)
+    if res.outcome != "ok":
+        raise _user_error(res, job.target, run.run_dir)
+    run.work.mark(step.name, key)
+
+
+def _run_regions(run: _Run, step: Step) -> None:
+    scores = run.run_dir / "scores.parquet"
     if not scores.exists():
         raise InputError(f"{scores}: missing, so there are no regions to report. Run the score step first.")
     regions = sorted(pl.read_parquet(scores, columns=["region"])["region"].unique().to_list())
+    key = run.keys[step.name]
+    _forget_vanished_regions(run, step, regions)
     status: dict[str, dict[str, Any]] = {}
+    todo = []
     for region in regions:
-        t0 = time.time()
-        suffix = "-" + report_filename(region).removesuffix(".html")
-        params = base.model_copy(update={"region": region})
-        notebook = f"notebooks/{Path(step.notebook).stem}{suffix}.ipynb"
-        try:
-            _execute(step, root=root, run_dir=run_dir, parameters=params, suffix=suffix)
-            outcome = "ok"
-        except PapermillExecutionError as exc:
-            logger.error("region %s failed in cell %s: %s: %s", region, exc.cell_index, exc.ename, exc.evalue)
-            outcome = "failed"
-            result.failed_regions[region] = notebook
-            (run_dir / "reports" / report_filename(region)).unlink(missing_ok=True)
-        status[region] = {"outcome": outcome, "seconds": round(time.time() - t0, 3), "notebook": notebook}
-    (run_dir / STATUS_FILE).write_text(json.dumps({"regions": status}, ensure_ascii=False, indent=2, sort_keys=True),
-                                       encoding="utf-8")
-    result.steps.append({"step": step.name, "outcome": "failed" if result.failed_regions else "ok", "regions": status})
+        job = run.job(step, region)
+        status[region] = {"outcome": "ok", "notebook": str(job.target.relative_to(run.run_dir)), "seconds": 0.0}
+        if run.work.done.get(job.id) == region_key(key, region):
+            status[region]["outcome"] = "up to date"
+        else:
+            run.work.mark(job.id, None)
+            todo.append(job)
+    run.work.mark(step.name, None)
+    run.progress.add(len(todo))
+    by_id = {job.id: (region, job) for region, job in zip([j.id.split(":", 1)[1] for j in todo], todo)}
+    for res in run.pool().run(todo, on_start=run.progress.started):
+        region, job = by_id[res.id]
+        run.progress.finished(res.id, res.outcome, res.seconds)
+        status[region].update(outcome=res.outcome, seconds=res.seconds)
+        if res.outcome == "ok":
+            run.work.mark(res.id, region_key(key, region))
+        else:
+            status[region].update(_failure_details(res, job.target, run.run_dir))
+            run.result.failed_regions[region] = status[region]["notebook"]
+            (run.run_dir / "reports" / report_filename(region)).unlink(missing_ok=True)
+    (run.run_dir / STATUS_FILE).write_text(
+        json.dumps({"regions": status}, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    failed = bool(run.result.failed_regions)
+    run.result.steps.append({"step": step.name, "outcome": "failed" if failed else "ok", "regions": status})
+    if not failed:
+        run.work.mark(step.name, key)
+
+
+def _forget_vanished_regions(run: _Run, step: Step, regions: list[str]) -> None:
+    """A region that no longer has customers loses its report, so the folder never shows a stale one."""
+    prefix = f"{step.name}:"
+    for job_id in [j for j in run.work.done if j.startswith(prefix) and j[len(prefix):] not in regions]:
+        run.work.mark(job_id, None)
+        (run.run_dir / "reports" / report_filename(job_id[len(prefix):])).unlink(missing_ok=True)
+
+
+def _failure_details(res: JobResult, notebook: Path, run_dir: Path) -> dict[str, Any]:
+    details: dict[str, Any] = {"ename": res.ename, "evalue": res.evalue.splitlines()[0] if res.evalue else "",
+                               "cell": res.cell}
+    try:
+        from tagkit.report.failure import write_failure_page
+
+        if notebook.exists():
+            details["page"] = str(write_failure_page(notebook).relative_to(run_dir))
+    except Exception as exc:  # noqa: BLE001 - the failure page is a help, the failure itself is already recorded
+        logger.warning("%s: could not write the failure page: %s", notebook, exc)
+    return details
+
+
+def _user_error(res: JobResult, notebook: Path, run_dir: Path) -> TagkitError:
+    kind = _USER_ERRORS.get(res.ename)
+    if kind is ValidationBlocked:
+        status = run_dir / "validation.json"
+        failures = json.loads(status.read_text(encoding="utf-8")).get("blocking", []) if status.exists() else []
+        return ValidationBlocked([*(failures or [res.evalue]),
+                                  f"The validation report is {run_dir / 'validation.html'}."])
+    if kind is not None:
+        return kind(res.evalue)
+    where = f"cell {res.cell} raised {res.ename}" if res.cell is not None else f"{res.ename}"
+    return StepFailed(f"{notebook}: {where}: {res.evalue}. Open the executed notebook to see the failing cell; "
+                      f"the full log is {run_dir / 'run.log'}.")
+
+
+@contextmanager
+def _signals_raise_interrupted() -> Iterator[None]:
+    """SIGTERM (a scheduler stopping us) and SIGINT (Ctrl-C) both end the run the same orderly way."""
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in previous:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+class _ToRecordLogger(logging.Handler):
+    """Hands a worker's log record to the parent's logger of the same name, so levels and handlers apply."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+@contextmanager
+def _run_log(path: Path) -> Iterator[Any]:
+    """Everything — ours, papermill's, every notebook's output — goes to ``run.log`` in the run folder."""
+    import multiprocessing as mp
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(old_level or logging.INFO, logging.INFO))
+    log_queue = mp.get_context("spawn").Queue()
+    listener = logging.handlers.QueueListener(log_queue, _ToRecordLogger(), respect_handler_level=False)
+    listener.start()
+    try:
+        yield log_queue
+    finally:
+        listener.stop()
+        log_queue.close()
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
 
 
 def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
@@ -200,3 +412,4 @@ def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
             "missing_optional_tables": data.get("missing_optional_tables", [])}
+

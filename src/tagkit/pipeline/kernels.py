@@ -1,0 +1,110 @@
+"""A warm Jupyter kernel that a pool worker keeps for the notebooks it runs.
+
+Starting a kernel and importing tagkit (polars, Altair) costs about 3 s of CPU; a quarter
+runs ten notebooks or more, so each worker starts one kernel, imports tagkit once, and
+between notebooks clears the user namespace (``%reset -f``) and resets the execution
+counter, which leaves each notebook the state a fresh kernel would give it apart from the
+modules already imported. After a notebook fails, the kernel is replaced, not reused.
+``fresh=True`` gives every notebook its own new kernel instead (``tagkit run --fresh-kernels``).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from jupyter_client import BlockingKernelClient, KernelManager
+
+logger = logging.getLogger(__name__)
+
+# imported (and the Vega bundle read) once per kernel, while other work runs
+PRELOAD = "import tagkit.pipeline.steps, tagkit.report.assets as _a; _a.vega_bundle(); del _a"
+# what a fresh kernel would look like to the next notebook; imported modules stay
+RESET = "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1; __import__('gc').collect()"
+START_TIMEOUT = 120
+
+
+class KernelStartFailed(RuntimeError):
+    pass
+
+
+def start_with_retry(start: Callable[[], KernelManager], *, what: str) -> KernelManager:
+    """Kernel starts fail now and then on a loaded machine (a port taken, a slow disk): try once more."""
+    try:
+        return start()
+    except Exception as first:  # noqa: BLE001 - any start failure is worth one retry
+        logger.warning("%s: kernel did not start (%s: %s); retrying once", what, type(first).__name__, first)
+        try:
+            return start()
+        except Exception as second:
+            raise KernelStartFailed(f"{what}: kernel did not start twice: {type(second).__name__}: {second}") from second
+
+
+class WarmKernel:
+    def __init__(self, kernel_name: str, cwd: Path, *, fresh: bool = False) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = cwd
+        self.fresh = fresh
+        self.km: KernelManager | None = None
+        self._dirty = False  # the last notebook failed: replace the kernel
+        self._used = False  # a notebook ran since the kernel started: reset before the next
+
+    def _start_once(self) -> KernelManager:
+        # nbclient drives the kernel with asyncio, so it must get async clients from this manager
+        km = KernelManager(kernel_name=self.kernel_name,
+                           client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        km.start_kernel(cwd=str(self.cwd))
+        try:
+            if not self.fresh:
+                self._run(km, PRELOAD)
+            else:
+                self._run(km, "pass")  # waits until the kernel answers
+        except Exception:
+            km.shutdown_kernel(now=True)
+            raise
+        return km
+
+    def _run(self, km: KernelManager, code: str) -> None:
+        kc = BlockingKernelClient()
+        kc.load_connection_info(km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=START_TIMEOUT)
+            reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT,
+                                           output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                content = reply["content"]
+                raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def acquire(self, what: str) -> KernelManager:
+        """A kernel ready for the next notebook."""
+        if self.km is not None and (self.fresh or self._dirty or not self.km.is_alive()):
+            self.shutdown()
+        if self.km is None:
+            self.km = start_with_retry(self._start_once, what=what)
+        elif self._used:
+            self._run(self.km, RESET)
+        self._used = True
+        return self.km
+
+    def release(self, *, failed: bool) -> None:
+        """After a notebook: a failed one may have left the kernel in any state, so it is not reused."""
+        self._dirty = failed
+
+    def warm(self) -> None:
+        if not self.fresh and self.km is None:
+            self.km = start_with_retry(self._start_once, what="warm-up")
+            self._used = False
+
+    def shutdown(self) -> None:
+        if self.km is None:
+            return
+        try:
+            self.km.shutdown_kernel(now=True)
+        except Exception as exc:  # noqa: BLE001 - a kernel already gone is what we wanted
+            logger.debug("kernel shutdown: %s", exc)
+        self.km = None
+        self._used = False
+        self._dirty = False
