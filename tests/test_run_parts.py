@@ -1,0 +1,92 @@
+"""The runner's parts on their own: kernel start retry, the hash cache, keys, progress lines, the lock."""
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+
+from tagkit.errors import RunLocked
+from tagkit.params import load_params
+from tagkit.pipeline import fingerprint as fp
+from tagkit.pipeline.kernels import KernelStartFailed, start_with_retry
+from tagkit.pipeline.lock import RunLock
+from tagkit.pipeline.progress import LogLines
+from tagkit.pipeline.runner import step_keys
+from tagkit.pipeline.spec import load_pipeline
+
+from conftest import ROOT
+
+
+def test_a_kernel_that_fails_to_start_once_is_retried(caplog):
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "kernel"
+
+    with caplog.at_level(logging.WARNING):
+        assert start_with_retry(flaky, what="report:华东") == "kernel"
+    assert len(calls) == 2
+    assert "report:华东: kernel did not start (RuntimeError" in caplog.text and "retrying once" in caplog.text
+
+
+def test_a_kernel_that_fails_twice_is_an_error_naming_the_notebook():
+    def broken():
+        raise TimeoutError("no reply in 60 s")
+
+    with pytest.raises(KernelStartFailed, match="validate: kernel did not start twice: TimeoutError"):
+        start_with_retry(broken, what="validate")
+
+
+def test_hash_cache_rereads_a_file_only_when_it_changed(tmp_path):
+    data = tmp_path / "orders.csv"
+    data.write_text("a,b\n1,2\n", encoding="utf-8")
+    cache = fp.HashCache(tmp_path / "cache.json")
+    first = cache.sha256(data)
+    cache.save()
+    assert fp.HashCache(tmp_path / "cache.json").sha256(data) == first
+    data.write_text("a,b\n1,3\n", encoding="utf-8")  # same size, new mtime
+    os.utime(data, ns=(data.stat().st_atime_ns, data.stat().st_mtime_ns + 10**9))
+    assert fp.HashCache(tmp_path / "cache.json").sha256(data) == fp.file_sha256(data) != first
+
+
+def _keys(params, inputs=(("orders.csv", 1, "aa"),), quarter="2026Q3"):
+    cache = fp.HashCache(ROOT / ".no-such-cache.json")
+    return step_keys(load_pipeline(ROOT / "pipelines" / "quarterly.yaml"), root=ROOT, params=params,
+                     inputs=[{"path": p, "bytes": b, "sha256": s} for p, b, s in inputs], code="code",
+                     quarter=quarter, cache=cache)
+
+
+def test_keys_change_from_the_step_whose_params_or_inputs_changed():
+    base = load_params(ROOT / "params")
+    keys = _keys(base)
+    english = base.model_copy(update={"report": base.report.model_copy(update={"language": "en"})})
+    changed = _keys(english)
+    assert [s for s in keys if keys[s] != changed[s]] == ["report", "index"]
+    new_data = _keys(base, inputs=(("orders.csv", 1, "bb"),))
+    assert all(keys[s] != new_data[s] for s in keys)
+    assert all(a != b for a, b in zip(keys.values(), _keys(base, quarter="2026Q2").values()))
+    assert keys == _keys(base)
+
+
+def test_progress_lines_count_every_notebook(caplog):
+    lines = LogLines()
+    lines.add(2)
+    with caplog.at_level(logging.INFO, logger="tagkit.progress"):
+        lines.finished("validate", "ok", 1.23)
+        lines.finished("report:华东", "failed", 0.5)
+    assert [r.getMessage() for r in caplog.records] == ["[1/2] validate ok in 1.2 s",
+                                                        "[2/2] report:华东 failed in 0.5 s"]
+    assert caplog.records[1].levelno == logging.WARNING
+
+
+def test_the_lock_is_free_again_once_released(tmp_path):
+    lock = RunLock(tmp_path / ".2026Q3.lock")
+    with lock:
+        with pytest.raises(RunLocked, match=f"pid {os.getpid()}"):
+            RunLock(tmp_path / ".2026Q3.lock").acquire()
+    with RunLock(tmp_path / ".2026Q3.lock"):
+        pass
