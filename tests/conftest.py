@@ -1,7 +1,9 @@
 """Shared fixtures: the tiny committed dataset and one full pipeline run over it."""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 TINY_QUARTER = "2026Q3"
+
+
+def pytest_configure(config) -> None:
+    # the Vega bundle cache (tagkit.report.assets) goes to a folder of this session, not ~/.cache;
+    # an environment variable, so the runner's worker processes and kernels see it too
+    os.environ.setdefault("TAGKIT_CACHE_DIR", tempfile.mkdtemp(prefix="tagkit-test-cache-"))
 
 
 @pytest.fixture(scope="session")

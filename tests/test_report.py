@@ -356,6 +356,24 @@ def test_index_links_every_region_and_marks_failures():
     assert 'href="reports/%E5%8D%8E%E5%8C%97.html"' not in html  # a failed region has no report to open
 
 
+def test_index_says_what_failed_and_links_the_failure_page():
+    failed = {"华北": {"notebook": "notebooks/03_region_report-华北.ipynb",
+                     "page": "notebooks/03_region_report-华北.html", "cell": 4, "ename": "ValueError",
+                     "evalue": EVIL + " x" * 200},
+              "西南": {"notebook": "notebooks/03_region_report-西南.ipynb"}}  # no page, nothing recorded
+    html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report.model_copy(update={"language": "en"}),
+                        failed=failed, others=[], present={"华东.html"})
+    notes = html[html.index('id="failures"'):html.index("</ul>", html.index('id="failures"'))]
+    assert "华北: failed at In [4]: ValueError: &lt;script&gt;" in notes and EVIL not in html  # escaped
+    assert "…</span> · <a" in notes  # a long message is cut; the failure page has all of it
+    page = 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell">see the failing cell</a>'
+    assert page in notes
+    assert ('西南: failed</span> · <a href="notebooks/03_region_report-%E8%A5%BF%E5%8D%97.ipynb">see the failing notebook</a>'
+            in notes)
+    row = html[html.index('<tr class="failed-row">'):]
+    assert 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell"' in row[:row.index("</tr>")]
+
+
 def test_index_marks_a_missing_report():
     html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report.model_copy(update={"language": "en"}),
                         failed={}, others=[], present={"华东.html"})

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 import psutil
@@ -145,12 +146,13 @@ def test_interrupted_run_resumes_to_the_same_outputs(tmp_path, tiny_run, sig):
     _assert_same_outputs(out / Q, tiny_run)
 
 
-def _failing_pipeline(tmp_path: Path, region: str) -> Path:
-    """The quarterly pipeline with a report notebook that raises for one region."""
+def _failing_pipeline(tmp_path: Path, region: str, switch: Path) -> Path:
+    """The quarterly pipeline with a report notebook that raises for one region while ``switch`` exists."""
     nb = nbformat.read(ROOT / "notebooks" / "03_region_report.ipynb", as_version=4)
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
     nb.cells.insert(at, nbformat.v4.new_code_cell(
-        f'if region == "{region}":\n    raise RuntimeError("no data feed for " + region)'))
+        f'import pathlib\nif region == "{region}" and pathlib.Path({str(switch)!r}).exists():\n'
+        '    raise RuntimeError("no data feed for " + region)'))
     notebook = tmp_path / "03_failing.ipynb"
     nbformat.write(nb, notebook)
     pipeline = (ROOT / "pipelines" / "quarterly.yaml").read_text(encoding="utf-8")
@@ -162,7 +164,10 @@ def _failing_pipeline(tmp_path: Path, region: str) -> Path:
 @pytest.mark.slow
 def test_a_failing_region_does_not_stop_the_others(tmp_path, tiny_run, capsys):
     out = _copy_out(tiny_run, tmp_path)
-    code = main([*_run_args(out), "--pipeline", str(_failing_pipeline(tmp_path, "华东"))])
+    switch = tmp_path / "feed-is-down"
+    switch.touch()
+    pipeline = ["--pipeline", str(_failing_pipeline(tmp_path, "华东", switch))]
+    code = main([*_run_args(out), *pipeline])
     err = capsys.readouterr().err
     assert code == 4
     assert "1 region report(s) failed: 华东" in err
@@ -175,10 +180,11 @@ def test_a_failing_region_does_not_stop_the_others(tmp_path, tiny_run, capsys):
     page = run / status["page"]
     assert "no data feed for 华东" in page.read_text(encoding="utf-8")
     index = (run / "index.html").read_text(encoding="utf-8")
-    assert f'{status["page"]}#papermill-error-cell' in index and "no data feed for 华东" in index
+    assert f'{quote(status["page"])}#papermill-error-cell' in index and "no data feed for 华东" in index
     # the failed region is not recorded as done: the next run retries it (and only it, plus the index)
     assert "report:华东" not in _manifest(run)["keys"]
-    assert main(_run_args(out)) == 0
+    switch.unlink()
+    assert main([*_run_args(out), *pipeline]) == 0
     outcomes = _step_outcomes(run)
     assert outcomes["report"]["华东"] == "ok" and outcomes["report"]["华北"] == "up to date"
     _assert_same_outputs(run, tiny_run)
@@ -203,3 +209,41 @@ def test_only_a_step_whose_upstream_is_stale_is_refused(tmp_path, tiny_copy, cap
 def test_workers_must_be_positive(tmp_path, capsys):
     assert main([*_run_args(tmp_path), "--workers", "0"]) == 2
     assert "--workers must be 1 or more" in capsys.readouterr().err
+
+
+def _stderr_of_rerun(tiny_run: Path, tmp_path: Path, *, tty: bool, quiet: bool = False) -> str:
+    """stderr of a `tagkit run` with nothing to do, attached to a pseudo-terminal or to a pipe."""
+    import os
+    import pty
+
+    out = _copy_out(tiny_run, tmp_path)
+    cmd = [*CLI, *(["--quiet"] if quiet else []), *_run_args(out)]
+    if not tty:
+        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=follower) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_terminal_gets_a_progress_bar(tmp_path, tiny_run):
+    err = _stderr_of_rerun(tiny_run, tmp_path, tty=True)
+    assert "tagkit: 100%" in err and "4/4" in err  # tqdm's bar over the four steps
+    assert "[1/4]" not in err
+
+
+def test_a_pipe_gets_plain_lines_and_quiet_only_problems(tmp_path, tiny_run):
+    err = _stderr_of_rerun(tiny_run, tmp_path, tty=False)
+    assert "[1/4] validate up to date" in err and "[4/4] index up to date" in err and "\r" not in err
+    assert _stderr_of_rerun(tiny_run, tmp_path / "quiet", tty=False, quiet=True) == ""

@@ -39,7 +39,7 @@ class JobResult:
     seconds: float
     ename: str = ""
     evalue: str = ""
-    cell: int | None = None
+    cell: int | None = None  # execution count of the failing cell, as shown in the notebook
     detail: str = ""
     worker: int = -1
     attempts: dict[str, Any] = field(default_factory=dict)
@@ -91,8 +91,9 @@ def _execute(job: Job, kernel: Any, worker: int) -> JobResult:
         return JobResult(job.id, "ok", round(time.monotonic() - t0, 3), worker=worker)
     except PapermillExecutionError as exc:
         log.error("%s: cell %s raised %s: %s", job.id, exc.cell_index, exc.ename, exc.evalue)
+        # exec_count is the "In [n]" a reader sees in the executed notebook
         return JobResult(job.id, "failed", round(time.monotonic() - t0, 3), ename=exc.ename,
-                         evalue=str(exc.evalue), cell=exc.cell_index, worker=worker)
+                         evalue=str(exc.evalue), cell=exc.exec_count, worker=worker)
     except Exception as exc:  # noqa: BLE001 - a dead kernel or a papermill error fails this notebook only
         log.error("%s: %s: %s", job.id, type(exc).__name__, exc)
         return JobResult(job.id, "crashed", round(time.monotonic() - t0, 3), ename=type(exc).__name__,

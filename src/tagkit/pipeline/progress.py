@@ -41,9 +41,14 @@ class Bar(LogLines):
 
     def __init__(self) -> None:
         super().__init__()
+        import shutil
+
         from tqdm import tqdm
 
-        self._bar = tqdm(total=0, unit="nb", dynamic_ncols=True, leave=True, desc="tagkit")
+        # a terminal that reports no size (a bare pty, some CI consoles) says 0x0, and tqdm hides a
+        # bar that does not fit; shutil falls back to 80x24 there
+        size = shutil.get_terminal_size()
+        self._bar = tqdm(total=0, unit="nb", ncols=size.columns, nrows=size.lines, leave=True, desc="tagkit")
 
     def add(self, n: int) -> None:
         super().add(n)

@@ -281,7 +281,8 @@ def _run_step(run: _Run, step: Step) -> None:
     run.result.steps.append(entry)
     if res.outcome != "ok":
         raise _user_error(res, job.target, run.run_dir)
-    run.work.mark(step.name, key)
+    if not run.result.failed_regions:  # an index listing failed regions must be redone once they succeed
+        run.work.mark(step.name, key)
 
 
 def _run_regions(run: _Run, step: Step) -> None:

@@ -2,28 +2,63 @@
 
 The notebooks stay thin (one call per cell); these functions hold the I/O so
 that scoring and reporting stay pure.
+
+A notebook also runs on its own (plain papermill, JupyterLab): :func:`resolve_paths` takes its
+relative path parameters from the project root whatever the kernel's cwd, and :func:`ensure_validated`
+/ :func:`ensure_scored` produce the earlier steps' outputs when the run folder lacks them.
 """
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
-from tagkit.errors import InputError, ValidationBlocked
+from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
-from tagkit.params import Params, load_params
+from tagkit.params import Params, load_params, project_root
+from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.scoring import score_customers
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
 logger = logging.getLogger(__name__)
 
-STATUS_FILE = "run_status.json"
+
+class StepPaths(NamedTuple):
+    """A notebook's path parameters, absolute; ``params_file`` is None when the user gave none."""
+
+    data_dir: Path
+    run_dir: Path
+    params_dir: Path
+    params_file: Path | None
 
 
-def load_step_params(params_dir: str | Path, params_file: str | Path = "") -> Params:
+def resolve_paths(data_dir: str | Path, run_dir: str | Path, params_dir: str | Path,
+                  params_file: str | Path | None = "") -> StepPaths:
+    """A notebook's path parameters made absolute: absolute ones as given, relative ones from the project root.
+
+    The kernel's cwd is notebooks/ in JupyterLab and nbval but wherever papermill was started otherwise,
+    so a cwd-relative default would point somewhere else in each case; the project root (the folder with
+    params/ and pipelines/, see :func:`tagkit.params.project_root`) is the same in all of them.
+    ``tagkit run`` passes absolute paths, which are kept.
+
+    >>> steps.resolve_paths("tests/fixtures/tiny", "/srv/out/2026Q3", "params").run_dir   # doctest: +SKIP
+    PosixPath('/srv/out/2026Q3')
+    """
+    paths = [Path(p).expanduser() if p else None for p in (data_dir, run_dir, params_dir, params_file)]
+    # project_root() fails outside a project, so it is only asked for when a path is relative
+    root = project_root() if any(p and not p.is_absolute() for p in paths) else None
+    data, run, defaults, override = (p if p is None or p.is_absolute() else root / p for p in paths)
+    if data is None or run is None or defaults is None:
+        raise UsageError("data_dir, run_dir and params_dir must not be empty; set them in the notebook's "
+                         "parameters (papermill -p NAME VALUE or -f params.yaml).")
+    return StepPaths(data, run, defaults, override)
+
+
+def load_step_params(params_dir: str | Path, params_file: str | Path | None = "") -> Params:
     """The params a notebook runs with: defaults from ``params_dir`` and the user's file on top."""
     return load_params(Path(params_dir), Path(params_file) if params_file else None)
 
@@ -112,13 +147,14 @@ def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params:
     return write_region_report(data, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
 
 
-def failed_regions(run_dir: str | Path) -> dict[str, str]:
-    """Regions whose report failed in this run, with a link to the executed notebook (written by the runner)."""
+def failed_regions(run_dir: str | Path) -> dict[str, dict]:
+    """Regions whose report failed in this run (written by the runner): the executed notebook, the
+    failure page that opens at the failing cell, and the error, as :func:`tagkit.report.write_index` takes them."""
     path = Path(run_dir) / STATUS_FILE
     if not path.exists():
         return {}
     status = json.loads(path.read_text(encoding="utf-8"))
-    return {r: s["notebook"] for r, s in status.get("regions", {}).items() if s.get("outcome") == "failed"}
+    return {r: s for r, s in status.get("regions", {}).items() if s.get("outcome") in ("failed", "crashed")}
 
 
 def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
@@ -229,3 +265,36 @@ def prescription_quality_against_truth(scores: pl.DataFrame, data_dir: str | Pat
     if truth is None:
         return "No planted truth in this data folder (real data)."
     return prescription_quality(scores, truth)
+
+
+def ensure_validated(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params) -> list[str]:
+    """Validate into ``run_dir`` unless its clean tables are there; returns the steps it ran (``[]`` or
+    ``["validate"]``).
+
+    ``tagkit run`` runs notebooks/01_validate.ipynb first, so this does nothing there; a later notebook
+    run on its own (plain papermill, JupyterLab) gets the same tables 01 would have written.
+    """
+    if (Path(run_dir) / "clean" / "customers.parquet").exists():
+        return []
+    # a warning, not info: the library configures no handlers, and this is the level a notebook shows
+    logger.warning("%s: no validated tables, so validating %s here first (as notebooks/01_validate.ipynb does)",
+                   run_dir, data_dir)
+    run_validation(data_dir, quarter=quarter, run_dir=run_dir, params=params)
+    return ["validate"]
+
+
+def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params) -> list[str]:
+    """Validate (if needed) and score into ``run_dir`` unless ``scores.parquet`` is there; returns the steps it ran.
+
+    Scoring here is what notebooks/02_score.ipynb writes: scores, then the prescription (which rewrites
+    ``scores.parquet``), then the back-test, so a report made from it is the report ``tagkit run`` makes.
+    """
+    if (Path(run_dir) / "scores.parquet").exists():
+        return []
+    logger.warning("%s: no scores.parquet, so making it here first as notebooks/02_score.ipynb does "
+                   "(scores, prescription, back-test)", run_dir)
+    ran = ensure_validated(data_dir, quarter=quarter, run_dir=run_dir, params=params)
+    run_scoring(quarter=quarter, run_dir=run_dir, params=params)
+    run_prescription(quarter=quarter, run_dir=run_dir, params=params)
+    run_backtest_step(quarter=quarter, run_dir=run_dir, params=params)
+    return [*ran, "score"]

@@ -5,9 +5,10 @@
 """
 from __future__ import annotations
 
+from tagkit.report.failure import failure_summary, write_failure_page
 from tagkit.report.index import render_index, write_index
 from tagkit.report.inputs import RunData, load_run_data
 from tagkit.report.region import build_sections, render_region_report, report_filename, write_region_report
 
-__all__ = ["RunData", "build_sections", "load_run_data", "render_index", "render_region_report", "report_filename",
-           "write_index", "write_region_report"]
+__all__ = ["RunData", "build_sections", "failure_summary", "load_run_data", "render_index", "render_region_report",
+           "report_filename", "write_failure_page", "write_index", "write_region_report"]

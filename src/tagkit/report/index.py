@@ -1,12 +1,17 @@
 """``index.html``: every region's headline figures and a link to its report, failures marked.
 
-Also links the other quarters' runs found beside this one (``OUT/<quarter>/index.html``), so a
-reader can walk back through earlier quarters from the latest index.
+A failed region gets a line saying what failed (``In [4]``, the error) and a link to its failure
+page at the failing cell (see :mod:`tagkit.report.failure`). Also links the other quarters' runs
+found beside this one (``OUT/<quarter>/index.html``), so a reader can walk back through earlier
+quarters from the latest index.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import polars as pl
@@ -16,12 +21,56 @@ from tagkit.quarters import quarter_end
 from tagkit.report import prescribed
 from tagkit.report.assets import static_text
 from tagkit.report.blocks import Cell, Column, Table
+from tagkit.report.failure import FAILURE_ANCHOR
 from tagkit.report.formats import format_change, format_count, format_money, format_percent
 from tagkit.report.labels import tag_name
 from tagkit.report.region import CSP, TAG_ORDER, env, report_filename
 from tagkit.report.words import ui
 
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
+ERROR_CHARS = 200  # an error message can quote a whole frame; the failure page has the rest
+
+# region -> what the runner recorded of its failure (see RegionFailure.of)
+FailedRegions = Mapping[str, Mapping[str, Any] | str]
+
+
+@dataclass(frozen=True)
+class RegionFailure:
+    """A failed region as the index shows it; paths are relative to the run folder."""
+
+    notebook: str = ""  # the executed notebook, kept by the runner
+    page: str = ""  # its HTML failure page, when one was written
+    cell: int | str | None = None  # the failing cell's In [n]
+    ename: str = ""
+    evalue: str = ""
+
+    @classmethod
+    def of(cls, value: Mapping[str, Any] | str) -> RegionFailure:
+        """From ``{"notebook", "page"?, "cell"?, "ename"?, "evalue"?}``, or the notebook path alone (older runs)."""
+        if isinstance(value, str):
+            return cls(notebook=value)
+        return cls(notebook=str(value.get("notebook") or ""), page=str(value.get("page") or ""),
+                   cell=value.get("cell"), ename=str(value.get("ename") or ""), evalue=str(value.get("evalue") or ""))
+
+    def href(self) -> str:
+        """The failure page at the failing cell, else the notebook itself."""
+        if self.page:
+            return f"{quote(self.page)}#{FAILURE_ANCHOR}"
+        return quote(self.notebook)
+
+    def link_text(self, lang: str) -> str:
+        return ui("failed_cell" if self.page else "failed_notebook", lang)
+
+    def describe(self, lang: str) -> str:
+        """``failed at In [4]: ValueError: …`` in the report's language; empty when nothing was recorded."""
+        error = ": ".join(part for part in (self.ename, self.evalue.strip()) if part)
+        if len(error) > ERROR_CHARS:
+            error = error[:ERROR_CHARS - 1] + "…"
+        if not error:
+            return ""
+        if self.cell is not None:
+            return ui("failed_at", lang, cell=self.cell, error=error)
+        return ui("failed_error", lang, error=error)
 
 
 def region_headlines(scores: pl.DataFrame) -> pl.DataFrame:
@@ -46,22 +95,25 @@ def sibling_quarters(run_dir: Path) -> list[str]:
     """Other quarters' run folders beside this one that hold an index, newest first."""
     return sorted(
         (p.name for p in run_dir.parent.iterdir()
-         if p.is_dir() and QUARTER_DIR.match(p.name) and p != run_dir and (p / "index.html").exists()),
+         # a run works in "<quarter>.partial" beside its own published folder, which is not "another" quarter
+         if p.is_dir() and QUARTER_DIR.match(p.name) and p.name != run_dir.name.split(".")[0]
+         and (p / "index.html").exists()),
         reverse=True,
     )
 
 
-def _status_cell(region: str, *, lang: str, failed: dict[str, str], present: set[str] | None) -> Cell:
+def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None) -> Cell:
     name = report_filename(region)
     if region in failed:
-        return Cell(ui("failed", lang), cls="failed", items=(ui("failed_notebook", lang),), sort=0,
-                    href=quote(failed[region]))
+        failure = failed[region]
+        return Cell(ui("failed", lang), cls="failed", sub=failure.describe(lang), items=(failure.link_text(lang),),
+                    sort=0, href=failure.href())
     if present is not None and name not in present:
         return Cell(ui("not_generated", lang), cls="failed", sort=0)
     return Cell(ui("open", lang), href="reports/" + quote(name), sort=1)
 
 
-def region_table(scores: pl.DataFrame, *, lang: str, failed: dict[str, str], present: set[str] | None,
+def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
                  quality: pl.DataFrame | None = None, quarter: str = "") -> Table:
     """The index's table: one row per region with its headline figures and its report's link."""
     columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
@@ -98,12 +150,16 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: dict[str, str], pre
     return Table("tbl-regions", columns, rows, row_classes=classes)
 
 
-def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: dict[str, str],
+def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: FailedRegions,
                  others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None) -> str:
-    """``failed`` maps a region to the relative link of its executed notebook (the failing cell);
-    ``present`` names the report files written (None: do not check); ``others`` the sibling quarters."""
+    """``failed`` maps a region to its failure: ``{"notebook": "notebooks/03_region_report-华北.ipynb",
+    "page": "notebooks/03_region_report-华北.html", "cell": 4, "ename": "ValueError", "evalue": "…"}``, all
+    paths relative to the run folder and every key but ``notebook`` optional (a bare notebook path is read as
+    ``{"notebook": path}``); ``present`` names the report files written (None: do not check); ``others`` the
+    sibling quarters."""
     lang = params.language
-    table = region_table(scores, lang=lang, failed=failed, present=present, quality=quality, quarter=quarter)
+    failures = {region: RegionFailure.of(value) for region, value in failed.items()}
+    table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter)
     missing = sum(1 for cls in table.row_classes if cls)
     return env.get_template("index.html.j2").render(
         lang=lang,
@@ -112,6 +168,8 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         lead=ui("index_lead", lang),
         failed_note=ui("regions_failed", lang, n=missing) if missing else "",
+        failures=[{"line": ui("failure_line", lang, region=region, what=f.describe(lang) or ui("failed", lang)),
+                   "href": f.href(), "link": f.link_text(lang)} for region, f in sorted(failures.items())],
         table=table,
         ui={k: ui(k, lang) for k in ("validation", "other_quarters", "no_other_quarters", "filter", "filter_label",
                                      "sort_hint", "contents")},
@@ -123,7 +181,8 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
 
 
 def write_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, run_dir: Path,
-                failed: dict[str, str] | None = None, quality: pl.DataFrame | None = None) -> Path:
+                failed: FailedRegions | None = None, quality: pl.DataFrame | None = None) -> Path:
+    """Write ``index.html`` in the run folder; ``failed`` as for :func:`render_index`."""
     path = run_dir / "index.html"
     reports = run_dir / "reports"
     present = {p.name for p in reports.glob("*.html")} if reports.is_dir() else set()

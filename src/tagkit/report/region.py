@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from tagkit.charts import skip_schema_checks
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.assets import static_text, vega_bundle
@@ -63,7 +64,8 @@ def build_sections(data: RunData, *, region: str, quarter: str, params: ReportPa
 def render_region_report(data: RunData, *, region: str, quarter: str, params: ReportParams) -> str:
     """The HTML of one region's report; ``data.scores`` may hold every region (it is filtered here)."""
     lang = params.language
-    sections = build_sections(data, region=region, quarter=quarter, params=params)
+    with skip_schema_checks():  # checked in tests/test_report_speed.py instead
+        sections = build_sections(data, region=region, quarter=quarter, params=params)
     return env.get_template("region.html.j2").render(
         lang=lang,
         csp=CSP,
