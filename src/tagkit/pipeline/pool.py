@@ -59,7 +59,10 @@ def _worker_main(worker: int, tasks: Any, results: Any, log_queue: Any, kernel_n
     # each notebook's kernel client is left to the garbage collector (nbclient stops only clients it
     # owns), which then warns that it "could not destroy zmq context": true, and harmless
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    from tagkit.pipeline.kernels import WarmKernel
+    from tagkit.pipeline.kernels import SKIP_SLOW_IMPORTS, WarmKernel
+
+    exec(SKIP_SLOW_IMPORTS)  # noqa: S102 - a constant of ours; see kernels.py for why
+    import papermill  # noqa: F401 - imported now, while the first kernel starts, not on the first notebook
 
     kernel = WarmKernel(kernel_name, Path(cwd), fresh=fresh)
     try:
