@@ -217,11 +217,20 @@ def run_quarter(
                 mf.write_manifest(work.path / "manifest.json", doc)
         work.publish()
     if run.result.failed_regions:
+        failed = sorted(run.result.failed_regions)
+        others = "The others were written; see" if len(failed) < len(_region_status(work.published)) else "See"
         raise RegionsFailed(
-            f"{len(run.result.failed_regions)} region report(s) failed: {', '.join(sorted(run.result.failed_regions))}. "
-            f"The others were written; see {work.published / 'index.html'} and the executed notebooks."
+            f"{len(failed)} region report(s) failed: {', '.join(failed)}. "
+            f"{others} {work.published / 'index.html'}, which links each failing cell, and {work.published / 'run.log'}."
         )
     return run.result
+
+
+def _region_status(run_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((run_dir / STATUS_FILE).read_text(encoding="utf-8"))["regions"]
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 def _up_to_date(steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> bool:

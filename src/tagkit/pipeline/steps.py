@@ -147,6 +147,14 @@ def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params:
     return write_region_report(data, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
 
 
+def export_region(*, region: str, run_dir: str | Path, params: Params) -> list[Path]:
+    """Write the region's full customer list, ranked as in the report: ``exports/<region>.csv`` and ``.xlsx``."""
+    from tagkit.report.export import write_region_exports
+
+    return write_region_exports(load_run_data(run_dir, params), region=region, params=params.report,
+                                run_dir=Path(run_dir))
+
+
 def failed_regions(run_dir: str | Path) -> dict[str, dict]:
     """Regions whose report failed in this run (written by the runner): the executed notebook, the
     failure page that opens at the failing cell, and the error, as :func:`tagkit.report.write_index` takes them."""

@@ -14,13 +14,16 @@ import logging
 from pathlib import Path
 
 import jinja2
+import polars as pl
 
 from tagkit.charts import skip_schema_checks
+from tagkit.contract import report_filename  # noqa: F401 - re-exported: tagkit.report.report_filename
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.assets import static_text, vega_bundle
 from tagkit.report.blocks import Section
 from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.export import export_links
 from tagkit.report.inputs import RunData
 from tagkit.report.sections import BUILDERS
 from tagkit.report.sections.headline import summarise_by_tag
@@ -48,12 +51,6 @@ env = jinja2.Environment(
 )
 
 
-def report_filename(region: str) -> str:
-    """The region's report file name; region names are used as they are (Chinese included)."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
-    return f"{safe}.html"
-
-
 def build_sections(data: RunData, *, region: str, quarter: str, params: ReportParams) -> list[Section]:
     """The report's sections, in page order, as plain objects (what the template renders)."""
     ctx = Context(data=data, region=region, quarter=quarter, params=params)
@@ -75,6 +72,8 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint")},
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
+        # a list cut at max_customers_listed links the region's full list (tagkit.report.export)
+        full_list=export_links(region, lang, rows=data.scores.filter(pl.col("region") == region).height),
         css=static_text("report.css"),
         page_js=static_text("report.js"),
         vega_js=vega_bundle(),

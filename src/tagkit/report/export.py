@@ -1,0 +1,117 @@
+"""Every customer of a region as a spreadsheet: ``exports/<region>.csv`` and ``exports/<region>.xlsx``.
+
+A report lists at most ``max_customers_listed`` customers per table so it stays small at any
+size; the manager who wants all of them opens the export, ranked the same way (at-risk first,
+then nails, benchmarks, regular; within a tag by the risk or value that orders the report's
+lists). Column headers and texts are in the report's language.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import polars as pl
+
+from tagkit.contract import report_filename
+from tagkit.params import ReportParams
+from tagkit.report.inputs import RunData
+from tagkit.report.labels import VALUES, flag_name, name_of, tag_name
+from tagkit.report.prescribed import action_text
+
+logger = logging.getLogger(__name__)
+
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows, less the header
+TAG_RANK = {"at_risk": 0, "nail": 1, "benchmark": 2, "regular": 3}
+HEADERS = {  # column -> (zh, en)
+    "customer_id": ("客户编号", "customer id"),
+    "customer_name": ("客户名称", "customer"),
+    "rep_id": ("业务员", "rep"),
+    "tag": ("标签", "tag"),
+    "previous_tag": ("上季标签", "previous tag"),
+    "abc_class": ("ABC", "ABC"),
+    "sales_quarter": ("本季销售额", "sales this quarter"),
+    "sales_trailing_4q": ("近四季销售额", "sales, last 4 quarters"),
+    "score_contribution": ("贡献", "contribution"),
+    "score_loyalty": ("忠诚", "loyalty"),
+    "score_influence": ("影响力", "influence"),
+    "score_satisfaction": ("满意度", "satisfaction"),
+    "score_cooperation": ("配合度", "cooperation"),
+    "score_potential": ("潜力", "potential"),
+    "score_risk": ("流失风险", "risk"),
+    "flags": ("提示", "flags"),
+    "nail_decision": ("钉子决策", "nail decision"),
+    "escalate_to": ("牵头人", "lead"),
+    "reasons": ("原因", "reasons"),
+    "actions": ("建议动作", "actions"),
+}
+
+
+def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
+    """The region's customers, ranked, with readable texts; absent optional columns are left out."""
+    scores = data.scores.filter(pl.col("region") == region)
+    reasons = f"reasons_{lang}"
+    playbook = data.playbook
+
+    def joined(column: str, render) -> pl.Expr:
+        # one cell per customer: the list's codes in words (each distinct code rendered once), joined by "; "
+        codes = scores.get_column(column).explode().drop_nulls().unique().to_list() if column in scores.columns else []
+        words = {code: render(code) for code in codes}
+        return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
+                .list.join("; ").fill_null(""))
+
+    texts = {
+        "tag": pl.col("tag").replace_strict({t: tag_name(t, lang) for t in TAG_RANK}, default=pl.col("tag")),
+        "previous_tag": pl.col("previous_tag").replace_strict({t: tag_name(t, lang) for t in TAG_RANK},
+                                                              default=pl.col("previous_tag")),
+        "flags": joined("flags", lambda f: flag_name(f, lang)),
+        "nail_decision": pl.col("nail_decision").replace_strict(
+            {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
+        "actions": joined("action_codes", lambda c: action_text(c, lang, playbook)),
+        "reasons": pl.col(reasons).list.join("; ") if reasons in scores.columns else None,
+    }
+    present = set(scores.columns) | {"actions" if "action_codes" in scores.columns else "",
+                                     "reasons" if reasons in scores.columns else ""}
+    columns = [c for c in HEADERS if c in present]
+    order = pl.col("tag").replace_strict(TAG_RANK, default=9, return_dtype=pl.Int8)
+    urgency = pl.coalesce(pl.col("score_risk") if "score_risk" in scores.columns else pl.lit(None),
+                          pl.lit(0.0))
+    ranked = scores.sort([order, urgency, pl.col("sales_trailing_4q"), pl.col("customer_id")],
+                         descending=[False, True, True, False], nulls_last=True)
+    def value(c: str) -> pl.Expr:
+        if texts.get(c) is not None:
+            return texts[c]
+        if c.startswith("score_"):
+            return pl.col(c).round(1)  # as the report shows them; 0..100
+        if c.startswith("sales_"):
+            return pl.col(c).round(2)
+        return pl.col(c)
+
+    return ranked.select([value(c).alias(HEADERS[c][0 if lang == "zh" else 1]) for c in columns])
+
+
+def write_region_exports(data: RunData, *, region: str, params: ReportParams, run_dir: Path) -> list[Path]:
+    """Write ``exports/<region>.csv`` (UTF-8 with BOM, so Excel shows Chinese) and ``.xlsx``."""
+    frame = region_export(data, region=region, lang=params.language)
+    folder = run_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = report_filename(region).removesuffix(".html")
+    csv = folder / f"{stem}.csv"
+    frame.write_csv(csv, include_bom=True)
+    written = [csv]
+    xlsx = folder / f"{stem}.xlsx"
+    if frame.height <= EXCEL_MAX_ROWS:
+        frame.write_excel(xlsx, worksheet=stem[:31], autofit=frame.height <= 5000)
+        written.append(xlsx)
+    else:
+        xlsx.unlink(missing_ok=True)
+        logger.warning("%s: %d customers do not fit one worksheet; the CSV holds them all", region, frame.height)
+    return written
+
+
+def export_links(region: str, lang: str, *, rows: int) -> tuple[tuple[str, str], ...]:
+    """The report's links to its exports (relative to ``reports/``)."""
+    stem = report_filename(region).removesuffix(".html")
+    links = [("CSV", f"../exports/{stem}.csv")]
+    if rows <= EXCEL_MAX_ROWS:
+        links.append(("Excel", f"../exports/{stem}.xlsx"))
+    return tuple(links)

@@ -1,0 +1,42 @@
+"""Each region's full customer list beside its capped report: exports/<region>.csv and .xlsx."""
+from __future__ import annotations
+
+import polars as pl
+
+from tagkit.params import load_params
+from tagkit.report import render_region_report
+from tagkit.report.export import region_export
+from tagkit.report.inputs import load_run_data
+
+from conftest import ROOT
+
+
+def test_every_region_has_its_full_list_ranked_at_risk_first(tiny_run):
+    scores = pl.read_parquet(tiny_run / "scores.parquet")
+    for region, customers in scores.group_by("region").len().iter_rows():
+        csv = tiny_run / "exports" / f"{region}.csv"
+        assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
+        listed = pl.read_csv(csv)
+        assert listed.height == customers  # every customer, not the report's capped list
+        assert listed.columns[:4] == ["客户编号", "客户名称", "业务员", "标签"]
+        tags = listed["标签"].to_list()
+        order = ["危险客户", "钉子客户", "标杆客户", "普通客户"]
+        assert tags == sorted(tags, key=order.index)  # the report's priority: at-risk, nails, benchmarks
+        sheet = pl.read_excel(tiny_run / "exports" / f"{region}.xlsx")
+        assert sheet.height == customers and sheet["客户编号"].to_list() == listed["客户编号"].to_list()
+
+
+def test_a_cut_list_links_the_full_one(tiny_run):
+    params = load_params(ROOT / "params")
+    short = params.report.model_copy(update={"max_customers_listed": 1})
+    html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter="2026Q3", params=short)
+    assert 'href="../exports/华东.csv" download' in html and 'href="../exports/华东.xlsx" download' in html
+    assert "本区完整名单" in html
+
+
+def test_english_export_uses_english_headers_and_texts(tiny_run):
+    params = load_params(ROOT / "params")
+    frame = region_export(load_run_data(tiny_run, params), region="华东", lang="en")
+    assert frame.columns[:4] == ["customer id", "customer", "rep", "tag"]
+    assert set(frame["tag"]) <= {"At risk", "Nail", "Benchmark", "Regular"}
+    assert frame["risk"].drop_nulls().is_between(0, 100).all()
