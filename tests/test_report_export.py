@@ -40,3 +40,29 @@ def test_english_export_uses_english_headers_and_texts(tiny_run):
     assert frame.columns[:4] == ["customer id", "customer", "rep", "tag"]
     assert set(frame["tag"]) <= {"At risk", "Nail", "Benchmark", "Regular"}
     assert frame["risk"].drop_nulls().is_between(0, 100).all()
+
+
+def test_a_big_region_map_draws_the_important_customers_and_merges_the_rest():
+    from tagkit.report.sections.geo import split_for_map
+
+    n = 5000
+    pts = pl.DataFrame({
+        "customer_id": [f"C{i:05d}" for i in range(n)],
+        "tag": ["benchmark" if i % 100 == 0 else "at_risk" if i % 50 == 0 else "regular" for i in range(n)],
+        "gap": [i % 333 == 0 for i in range(n)],
+        "sales_trailing_4q": [float(i) for i in range(n)],
+        "lon": [100 + (i % 70) / 10 for i in range(n)], "lat": [25 + (i % 90) / 10 for i in range(n)],
+    })
+    shown, cells = split_for_map(pts, 300)
+    assert shown.height == 300 and cells is not None
+    assert cells["customers"].sum() == n - 300  # nobody lost: drawn one by one, or counted in a cell
+    assert set(pts.filter(pl.col("tag") == "benchmark")["customer_id"]) <= set(shown["customer_id"])
+    assert set(pts.filter("gap")["customer_id"]) <= set(shown["customer_id"])
+    assert split_for_map(pts, n)[1] is None
+
+
+def test_the_report_says_when_the_map_merges_customers(tiny_run):
+    params = load_params(ROOT / "params")
+    few = params.report.model_copy(update={"max_map_points": 3})
+    html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter="2026Q3", params=few)
+    assert "地图逐个标出 3 位客户" in html

@@ -45,14 +45,16 @@ def reach_circles(centres: pl.DataFrame, km: float) -> alt.Chart:
 
 def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Mapping[str, str],
                  reach_km: float | None = None, places: pl.DataFrame | None = None,
-                 gaps: pl.DataFrame | None = None) -> alt.LayerChart:
+                 gaps: pl.DataFrame | None = None, cells: pl.DataFrame | None = None) -> alt.LayerChart:
     """Customers coloured by tag, each benchmark's reach as a circle, customers outside every reach ringed.
 
     ``points``: ``lon, lat, tag, name, city, sales`` (``sales`` already formatted). ``gaps``
     (optional): the same columns for the customers outside every benchmark's reach. ``reach_km``:
     the radius of the circle drawn around each benchmark (none without it). ``places`` (optional):
     ``lon, lat, place`` — names written on the map for orientation, since there is no base map.
-    ``text``: ``title, customer, city, tag, sales, gap, gap_yes``.
+    ``cells`` (optional): ``lon, lat, customers, sales`` — customers not drawn one by one, merged by
+    place, drawn as grey squares sized by their count, under everything else.
+    ``text``: ``title, customer, city, tag, sales, gap, gap_yes`` (and ``cell_customers`` with cells).
     """
     present = [t for t in TAG_ORDER if t in set(points["tag"].to_list())]
     names = pl.DataFrame({"tag": list(tag_labels), "tag_label": list(tag_labels.values())})
@@ -67,6 +69,14 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
         return alt.Chart(frame).transform_lookup(lookup="tag", from_=alt.LookupData(names, "tag", ["tag_label"]))
 
     layers: list[alt.Chart] = []
+    if cells is not None and cells.height:
+        layers.append(
+            alt.Chart(cells).mark_square(color="#90a4ae", opacity=0.45)
+            .encode(longitude="lon:Q", latitude="lat:Q",
+                    size=alt.Size("customers:Q", legend=None, scale=alt.Scale(range=[20, 260])),
+                    tooltip=[alt.Tooltip("customers:Q", title=text["cell_customers"]),
+                             alt.Tooltip("sales:N", title=text["sales"])])
+        )
     centres = points.filter(pl.col("tag") == "benchmark").select("lon", "lat")
     if reach_km and centres.height:
         layers.append(reach_circles(centres, reach_km))

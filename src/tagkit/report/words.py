@@ -189,6 +189,9 @@ UI: dict[str, tuple[str, str]] = {
                  "离线绘制，无底图。",
                  "Each point is a customer, coloured by tag; dashed circles are each benchmark's {km} km reach; "
                  "customers ringed in orange are outside every benchmark's reach. Drawn offline, without a base map."),
+    "map_cells": ("地图逐个标出 {shown} 位客户（标杆、覆盖缺口外、危险、钉子优先，其余按销售额）；另外 {rest} 位客户按位置合并为灰色方块，方块越大客户越多。",
+                  "The map draws {shown} customers one by one (benchmarks, those outside every reach, at-risk and nails first, then by sales); the other {rest} are merged by place into grey squares, larger where there are more."),
+    "cell_customers": ("该处客户数", "customers here"),
     "map_lead_plain": ("每个点是一位客户，按标签着色。离线绘制，无底图。",
                        "Each point is a customer, coloured by tag. Drawn offline, without a base map."),
     "what_reach": ("标杆辐射范围与覆盖缺口（处方步骤的 radiation.radius_km）",

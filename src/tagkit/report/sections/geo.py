@@ -21,6 +21,8 @@ from tagkit.report.formats import format_count, format_money
 ID = "map"
 EARTH_KM = 6371.0088
 PLACES = 12  # cities named on the map, the ones with most customers
+CELL_DEGREES = 0.2  # customers beyond max_map_points are merged into cells this size (about 20 km)
+DRAW_FIRST = {"benchmark": 0, "at_risk": 2, "nail": 3}  # gaps rank 1, regular customers last
 CRITERIA = ("influence", "satisfaction", "cooperation")
 
 
@@ -69,6 +71,22 @@ def places(pts: pl.DataFrame, n: int = PLACES) -> pl.DataFrame:
             .group_by("city").agg(pl.len().alias("n"), pl.col("lon").mean().round(3), pl.col("lat").mean().round(3))
             .sort(["n", "city"], descending=[True, False]).head(n)
             .select("lon", "lat", place=pl.col("city")))
+
+
+def split_for_map(pts: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """At most ``limit`` customers to draw one by one, the most important first, and the rest merged into
+    cells (``lon, lat, customers, sales_trailing_4q``), so a map's size does not grow with the region."""
+    if pts.height <= limit:
+        return pts, None
+    rank = (pl.when(pl.col("gap")).then(1).otherwise(pl.col("tag").replace_strict(DRAW_FIRST, default=4))
+            .cast(pl.Int8))
+    ordered = pts.sort([rank, pl.col("sales_trailing_4q"), pl.col("customer_id")],
+                       descending=[False, True, False], nulls_last=True)
+    snap = [(pl.col(c) / CELL_DEGREES).round(0) * CELL_DEGREES for c in ("lon", "lat")]
+    cells = (ordered.slice(limit).group_by(snap[0].round(3).alias("lon"), snap[1].round(3).alias("lat"))
+             .agg(customers=pl.len(), sales_trailing_4q=pl.col("sales_trailing_4q").sum())
+             .sort("lon", "lat"))
+    return ordered.head(limit), cells
 
 
 def _prescribed_gaps(ctx: Context, gaps: pl.DataFrame) -> list:
@@ -131,15 +149,21 @@ def build(ctx: Context) -> Section:
         blocks.append(Note(ctx.ui("missing_coordinates", n=missing), tone="warn"))
     if km and not (pts["tag"] == "benchmark").any():
         blocks.append(Note(ctx.ui("no_benchmark_reach"), tone="warn"))
-    drawn = pts.select(
+    shown, cells = split_for_map(pts, ctx.params.max_map_points)
+    if cells is not None:
+        blocks.append(Note(ctx.ui("map_cells", shown=format_count(shown.height),
+                                  rest=format_count(pts.height - shown.height))))
+        cells = cells.select("lon", "lat", "customers", sales=pl.Series(
+            [format_money(v, ctx.lang) for v in cells["sales_trailing_4q"]], dtype=pl.String))
+    drawn = shown.select(
         "lon", "lat", "tag", "gap", name="customer_name", city=pl.col("city").fill_null(""),
-        sales=pl.Series([format_money(v, ctx.lang) for v in pts["sales_trailing_4q"]], dtype=pl.String),
+        sales=pl.Series([format_money(v, ctx.lang) for v in shown["sales_trailing_4q"]], dtype=pl.String),
     )
     text = {"title": ctx.ui("chart_map"), "customer": ctx.ui("customer"), "city": ctx.ui("city"),
             "tag": ctx.ui("tag"), "sales": ctx.ui("sales_trailing_4q"), "gap": ctx.ui("gap"),
-            "gap_yes": ctx.ui("gap_yes")}
+            "gap_yes": ctx.ui("gap_yes"), "cell_customers": ctx.ui("cell_customers")}
     chart = customer_map(drawn.drop("gap"), text=text, tag_labels=ctx.tag_labels(), reach_km=km,
-                         places=places(pts), gaps=drawn.filter("gap").drop("gap"))
+                         places=places(pts), gaps=drawn.filter("gap").drop("gap"), cells=cells)
     blocks.append(Chart.of("customer-map", chart))
     gaps = ctx.data.table("coverage_gaps")
     if pts["gap"].any():
