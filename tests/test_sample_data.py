@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tagkit.cli import main
 from tagkit.contract import TABLES, TAGS
 from tagkit.errors import UsageError
 from tagkit.quarters import quarter_end, quarter_label, quarter_start, shift_quarter
 from tagkit.sample import generate_sample as generate_from_package
 from tagkit.sample.archetypes import ARCHETYPE_NAMES, NAIL_CAUSES
+from tagkit.sample.population import BLOCK
 from tagkit.sample.reference import REGIONS
 from tagkit.sample_data import generate_sample
 
@@ -22,8 +25,10 @@ DTYPES = {"string": pl.String, "float": pl.Float64, "int": pl.Int64, "date": pl.
 
 
 def read_table(folder: Path, name: str) -> pl.DataFrame:
-    if name == "orders":
-        return pl.read_parquet(folder / "orders", hive_partitioning=True)
+    """A generated table, as CSV or as a folder of hive-partitioned parquet (orders keep their ``quarter``)."""
+    if (folder / name).is_dir():
+        frame = pl.read_parquet(folder / name, hive_partitioning=True)
+        return frame if name == "orders" else frame.drop("quarter")
     return pl.read_csv(folder / f"{name}.csv", try_parse_dates=True)
 
 
@@ -355,3 +360,176 @@ def test_orders_have_quarter_end_push_and_some_returns(tables: dict[str, pl.Data
     assert 0.005 < returns < 0.03
     assert orders.select(((pl.col("amount") < 0) == (pl.col("quantity") < 0)).all()).item()
     assert orders["order_date"].max() <= dt.date(2026, 9, 30)
+
+
+# --- scale: order density, regions, batches -------------------------------------------------
+
+# What the generator wrote before --order-lines, --regions and batching existed, for SMALL (seed 11,
+# 300 customers): a digest of every file's content (text files byte for byte, parquet files as their
+# decoded rows and schema, so that a polars upgrade re-encoding the same rows does not count). Regenerate
+# only for an intended change of the default sample: `print(content_digest(folder))` after
+# `generate_sample(folder, seed=11, customers=300)`, and say why in the commit.
+SMALL_DIGEST = "35231b5036953f0cc6f10efeb1cae143e9627b437f35466e70fa845e32e33329"
+DEFAULT_LINES = 221_648  # order lines of the default sample (seed 7, 2,000 customers)
+
+
+def content_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path).with_columns(pl.col(pl.List(pl.String)).list.join("|"))
+            schema = "; ".join(f"{name}: {dtype}" for name, dtype in frame.schema.items())
+            content = (schema + "\n" + frame.write_csv()).encode()
+        else:
+            content = path.read_bytes()
+        digest.update(f"{path.relative_to(folder).as_posix()} {hashlib.sha256(content).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def test_default_output_is_what_it_always_was(small: tuple[Path, dict]) -> None:
+    assert content_digest(small[0]) == SMALL_DIGEST
+    assert small[1]["parts_per_quarter"] == 1 and small[1]["table_format"] == "csv"
+
+
+@pytest.mark.parametrize("per_customer", [25, 50, 165, 330])
+def test_order_lines_hits_the_target(tmp_path: Path, per_customer: int) -> None:
+    target = 600 * per_customer
+    summary = generate_sample(tmp_path, seed=5, customers=600, order_lines=target)
+    assert summary["rows"]["orders"] == pytest.approx(target, rel=0.03)
+    assert summary["order_lines"]["target"] == target
+    assert read_table(tmp_path, "orders").height == summary["rows"]["orders"]
+
+
+def test_thinner_data_has_fewer_lines_per_order_first(tmp_path: Path) -> None:
+    """Down to single-line orders the rhythm is untouched; only beyond that do customers order less often."""
+    thinner = generate_sample(tmp_path / "a", seed=5, customers=600, order_lines=600 * 60)["order_lines"]
+    assert 0 < thinner["lines_factor"] < 1 and thinner["frequency_factor"] == 1
+    thinnest = generate_sample(tmp_path / "b", seed=5, customers=600, order_lines=600 * 30)["order_lines"]
+    assert thinnest["lines_factor"] == 0 and 0.5 <= thinnest["frequency_factor"] < 1
+    orders = read_table(tmp_path / "b", "orders")
+    assert orders.select(pl.col("order_id").is_unique().all()).item()  # single-line orders
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order_lines": 0}, r"order_lines must be a positive number of order lines; got 0"),
+        ({"order_lines": 1000}, r"order_lines must be between [\d,]+ and [\d,]+ for 300 customers over 8 quarters"),
+        ({"order_lines": 10**9}, r"order_lines must be between .*got 1,000,000,000"),
+        ({"regions": 5}, r"regions must be between 7 and 65; got 5"),
+        ({"regions": 66}, r"regions must be between 7 and 65; got 66"),
+        ({"regions": 31}, r"customers must be at least 10 per region \(310 for 31 regions\); got 300"),
+        ({"batch_customers": 0}, r"batch_customers must be a positive integer; got 0"),
+        ({"table_format": "xlsx"}, r"table_format must be one of auto, csv, parquet; got 'xlsx'"),
+    ],
+)
+def test_rejects_unusable_scale(tmp_path: Path, kwargs: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        generate_sample(tmp_path, seed=1, customers=300, **kwargs)
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A national company: 30 province-based regions, 600 customers at half the planted order density."""
+    out = tmp_path_factory.mktemp("national")
+    return out, generate_sample(out, seed=3, customers=600, regions=30, order_lines=600 * 55)
+
+
+def test_thirty_regions_each_with_customers_and_a_sales_organisation(national: tuple[Path, dict]) -> None:
+    folder, summary = national
+    customers, reps = read_table(folder, "customers"), read_table(folder, "reps")
+    names = set(customers["region"])
+    assert summary["regions"] == len(names) == 30
+    assert names.isdisjoint(REGIONS) and summary["dip_region"] in names
+    per_region = reps.group_by("region").agg(
+        managers=(pl.col("role") == "regional_manager").sum(),
+        supervisors=(pl.col("role") == "supervisor").sum(),
+        reps=(pl.col("role") == "rep").sum(),
+    )
+    assert set(per_region["region"]) == names
+    assert (per_region["managers"] == 1).all() and (per_region["supervisors"] >= 1).all()
+    assert (per_region["reps"] >= 2).all()
+    owners = customers.join(reps, on="rep_id", suffix="_rep")
+    assert (owners["region"] == owners["region_rep"]).all()
+    truth = pl.read_parquet(folder / "_truth" / "planted.parquet")
+    assert_frame_equal(truth.select("customer_id", "region"), customers.select("customer_id", "region"))
+    assert "30 province-based sales regions" in (folder / "_truth" / "README.md").read_text(encoding="utf-8")
+
+
+def test_thirty_regions_keep_their_orders_and_events_in_contract_form(national: tuple[Path, dict]) -> None:
+    folder = national[0]
+    for name, table in TABLES.items():
+        frame = read_table(folder, name)
+        assert frame.height > 0, name
+        assert set(table.column_names) <= set(frame.columns), name
+        for column, target in table.references.items():
+            key = TABLES[target].key[0]
+            missing = frame.select(column).drop_nulls().join(read_table(folder, target), left_on=column,
+                                                             right_on=key, how="anti")
+            assert missing.height == 0, f"{name}.{column}"
+
+
+def _files_ending(folder: Path, suffix: str) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob(f"*{suffix}"))}
+
+
+def test_batch_size_changes_the_parts_not_the_rows(tmp_path: Path) -> None:
+    """Two blocks of customers (5,000 and 300): one block a batch, or both in one batch."""
+    kwargs = dict(seed=3, customers=BLOCK + 300, order_lines=(BLOCK + 300) * 50, regions=8)
+    tiny = generate_sample(tmp_path / "tiny", batch_customers=1, **kwargs)
+    big = generate_sample(tmp_path / "big", **kwargs)
+    assert (tiny["parts_per_quarter"], big["parts_per_quarter"]) == (2, 1)
+    assert tiny["rows"] == big["rows"]
+    assert sorted(p.name for p in (tmp_path / "tiny" / "orders" / f"quarter={END}").iterdir()) == [
+        "part-0.parquet", "part-1.parquet"
+    ]
+    assert_frame_equal(read_table(tmp_path / "tiny", "orders"), read_table(tmp_path / "big", "orders"))
+    for suffix in (".csv", ".md", "planted.parquet"):
+        assert _files_ending(tmp_path / "tiny", suffix) == _files_ending(tmp_path / "big", suffix), suffix
+
+
+def test_event_tables_as_parquet_hold_the_same_rows(small: tuple[Path, dict], tmp_path: Path) -> None:
+    as_parquet = generate_sample(tmp_path, **SMALL, table_format="parquet")
+    assert as_parquet["rows"] == small[1]["rows"]
+    for name in ("visits", "feedback", "competitor_signals"):
+        assert not (tmp_path / f"{name}.csv").exists()
+        assert_frame_equal(read_table(tmp_path, name), read_table(small[0], name), check_dtypes=False)
+    # writing CSV over it removes the parts, so each table has exactly one source again
+    generate_sample(tmp_path, **SMALL, table_format="csv")
+    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in small[0].iterdir()}
+
+
+def test_cli_passes_order_lines_and_regions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "data"
+    assert main(["-q", "sample-data", "--out", str(out), "--customers", "300", "--regions", "30",
+                 "--order-lines", "15000"]) == 0
+    assert read_table(out, "customers")["region"].n_unique() == 30
+    assert read_table(out, "orders").height == pytest.approx(15_000, rel=0.03)
+    assert main(["-q", "sample-data", "--out", str(tmp_path / "bad"), "--regions", "70"]) == 2
+    assert "regions must be between 7 and 65; got 70" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param(dict(seed=7, customers=2000, order_lines=3 * DEFAULT_LINES), id="3x-density"),
+        pytest.param(dict(seed=7, customers=3000, order_lines=3000 * 50, regions=30), id="half-density-30-regions"),
+    ],
+)
+def test_tags_stay_right_at_other_densities(tmp_path: Path, kwargs: dict) -> None:
+    """Scored as a run does, the planted tags and flags are found (as tests/test_scoring_quality.py asks)."""
+    from tagkit.pipeline import steps  # imported here: the generator's own tests do not need the pipeline
+    from tagkit.scoring import flag_quality, tag_quality
+
+    generate_sample(tmp_path / "data", **kwargs)
+    params = steps.load_step_params(Path(__file__).resolve().parents[1] / "params")
+    steps.run_validation(tmp_path / "data", quarter=END, run_dir=tmp_path / "run", params=params)
+    scores = steps.run_scoring(quarter=END, run_dir=tmp_path / "run", params=params)
+    truth = pl.read_parquet(tmp_path / "data" / "_truth" / "planted.parquet")
+    quality = pl.concat([tag_quality(scores, truth), flag_quality(scores, truth)], how="diagonal_relaxed")
+    wanted = ["benchmark", "nail", "at_risk", "benchmark_at_risk", "dormant", "new_customer"]
+    rows = quality.filter(pl.col("label").is_in(wanted))
+    assert rows.height == len(wanted)
+    low = rows.filter((pl.col("precision") < 0.85) | (pl.col("recall") < 0.85))
+    assert low.height == 0, low

@@ -48,6 +48,11 @@ def _build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--customers", type=int, default=2000)
     sample.add_argument("--quarters", type=int, default=8)
     sample.add_argument("--end-quarter", default="2026Q3", help="last quarter of the data, YYYYQn")
+    sample.add_argument("--order-lines", type=int, default=None,
+                        help="about this many order lines in all (default: ~110 per customer over 8 quarters); "
+                             "lines per order and order frequency are rescaled, the planted stories kept")
+    sample.add_argument("--regions", type=int, default=None,
+                        help="sales regions: 7 (the big regions, the default) or 8-65 province-based regions")
     sub.add_parser("install-kernel", help="register the 'tagkit' Jupyter kernel in this environment")
     return parser
 
@@ -83,7 +88,7 @@ def _sample(args: argparse.Namespace) -> int:
 
     parse_quarter(args.end_quarter)
     summary = generate_sample(args.out, seed=args.seed, customers=args.customers, quarters=args.quarters,
-                              end_quarter=args.end_quarter)
+                              end_quarter=args.end_quarter, order_lines=args.order_lines, regions=args.regions)
     logger.info("sample data: %s", summary)
     print(args.out)
     return 0

@@ -1,13 +1,15 @@
 """One quarter of events (order lines, visits, feedback, competitor signals) drawn from the plan.
 
-Each function takes the plan and a quarter index and draws from its own random
-stream ``default_rng([seed, stream, quarter])``, so quarters are independent:
-a scale-up can generate and write one quarter at a time (and, by adding a
-customer-block index to the stream key and slicing the plan, one block of
-customers at a time) without changing the design. An order's place in its
-customer's rhythm is jittered by a hash of (customer, order number) rather than
-a stream draw, so no order is lost or doubled at a quarter boundary however the
-work is cut. Everything is arrays: rows are made with ``np.repeat`` over
+Each function takes the plan of one block of customers (:meth:`Plan.block`,
+the whole population when it fits in one) and a quarter index, and draws from
+its own random stream ``default_rng([seed, stream, quarter, block])`` (block 0
+keeps the original key ``[seed, stream, quarter]``, so a population of one block
+is what the generator always made). Quarters and blocks are independent: a
+scale-up generates and writes one quarter and a batch of blocks at a time, and
+the data does not depend on how many blocks a batch holds. An order's place in
+its customer's rhythm is jittered by a hash of (customer, order number) rather
+than a stream draw, so no order is lost or doubled at a quarter boundary however
+the work is cut. Everything is arrays: rows are made with ``np.repeat`` over
 per-customer counts, never a Python loop.
 """
 from __future__ import annotations
@@ -18,19 +20,12 @@ import polars as pl
 from tagkit.contract import OUTCOMES, SIGNALS, TOPICS, VISIT_TYPES
 from tagkit.sample import reference as ref
 from tagkit.sample.archetypes import PROFILES, cumulative, draw_categorical, profile_code, table
-from tagkit.sample.population import (
-    SPECULATOR_ACTIVE,
-    SPECULATOR_ACTIVE_LATEST,
-    SPECULATOR_EXTRA_ORDERS,
-    Calendar,
-    Plan,
-)
+from tagkit.sample.population import SPECULATOR_ACTIVE, SPECULATOR_ACTIVE_LATEST, Calendar, Plan
 
 STREAMS = {"orders": 1, "visits": 2, "feedback": 3, "signals": 4}
 PUSH_DAYS = 14  # the quarter-end push happens in the last two weeks
 RAID_DAYS = 7  # speculators buy in the last week
 RETURN_SHARE = 0.015
-MAX_LINES = 6
 JITTER = 0.6  # an order's date moves up to ±30 % of the customer's interval around its rhythm
 _MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
@@ -40,8 +35,8 @@ _TOPICS = cumulative(PROFILES, "topics")
 _SIGNALS = cumulative(PROFILES, "signals")
 
 
-def _stream(seed: int, name: str, t: int) -> np.random.Generator:
-    return np.random.default_rng([seed, STREAMS[name], t])
+def _stream(seed: int, name: str, t: int, block: int) -> np.random.Generator:
+    return np.random.default_rng([seed, STREAMS[name], t] + ([block] if block else []))
 
 
 def _unit(seed: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -64,6 +59,12 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, np.arange(len(owner)) - offsets[owner]
 
 
+def _pick(values: np.ndarray | tuple[str, ...], index: np.ndarray) -> pl.Series:
+    """``values[index]`` as a polars string column, gathered by polars: converting a long numpy string array
+    is the slow part of making a frame, so only ``values`` (a block's ids, a short list) is converted."""
+    return pl.Series(values, dtype=pl.String).gather(index)
+
+
 def _dates(days: np.ndarray) -> pl.Series:
     return pl.Series(days.astype(np.int32)).cast(pl.Date)
 
@@ -76,9 +77,14 @@ def _window(plan: Plan, cal: Calendar, t: int) -> tuple[np.ndarray, np.ndarray, 
     return lo, hi, span / (cal.ends[t] - cal.starts[t] + 1)
 
 
-def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
-    """The order lines of quarter ``t`` in contract form, sorted by date and order id."""
-    rng = _stream(seed, "orders", t)
+def orders_for_quarter(
+    plan: Plan, cal: Calendar, t: int, seed: int, *, block: int = 0, first_order: int = 0
+) -> tuple[pl.DataFrame, int]:
+    """The order lines of quarter ``t`` in contract form, sorted by date and order id, and the number of orders.
+
+    Orders are numbered from ``first_order + 1`` (the orders of the quarter's earlier blocks come first).
+    """
+    rng = _stream(seed, "orders", t, block)
     qs, qe, n = int(cal.starts[t]), int(cal.ends[t]), len(plan.archetype)
     regular = ~plan.speculator
 
@@ -88,7 +94,7 @@ def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
     k_hi = np.floor((qe - plan.anchor) / plan.interval + 1).astype(np.int64)
     owner, pos = _expand(np.where(regular, np.maximum(0, k_hi - k_lo + 1), 0))
     k = k_lo[owner] + pos
-    jitter = (_unit(seed, owner, k) - 0.5) * JITTER * plan.interval[owner]
+    jitter = (_unit(seed, owner + plan.offset, k) - 0.5) * JITTER * plan.interval[owner]
     rhythm_days = np.round(plan.anchor[owner] + k * plan.interval[owner] + jitter).astype(np.int64)
     inside = (rhythm_days >= qs) & (rhythm_days <= qe)
     if cal.quarter_of_year[t] == 1:
@@ -100,7 +106,7 @@ def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
     push_days = qe - rng.integers(0, PUSH_DAYS, len(push_owner))
     # speculators: a raid in the last week of some quarters, at a deep discount
     active = rng.random(n) < (SPECULATOR_ACTIVE_LATEST if t == len(cal) - 1 else SPECULATOR_ACTIVE)
-    raids = np.where(plan.speculator & active, 1 + rng.poisson(SPECULATOR_EXTRA_ORDERS, n), 0)
+    raids = np.where(plan.speculator & active, 1 + rng.poisson(plan.raid_extra, n), 0)
     raid_owner, _ = _expand(raids)
     raid_days = qe - rng.integers(0, RAID_DAYS, len(raid_owner))
 
@@ -118,7 +124,7 @@ def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
         plan.order_value[cust] * plan.size[t, cust] * quarter_noise[cust]
         * np.exp(0.35 * rng.standard_normal(len(cust)) - 0.06) * np.where(kind == 1, 1.2, 1.0)
     )
-    n_lines = np.minimum(MAX_LINES, 1 + rng.poisson(plan.extra_lines[cust]))
+    n_lines = np.minimum(plan.max_lines, 1 + rng.poisson(plan.extra_lines[cust]))
     o, _ = _expand(n_lines)
     c = cust[o]
     held = plan.lines_held[c]
@@ -134,13 +140,13 @@ def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
     discount = np.where(returned, 0.0, discount)
     amount = np.round(quantity * price * (1 - discount), 2)
 
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
-            "order_id": (o + 1).astype(np.int64),
-            "customer_id": plan.customer_ids[c],
+            "order_id": (o + first_order + 1).astype(np.int64),
+            "customer_id": _pick(plan.customer_ids, c),
             "order_date": _dates(day[o]),
             "amount": amount,
-            "product_line": np.array(ref.PRODUCT_LINES)[line],
+            "product_line": _pick(ref.PRODUCT_LINES, line),
             "quantity": quantity.astype(np.float64),
             "discount": discount,
         },
@@ -149,6 +155,7 @@ def orders_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
         pl.format("SO-{}-{}", pl.lit(cal.quarters[t]), pl.col("order_id").cast(pl.String).str.zfill(7))
         .alias("order_id")
     )
+    return frame, len(cust)
 
 
 def _spread(rng: np.random.Generator, owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -160,9 +167,9 @@ def _sorted(frame: dict[str, object], day: np.ndarray, cust: np.ndarray) -> pl.D
     return pl.DataFrame(frame)[order]
 
 
-def visits_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+def visits_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block: int = 0) -> pl.DataFrame:
     """Visits of quarter ``t``: how often and how well depends on the customer's profile that quarter."""
-    rng = _stream(seed, "visits", t)
+    rng = _stream(seed, "visits", t, block)
     lo, hi, frac = _window(plan, cal, t)
     prof = plan.profile[t]
     owner, _ = _expand(rng.poisson(table(PROFILES, "visit_rate")[prof] * frac))
@@ -172,13 +179,14 @@ def visits_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataF
     outcome = draw_categorical(rng, _OUTCOMES, p)
     routine_rep = np.where(p == profile_code("nail_internal_former_rep"), plan.former_rep[owner], plan.rep[owner])
     who = np.choose(np.minimum(vtype, 2), [routine_rep, plan.supervisor[owner], plan.manager[owner]])
+    reps, who = np.unique(who, return_inverse=True)  # a block meets a few of many thousand reps
     return _sorted(
         {
-            "customer_id": plan.customer_ids[owner],
-            "rep_id": plan.rep_ids[who],
+            "customer_id": _pick(plan.customer_ids, owner),
+            "rep_id": _pick(plan.rep_ids[reps], who),
             "visit_date": _dates(day),
-            "visit_type": np.array(VISIT_TYPES)[vtype],
-            "outcome": np.array(OUTCOMES)[outcome],
+            "visit_type": _pick(VISIT_TYPES, vtype),
+            "outcome": _pick(OUTCOMES, outcome),
         },
         day,
         owner,
@@ -189,9 +197,9 @@ def _score(rng: np.random.Generator, latent: np.ndarray) -> np.ndarray:
     return np.clip(np.round(latent + 0.5 * rng.standard_normal(len(latent))), 1, 5).astype(np.int64)
 
 
-def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block: int = 0) -> pl.DataFrame:
     """Surveys (satisfaction, cooperation) and complaints (topic) of quarter ``t``."""
-    rng = _stream(seed, "feedback", t)
+    rng = _stream(seed, "feedback", t, block)
     lo, hi, frac = _window(plan, cal, t)
     prof = plan.profile[t]
     surveyed = rng.random(len(prof)) < table(PROFILES, "survey_prob")[prof] * frac
@@ -210,12 +218,12 @@ def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.Dat
     n_s, n_c = len(s_owner), len(c_owner)
     frame = pl.DataFrame(
         {
-            "customer_id": plan.customer_ids[owner],
+            "customer_id": _pick(plan.customer_ids, owner),
             "feedback_date": _dates(day),
             "satisfaction": pl.Series(np.concatenate([satisfaction, np.zeros(n_c, dtype=np.int64)])),
             "cooperation": pl.Series(np.concatenate([cooperation, np.full(n_c, np.nan)]), nan_to_null=True),
             "complaint": np.concatenate([np.zeros(n_s, dtype=bool), np.ones(n_c, dtype=bool)]),
-            "complaint_topic": np.concatenate([np.full(n_s, ""), np.array(TOPICS)[topic]]),
+            "complaint_topic": _pick(TOPICS, np.concatenate([np.zeros(n_s, dtype=np.int64), topic])),
         }
     ).with_columns(
         pl.when(pl.col("complaint")).then(None).otherwise(pl.col("satisfaction")).alias("satisfaction"),
@@ -226,9 +234,9 @@ def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.Dat
     return frame[order]
 
 
-def signals_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.DataFrame:
+def signals_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block: int = 0) -> pl.DataFrame:
     """Competitor signals of quarter ``t``, mostly from the one competitor courting each customer."""
-    rng = _stream(seed, "signals", t)
+    rng = _stream(seed, "signals", t, block)
     lo, hi, frac = _window(plan, cal, t)
     prof = plan.profile[t]
     owner, _ = _expand(rng.poisson(table(PROFILES, "signal_rate")[prof] * frac))
@@ -238,10 +246,10 @@ def signals_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int) -> pl.Data
     signal = draw_categorical(rng, _SIGNALS, prof[owner])
     return _sorted(
         {
-            "customer_id": plan.customer_ids[owner],
+            "customer_id": _pick(plan.customer_ids, owner),
             "signal_date": _dates(day),
-            "competitor": np.array(ref.COMPETITORS)[competitor],
-            "signal": np.array(SIGNALS)[signal],
+            "competitor": _pick(ref.COMPETITORS, competitor),
+            "signal": _pick(SIGNALS, signal),
         },
         day,
         owner,

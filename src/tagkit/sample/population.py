@@ -3,12 +3,13 @@
 :func:`plan_population` draws everything that is fixed per customer (who it is,
 its archetype, its buying rhythm, when its story turns) in one vectorised pass.
 The per-quarter events in :mod:`tagkit.sample.events` only read this plan, so a
-quarter can be generated on its own (see the chunking note there).
+quarter, and within it a block of customers (:meth:`Plan.block`), can be
+generated on its own (see the chunking note there).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import polars as pl
@@ -26,6 +27,7 @@ from tagkit.sample.archetypes import (
     profile_code,
     table,
 )
+from tagkit.sample.regions import Geography, geography
 
 EPOCH = dt.date(1970, 1, 1)
 CUSTOMERS_PER_REP = 85
@@ -34,6 +36,11 @@ CUSTOMERS_PER_REP = 85
 SPECULATOR_ACTIVE = 0.7
 SPECULATOR_ACTIVE_LATEST = 0.9
 SPECULATOR_EXTRA_ORDERS = 0.5
+MAX_LINES = 6  # order lines per order at the planted density
+# Customers are generated in blocks of this many, each drawing from its own random streams, so
+# the data does not depend on how many customers are held in memory at once (see events).
+BLOCK = 5_000
+MIN_CUSTOMERS_PER_REGION = 10  # province-based regions: every region gets customers and reps
 # Knobs of the planted stories (the truth README quotes them).
 DECLINE_KEEP = (0.35, 0.6)  # at-risk after onset: share of its scheduled orders still placed
 DECLINE_SIZE = (0.5, 0.8)  # ... and their size
@@ -114,6 +121,33 @@ class Plan:
     size: np.ndarray  # quarters × n multiplier of line value
     dip_region: int
     in_dip_region: np.ndarray
+    region_names: tuple[str, ...] = ref.REGIONS
+    max_lines: int = MAX_LINES  # cap of order lines per order
+    raid_extra: float = SPECULATOR_EXTRA_ORDERS  # speculators: orders per raid = 1 + Poisson(raid_extra)
+    offset: int = 0  # index of the first customer in the whole population (a block starts later)
+
+    def __len__(self) -> int:
+        return len(self.archetype)
+
+    def block(self, lo: int, hi: int) -> Plan:
+        """The plan of customers ``lo`` to ``hi - 1`` alone (indices into the reps stay global)."""
+        cut: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _PER_QUARTER:
+                cut[f.name] = value[:, lo:hi]
+            elif isinstance(value, np.ndarray) and f.name not in _SHARED:
+                cut[f.name] = value[lo:hi]
+        return replace(self, **cut, offset=self.offset + lo)
+
+
+_PER_QUARTER = frozenset({"profile", "keep", "size"})
+_SHARED = frozenset({"rep_ids"})
+
+
+def blocks(customers: int) -> list[tuple[int, int]]:
+    """``(lo, hi)`` of every block of :data:`BLOCK` customers; the last one may be smaller."""
+    return [(lo, min(lo + BLOCK, customers)) for lo in range(0, customers, BLOCK)]
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -130,13 +164,15 @@ class Organisation:
     rep_count: np.ndarray
 
 
-def build_reps(rng: np.random.Generator, region_counts: np.ndarray) -> Organisation:
+def build_reps(
+    rng: np.random.Generator, region_counts: np.ndarray, names: tuple[str, ...] = ref.REGIONS
+) -> Organisation:
     """Per region one regional manager, supervisors (one per four reps, so two in big regions) and reps."""
     roles: list[str] = []
     regions: list[str] = []
     managers: list[int] = []
     rep_start, rep_count = [], []
-    for r, name in enumerate(ref.REGIONS):
+    for r, name in enumerate(names):
         n_reps = max(2, round(region_counts[r] / CUSTOMERS_PER_REP))
         n_sup = max(1, -(-n_reps // 4))
         rm = len(roles)
@@ -164,12 +200,12 @@ def build_reps(rng: np.random.Generator, region_counts: np.ndarray) -> Organisat
     return Organisation(reps, np.array(managers), np.array(rep_start), np.array(rep_count))
 
 
-def _place(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
+def _place(rng: np.random.Generator, region: np.ndarray, geo: Geography) -> np.ndarray:
     """A city (index into CITIES) for each customer, weighted within its region."""
     city = np.empty(len(region), dtype=np.int64)
-    for r, name in enumerate(ref.REGIONS):
+    for r in range(len(geo)):
         members = np.flatnonzero(region == r)
-        options = np.array([i for i, c in enumerate(ref.CITIES) if c.region == name])
+        options = np.flatnonzero(geo.city_region == r)
         weights = np.array([ref.CITIES[i].weight for i in options])
         city[members] = rng.choice(options, len(members), p=weights / weights.sum())
     return city
@@ -198,19 +234,37 @@ def _names(rng: np.random.Generator, city: np.ndarray, channel: np.ndarray) -> p
     ).to_series()
 
 
-def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.DataFrame, pl.DataFrame]:
+def _quota(weights: np.ndarray, n: int) -> np.ndarray:
+    """``n`` split by ``weights`` (largest remainders), every share at least one."""
+    exact = weights / weights.sum() * n
+    counts = np.floor(exact).astype(np.int64)
+    counts[np.argsort(-(exact - counts), kind="stable")[: n - counts.sum()]] += 1
+    while (counts == 0).any():
+        counts[np.argmax(counts)] -= 1
+        counts[np.flatnonzero(counts == 0)[0]] += 1
+    return counts
+
+
+def plan_population(
+    seed: int, customers: int, cal: Calendar, geo: Geography | None = None
+) -> tuple[Plan, pl.DataFrame, pl.DataFrame]:
     """Draw the organisation and every customer's profile and planted story.
 
-    Returns the plan (for the event generators and the truth file), the customers
-    table and the reps table, both in contract form.
+    ``geo`` is the set of sales regions (default: the seven big regions). Returns the
+    plan (for the event generators and the truth file), the customers table and the
+    reps table, both in contract form.
     """
+    geo = geo or geography()
     rng = np.random.default_rng([seed, 0])
     n, q = customers, len(cal)
     a = rng.permutation(np.repeat(np.arange(len(ARCHETYPES)), archetype_counts(n)))
     arche = {x.name: a == archetype_code(x.name) for x in ARCHETYPES}
-    region_w = np.array(list(ref.REGION_WEIGHTS.values()))
-    region = rng.choice(len(ref.REGIONS), n, p=region_w / region_w.sum())
-    org = build_reps(rng, np.bincount(region, minlength=len(ref.REGIONS)))
+    if geo.default:
+        region = rng.choice(len(geo), n, p=geo.weights / geo.weights.sum())
+    else:
+        # many small regions: a fixed quota each, so none is left without customers by chance
+        region = rng.permutation(np.repeat(np.arange(len(geo)), _quota(geo.weights, n)))
+    org = build_reps(rng, np.bincount(region, minlength=len(geo)), geo.names)
     start_r, count_r = org.rep_start[region], org.rep_count[region]
     rep_pos = (rng.random(n) * count_r).astype(np.int64)
     rep = start_r + rep_pos
@@ -284,12 +338,12 @@ def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.
     profile = np.where(internal & (t < handover), profile_code("nail_internal_former_rep"), profile)
 
     qoy = cal.quarter_of_year[:, None]
-    break_days = np.array([ref.CNY_BREAK_DAYS[r] for r in ref.REGIONS])[region]
-    q1 = np.array([ref.Q1_FACTOR[r] for r in ref.REGIONS])[region] / (1 - break_days / 90)
+    break_days = geo.break_days[region]
+    q1 = geo.q1_factor[region] / (1 - break_days / 90)
     by_quarter = np.array([1.0] + [ref.QUARTER_FACTOR.get(i, 1.0) for i in (1, 2, 3, 4)])
     size = np.where(qoy == 1, q1, by_quarter[qoy])
     keep = np.ones((q, n))
-    dip_region = int(rng.integers(0, len(ref.REGIONS)))
+    dip_region = int(rng.integers(0, len(geo)))
     in_dip = region == dip_region
     latest = (t == q - 1) & in_dip
     keep, size = np.where(latest, keep * DIP_KEEP, keep), np.where(latest, size * DIP_SIZE, size)
@@ -316,7 +370,7 @@ def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.
     customer_ids = (
         pl.select(pl.format("C{}", pl.int_range(1, n + 1).cast(pl.String).str.zfill(width))).to_series().to_numpy()
     )
-    city = _place(rng, region)
+    city = _place(rng, region, geo)
     cities = ref.CITIES
     lat = np.array([c.lat for c in cities])[city] + 0.08 * rng.standard_normal(n)
     lon = np.array([c.lon for c in cities])[city] + 0.10 * rng.standard_normal(n)
@@ -324,7 +378,7 @@ def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.
         {
             "customer_id": customer_ids,
             "customer_name": _names(rng, city, channel),
-            "region": np.array(ref.REGIONS)[region],
+            "region": np.array(geo.names)[region],
             "rep_id": org.reps["rep_id"].to_numpy()[rep],
             "province": np.array([c.province for c in cities])[city],
             "city": np.array([c.city for c in cities])[city],
@@ -349,5 +403,6 @@ def plan_population(seed: int, customers: int, cal: Calendar) -> tuple[Plan, pl.
         big_buyer=arche["big_buyer_no_influence"], onset=onset, stop_quarter=stop_quarter, handover=handover,
         story_quarter=story,
         profile=profile, break_days=break_days, keep=keep, size=size, dip_region=dip_region, in_dip_region=in_dip,
+        region_names=geo.names,
     )
     return plan, customers_df, org.reps

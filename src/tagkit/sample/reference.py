@@ -124,6 +124,27 @@ CITIES: tuple[City, ...] = tuple(
     for region, province, short, lat, lon, weight in (row.split() for row in _CITY_TABLE.strip().splitlines())
 )
 
+# The official one-character abbreviation of each province, for the names of merged regions
+# (云南 + 西藏 = 滇藏, as in 滇藏线).
+PROVINCE_ABBR: dict[str, str] = {
+    "辽宁省": "辽", "吉林省": "吉", "黑龙江省": "黑", "北京市": "京", "天津市": "津", "河北省": "冀",
+    "山西省": "晋", "内蒙古自治区": "蒙", "上海市": "沪", "江苏省": "苏", "浙江省": "浙", "安徽省": "皖",
+    "福建省": "闽", "江西省": "赣", "山东省": "鲁", "广东省": "粤", "广西壮族自治区": "桂", "海南省": "琼",
+    "河南省": "豫", "湖北省": "鄂", "湖南省": "湘", "重庆市": "渝", "四川省": "川", "贵州省": "黔",
+    "云南省": "滇", "西藏自治区": "藏", "陕西省": "陕", "甘肃省": "甘", "青海省": "青", "宁夏回族自治区": "宁",
+    "新疆维吾尔自治区": "新",
+}
+_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+
+
+def province_short(province: str) -> str:
+    """``"广西壮族自治区"`` → ``"广西"``: the name a sales region named after the province goes by."""
+    for suffix in _PROVINCE_SUFFIXES:
+        if province.endswith(suffix):
+            return province[: -len(suffix)]
+    return province
+
+
 # Our company sells coatings; these are its product lines with a list price per unit (CNY)
 # and how common each line is in customers' assortments.
 PRODUCT_LINES: tuple[str, ...] = (

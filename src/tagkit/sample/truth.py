@@ -47,7 +47,7 @@ def truth_frame(plan: Plan, cal: Calendar) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "customer_id": plan.customer_ids,
-            "region": np.array(ref.REGIONS)[plan.region],
+            "region": np.array(plan.region_names)[plan.region],
             "true_tag": np.array([x.true_tag for x in ARCHETYPES])[a],
             "archetype": np.array(ARCHETYPE_NAMES)[a],
             "nail_cause": pl.Series(np.where(nail, np.array(NAIL_CAUSES)[np.maximum(plan.nail_cause, 0)], "")),
@@ -132,8 +132,11 @@ def _how() -> dict[str, str]:
     }
 
 
-def truth_readme(truth: pl.DataFrame, cal: Calendar, seed: int, dip_region: str) -> str:
-    """The README of ``_truth/``: what every archetype is and how it was planted, with this run's counts."""
+def truth_readme(truth: pl.DataFrame, cal: Calendar, seed: int, dip_region: str, scale: str = "") -> str:
+    """The README of ``_truth/``: what every archetype is and how it was planted, with this run's counts.
+
+    ``scale`` is a closing section on a non-default size (regions, order density), empty by default.
+    """
     counts = dict(truth.group_by("archetype").len().iter_rows())
     tags = dict(truth.group_by("true_tag").len().iter_rows())
     how = _how()
@@ -194,4 +197,4 @@ region's regional manager (who accompanies the executive).
 Order lines vary in size (lognormal), 1.5 % of lines are returns (negative quantity and amount, no discount),
 regular customers complain now and then (including the odd single `rep` complaint), see competitors now and
 then, and answer surveys with ±0.5 noise; 4 % of surveys leave cooperation empty, complaints carry no scores.
-"""
+{scale}"""
