@@ -1,7 +1,13 @@
-"""validate_dataset: what blocks the run, what is set aside and why, and where every row went."""
+"""validate_dataset: what blocks the run, what is set aside and why, and where every row went.
+
+Every test runs twice: with the tables read into memory (small tables, the default here) and
+streamed (``stream_rows=0``: every check a streaming aggregate, clean and quarantine left lazy,
+collected here for the assertions). Both must give the same answers.
+"""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -9,6 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
+import tagkit.validation.validate as validate_module
 from tagkit.errors import ValidationBlocked
 from tagkit.validation import QUARANTINE_COLUMNS, TableAccounting, raise_if_blocked, validate_dataset
 from tagkit.validation.result import ValidationResult
@@ -27,8 +34,23 @@ def base_tables(**override: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     return tables | override
 
 
+@pytest.fixture(autouse=True, params=["in_memory", "streamed"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "streamed":
+        monkeypatch.setattr(validate_module, "STREAM_ROWS", 0)
+    return request.param
+
+
+def collected(result: ValidationResult) -> ValidationResult:
+    """The result with a streamed table's lazy frames collected."""
+    def frames(tables: dict[str, Any]) -> dict[str, pl.DataFrame]:
+        return {name: frame.lazy().collect() for name, frame in tables.items()}
+
+    return replace(result, clean=frames(result.clean), quarantine=frames(result.quarantine))
+
+
 def validate(tables: dict[str, pl.LazyFrame]) -> ValidationResult:
-    return validate_dataset(tables, quarter=QUARTER, params=PARAMS)
+    return collected(validate_dataset(tables, quarter=QUARTER, params=PARAMS))
 
 
 def assert_accounting_holds(result: ValidationResult) -> None:

@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.validation import evaluate_suite
-from tagkit.validation.evaluate import condition_expr, materialise, plan_suite
+from tagkit.validation.evaluate import condition_expr, flag, plan_suite, resolve_repeats
 from tagkit.validation.result import Example
 
 NAN, INF = float("nan"), float("inf")
@@ -143,13 +143,23 @@ def test_unknown_expectation_type_is_refused(frame: pl.DataFrame) -> None:
         one(frame, type="expect_column_values_to_match_regex", column="id", regex="a")
 
 
-def test_materialise_computes_each_mask_once_as_a_column(frame: pl.DataFrame) -> None:
+def test_flag_adds_each_mask_once_as_a_column(frame: pl.DataFrame) -> None:
     checks = plan_suite(suite({"type": "expect_column_values_to_not_be_null", "column": "id"},
                               {"type": "expect_table_row_count_to_be_between", "min_value": 1}), frame.schema, {})
-    flagged, rewritten = materialise(frame, checks)
-    assert_frame_equal(flagged.select("__unexpected_0"),
+    flagged, rewritten = flag(frame, checks)
+    assert isinstance(flagged, pl.LazyFrame)
+    assert_frame_equal(flagged.select("__unexpected_0").collect(),
                        pl.DataFrame({"__unexpected_0": [False, False, False, True, False]}))
     assert rewritten[1] is checks[1]
+
+
+def test_uniqueness_is_resolved_to_the_repeated_keys_before_flagging(frame: pl.DataFrame) -> None:
+    """The key counts come from a group_by, so that no step needs the whole column at once."""
+    checks = plan_suite(suite({"type": "expect_column_values_to_be_unique", "column": "id"}), frame.schema, {})
+    with pytest.raises(ValueError, match="resolve_repeats"):
+        flag(frame, checks)
+    flagged, _ = flag(frame, resolve_repeats(frame.lazy(), checks))
+    assert flagged.select("__unexpected_0").collect().to_series().to_list() == [False, True, True, False, False]
 
 
 def test_result_has_the_shape_of_a_ge_validation_result(frame: pl.DataFrame) -> None:

@@ -1,7 +1,12 @@
-"""write_validation_outputs: parquet, validation.json and validation.html in the run folder."""
+"""write_validation_outputs: parquet, validation.json and validation.html in the run folder.
+
+Every test runs twice: tables validated in memory (written with ``write_parquet``) and
+streamed (``STREAM_ROWS = 0``: lazy frames, streamed to parquet with ``sink_parquet``).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +17,10 @@ import pytest
 from polars.testing import assert_frame_equal
 from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
+import tagkit.validation.validate as validate_module
 from tagkit.errors import ValidationBlocked
+from tagkit.io import load_dataset
+from tagkit.params import IOParams
 from tagkit.validation import (
     QUARANTINE_COLUMNS,
     ValidationResult,
@@ -38,6 +46,13 @@ def messy_tables() -> dict[str, pl.LazyFrame]:
         ]),
         "reps": intake_frame("reps", [rep("R1")]),
     }
+
+
+@pytest.fixture(autouse=True, params=["in_memory", "streamed"])
+def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "streamed":
+        monkeypatch.setattr(validate_module, "STREAM_ROWS", 0)
+    return request.param
 
 
 @pytest.fixture
@@ -80,8 +95,48 @@ def test_every_file_is_written(result: ValidationResult, tmp_path: Path) -> None
         "validation.html", "validation.json",
     ]
     for name in result.clean:
-        assert_frame_equal(pl.read_parquet(tmp_path / "clean" / f"{name}.parquet"), result.clean[name])
-        assert_frame_equal(pl.read_parquet(tmp_path / "quarantine" / f"{name}.parquet"), result.quarantine[name])
+        assert_frame_equal(pl.read_parquet(tmp_path / "clean" / f"{name}.parquet"), result.clean[name].lazy().collect())
+        assert_frame_equal(pl.read_parquet(tmp_path / "quarantine" / f"{name}.parquet"),
+                           result.quarantine[name].lazy().collect())
+
+
+def test_a_streamed_table_is_linked_from_its_spool_not_written_again(result: ValidationResult, mode: str,
+                                                                     tmp_path: Path) -> None:
+    expected = pl.LazyFrame if mode == "streamed" else pl.DataFrame
+    assert all(isinstance(f, expected) for f in [*result.clean.values(), *result.quarantine.values()])
+    assert bool(result.spooled) is (mode == "streamed")
+    write_validation_outputs(result, tmp_path)
+    for key, spooled in result.spooled.items():
+        assert (tmp_path / f"{key}.parquet").stat().st_ino == spooled.stat().st_ino  # same file, linked
+    # the result's frames still read after writing, and a second run folder gets the same rows
+    write_validation_outputs(result, tmp_path / "again")
+    assert_frame_equal(pl.read_parquet(tmp_path / "again" / "clean" / "orders.parquet"),
+                       result.clean["orders"].lazy().collect())
+
+
+def test_the_spool_goes_with_the_result(mode: str) -> None:
+    result = validate_dataset(messy_tables(), quarter=QUARTER, params=PARAMS)
+    spooled = list(result.spooled.values())
+    assert all(p.exists() for p in spooled)
+    del result
+    gc.collect()
+    assert not any(p.exists() for p in spooled)
+
+
+def test_a_streamed_gbk_csv_still_writes_after_the_dataset_is_closed(mode: str, tmp_path: Path) -> None:
+    """Intake reads GBK through a transcoded copy removed on close; the spool outlives it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_bytes("customer_id,customer_name,region,rep_id\nC1,华东五金,华东,R1\n"
+                                         .encode("gbk"))
+    (data / "orders.csv").write_bytes("order_id,customer_id,order_date,amount\nO1,C1,2026-08-01,10.5\n"
+                                      "O2,C9,2026-08-02,3\n".encode("gbk"))
+    with load_dataset(data, io=IOParams(encoding="auto", aliases={}, xlsx_header_row=None)) as dataset:
+        checked = validate_dataset(dataset.tables, quarter=QUARTER, params=PARAMS, missing=dataset.missing)
+    write_validation_outputs(checked, tmp_path / "run")
+    clean = pl.read_parquet(tmp_path / "run" / "clean" / "customers.parquet")
+    assert clean["customer_name"].to_list() == ["华东五金"]
+    assert pl.read_parquet(tmp_path / "run" / "quarantine" / "orders.parquet")["reason"].to_list() == ["unknown_customer"]
 
 
 def test_an_empty_quarantine_is_written_with_its_schema(result: ValidationResult, tmp_path: Path) -> None:
@@ -165,3 +220,22 @@ def test_a_blocked_run_still_writes_its_report_before_stopping(tmp_path: Path) -
     assert "blocked" in page and "column &#39;rep_id&#39; must be unique" in page
     with pytest.raises(ValidationBlocked, match="column 'rep_id' must be unique"):
         raise_if_blocked(result)
+
+
+def test_a_validation_that_fails_half_way_leaves_no_spool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Orders break after the reps and customers were spooled: their files go too."""
+    monkeypatch.setattr(validate_module, "STREAM_ROWS", 0)
+    made: list[Path] = []
+    real = validate_module.Spool.path
+
+    def path(self: Any, kind: str, table: str) -> Path:
+        made.append(real(self, kind, table).parent)
+        if table == "orders":
+            raise RuntimeError("a file broke half way")
+        return made[-1] / f"{kind}-{table}.parquet"
+
+    monkeypatch.setattr(validate_module.Spool, "path", path)
+    with pytest.raises(RuntimeError, match="half way"):
+        validate_dataset(messy_tables(), quarter=QUARTER, params=PARAMS)
+    gc.collect()
+    assert not any(p.exists() for p in made)

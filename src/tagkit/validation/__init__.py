@@ -1,7 +1,9 @@
 """Validation: check the input tables against the contract before anything is scored.
 
 The checks are Great Expectations suites built from :mod:`tagkit.contract` and committed
-in ``suites/``; they are evaluated with polars (:mod:`.evaluate`), not GE's pandas engine.
+in ``suites/``; they are evaluated with polars (:mod:`.evaluate`), not GE's pandas engine,
+as streaming aggregates: a big table is read once and never held in memory whole (see
+docs/scaling.md, "Validation").
 Blocking failures stop the run (:func:`raise_if_blocked`); row-level problems are set
 aside in a quarantine table with a reason code and the run goes on.
 

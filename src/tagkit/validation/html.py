@@ -54,7 +54,8 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
     for code, count in counts:
         examples: list[dict[str, str]] = []
         if quarantine is not None:
-            rows = quarantine.filter(pl.col("reason").str.split(";").list.contains(code)).head(N_EXAMPLE_ROWS)
+            rows = (quarantine.lazy().filter(pl.col("reason").str.split(";").list.contains(code))
+                    .head(N_EXAMPLE_ROWS).collect())
             examples = [{k: _cell(v) for k, v in row.items()} for row in rows.iter_rows(named=True)]
         r = meaning.get(code)
         out.append({"code": code, "count": count, "examples": examples,
@@ -68,7 +69,8 @@ def render_validation_html(result: ValidationResult) -> str:
     for name, acc in result.accounting.items():
         checks = [r for r in result.expectations if r.table == name]
         q = result.quarantine.get(name)
-        required = [c for c in TABLES[name].required_columns if q is not None and c in q.columns]
+        names = q.lazy().collect_schema().names() if q is not None else []
+        required = [c for c in TABLES[name].required_columns if c in names]
         tables.append({
             **acc.to_dict(), "name": name,
             "reasons": _reasons(name, result, checks),

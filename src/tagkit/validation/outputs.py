@@ -3,6 +3,10 @@
 ``clean/<table>.parquet`` and ``quarantine/<table>.parquet`` for every table given
 (quarantine also when empty, with its schema), ``validation.json`` (the summary of
 :meth:`ValidationResult.summary`) and ``validation.html``. Same result, same bytes.
+
+A streamed table's rows were already written to parquet while it was validated
+(:mod:`.spool`): those files are linked into the run folder, not written again. Other
+lazy frames are streamed to parquet (``sink_parquet``), never collected.
 """
 from __future__ import annotations
 
@@ -10,11 +14,16 @@ import datetime as dt
 import json
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from tagkit.validation.html import render_validation_html
-from tagkit.validation.result import ValidationResult
+from tagkit.validation.evaluate import ENGINE
+from tagkit.validation.result import Frame, ValidationResult
+from tagkit.validation.spool import PARQUET_OPTIONS, link_or_copy
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +41,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _write_tables(kind: str, frames: dict[str, Frame], spooled: dict[str, Path], folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder / f"{name}.parquet" for name in frames}
+    sinks = []
+    for name, frame in frames.items():
+        if f"{kind}/{name}" in spooled:  # a streamed table: written while it was validated
+            link_or_copy(spooled[f"{kind}/{name}"], paths[name])
+        elif isinstance(frame, pl.LazyFrame):
+            sinks.append(frame.sink_parquet(paths[name], lazy=True, **PARQUET_OPTIONS))
+        else:
+            frame.write_parquet(paths[name])
+    if sinks:
+        pl.collect_all(sinks, engine=ENGINE)
+    return paths
+
+
 def write_validation_outputs(result: ValidationResult, run_dir: Path) -> None:
     """Write the clean and quarantined rows, ``validation.json`` and ``validation.html``."""
-    for sub, frames in (("clean", result.clean), ("quarantine", result.quarantine)):
-        folder = run_dir / sub
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in frames.items():
-            frame.write_parquet(folder / f"{name}.parquet")
+    _write_tables("clean", result.clean, result.spooled, run_dir / "clean")
+    quarantine = _write_tables("quarantine", result.quarantine, result.spooled, run_dir / "quarantine")
     summary = json.dumps(_plain(result.summary()), indent=2, ensure_ascii=False, allow_nan=False)
     (run_dir / "validation.json").write_text(summary + "\n", encoding="utf-8")
-    (run_dir / "validation.html").write_text(render_validation_html(result), encoding="utf-8")
+    # the report's example rows come from the quarantine files just written
+    written = replace(result, quarantine={name: pl.scan_parquet(path) for name, path in quarantine.items()})
+    (run_dir / "validation.html").write_text(render_validation_html(written), encoding="utf-8")
     logger.info("validation outputs written to %s", run_dir)

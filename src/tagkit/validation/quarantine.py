@@ -8,11 +8,16 @@ A row-severity expectation flags rows; its ``meta.action`` says what happens to 
 Every flagged row appears once in the quarantine table, with all its reason codes
 (``;``-joined in suite order), one sentence per reason, and the action taken
 (``row_set_aside`` wins over ``value_nulled``).
+
+:func:`plan_split` only plans: the clean and quarantine frames are lazy (collected for a
+small table, streamed to parquet for a big one) and the counts are reductions that join
+the table's single counting pass.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -22,10 +27,17 @@ from tagkit.validation.expectations import KIND_WORDS
 from tagkit.validation.result import QUARANTINE_COLUMNS
 
 
+@dataclass(frozen=True, eq=False)
+class SplitPlan:
+    """The two halves of a flagged table, as lazy frames, and the reductions that count them."""
+
+    clean: pl.LazyFrame
+    quarantine: pl.LazyFrame
+    counts: list[pl.Expr]  # reductions over the flagged frame: read them back with :func:`read_counts`
+
+
 @dataclass(frozen=True)
-class Split:
-    clean: pl.DataFrame
-    quarantine: pl.DataFrame
+class SplitCounts:
     rows_quarantined: int
     rows_value_nulled: int
     by_reason: dict[str, int]
@@ -40,6 +52,19 @@ def _text(value: object) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
 
 
+def _format(template: str, *values: pl.Expr) -> pl.Expr:
+    """``pl.format`` as a ``concat_str``: polars 2.1's streaming engine panics on ``pl.format``
+    over a filtered frame held in several chunks (the small tables validated in memory)."""
+    pieces = template.split("{}")
+    parts: list[pl.Expr] = []
+    for piece, value in zip(pieces, [*values, None], strict=True):
+        if piece:
+            parts.append(pl.lit(piece))
+        if value is not None:
+            parts.append(value)
+    return pl.concat_str(parts)
+
+
 def _detail(check: Check, table: Table) -> pl.Expr:
     """One sentence saying what was wrong with the row, naming the value."""
     kind, kw, meta = check.config["type"], check.kwargs, check.meta
@@ -49,49 +74,50 @@ def _detail(check: Check, table: Table) -> pl.Expr:
     if kind == "expect_column_values_to_be_null" and column.startswith("_raw_"):
         name = column.removeprefix("_raw_")
         what = KIND_WORDS[table.column(name).kind] if name in table.column_names else "a value"
-        text = pl.format("{} '{}' cannot be read as {}", pl.lit(name), value, pl.lit(what))
+        text = _format("{} '{}' cannot be read as {}", pl.lit(name), value, pl.lit(what))
     elif kind == "expect_column_values_to_not_be_null":
         text = pl.lit(f"{column} is empty")
     elif kind == "expect_column_values_to_be_between" and reason == "after_quarter_end":
         last_day = pl.lit(str(kw["max_value"]))
-        text = pl.format("{} {} is after the quarter's last day, {}", pl.lit(column), value, last_day)
+        text = _format("{} {} is after the quarter's last day, {}", pl.lit(column), value, last_day)
     elif kind == "expect_column_values_to_be_between" and reason.startswith("non_finite_"):
-        text = pl.format("{} is {}, not a finite number", pl.lit(column), value)
+        text = _format("{} is {}, not a finite number", pl.lit(column), value)
     elif kind == "expect_column_values_to_be_between":
         low, high = kw.get("min_value"), kw.get("max_value")
         if low is not None and high is not None:
             bounds = f"{low}..{high}"
         else:
             bounds = f">= {low}" if high is None else f"<= {high}"
-        text = pl.format("{} {} is outside {}", pl.lit(column), value, pl.lit(bounds))
+        text = _format("{} {} is outside {}", pl.lit(column), value, pl.lit(bounds))
     elif kind == "expect_column_values_to_be_in_set" and "value_set_from" in meta:
         source = meta["value_set_from"].split(".")[0]
-        text = pl.format("{} '{}' is not among the usable rows of {}", pl.lit(column), value, pl.lit(source))
+        text = _format("{} '{}' is not among the usable rows of {}", pl.lit(column), value, pl.lit(source))
     elif kind == "expect_column_values_to_be_in_set":
-        text = pl.format("{} '{}' is not one of {}", pl.lit(column), value, pl.lit(_text(kw["value_set"])))
+        text = _format("{} '{}' is not one of {}", pl.lit(column), value, pl.lit(_text(kw["value_set"])))
     elif kind == "expect_column_values_to_not_be_in_set":
         when = kw.get("row_condition")
         also = ""
         if when and when.get("type") == "comparison":
             also = f" together with {when['column']['name']} {when['parameter']}"
-        text = pl.format("{} {}{} is not allowed", pl.lit(column), value, pl.lit(also))
+        text = _format("{} {}{} is not allowed", pl.lit(column), value, pl.lit(also))
     else:
         text = pl.lit(f"not met: {check.config.get('description') or reason}")
     if meta.get("action") == "value_nulled":
-        text = pl.format("{} ({} set to null)", text, pl.lit(" and ".join(meta.get("null_columns", [column]))))
-    return pl.format("{}.", text)
+        text = _format("{} ({} set to null)", text, pl.lit(" and ".join(meta.get("null_columns", [column]))))
+    return _format("{}.", text)
 
 
 def _any(masks: Sequence[pl.Expr]) -> pl.Expr:
     return pl.any_horizontal(masks) if masks else pl.lit(False)
 
 
-def split_rows(flagged: pl.DataFrame, checks: Sequence[Check], *, table: Table,
-               original_columns: Sequence[str], clean_columns: Sequence[str]) -> Split:
-    """Split ``flagged`` (the table with a :func:`mask_name` column per map check) in two.
+def plan_split(flagged: pl.LazyFrame, checks: Sequence[Check], *, table: Table,
+               original_columns: Sequence[str], clean_columns: Sequence[str]) -> SplitPlan:
+    """Plan the split of ``flagged`` (the table with a :func:`mask_name` column per map check) in two.
 
     ``original_columns`` are the columns as read (quarantine keeps them, ``_raw_*`` included);
-    ``clean_columns`` are those the clean data keeps, in order.
+    ``clean_columns`` are those the clean data keeps, in order. Nothing is computed here: the
+    counts join the table's one counting pass, the frames are collected or streamed to parquet.
     """
     rows = row_checks(checks)
     aside = [pl.col(mask_name(c.index)) for c in rows if c.meta.get("action") == "row_set_aside"]
@@ -128,14 +154,15 @@ def split_rows(flagged: pl.DataFrame, checks: Sequence[Check], *, table: Table,
     reasons: dict[str, list[pl.Expr]] = {}
     for c in rows:
         reasons.setdefault(c.meta["reason"], []).append(pl.col(mask_name(c.index)))
-    counts = flagged.select(
+    counts = [
         is_aside.sum().alias("__aside"),
         (is_flagged & ~is_aside).sum().alias("__nulled"),
-        *(_any(m).sum().alias(code) for code, m in reasons.items()),
-    ).row(0, named=True)
-    rows_quarantined, rows_value_nulled = int(counts.pop("__aside")), int(counts.pop("__nulled"))
-    by_reason = {code: int(n) for code, n in counts.items() if n}
-    if quarantine.height != rows_quarantined + rows_value_nulled:
-        raise AssertionError(f"{table.name}: quarantine holds {quarantine.height} rows, expected "
-                             f"{rows_quarantined} set aside + {rows_value_nulled} with values nulled")
-    return Split(clean, quarantine, rows_quarantined, rows_value_nulled, by_reason)
+        *(_any(m).sum().alias(f"__reason_{code}") for code, m in reasons.items()),
+    ]
+    return SplitPlan(clean, quarantine, counts)
+
+
+def read_counts(row: Mapping[str, Any]) -> SplitCounts:
+    """The counts of :attr:`SplitPlan.counts` from the collected row (other keys are ignored)."""
+    by_reason = {k.removeprefix("__reason_"): int(v) for k, v in row.items() if k.startswith("__reason_") and v}
+    return SplitCounts(int(row["__aside"]), int(row["__nulled"]), by_reason)

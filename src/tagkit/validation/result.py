@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
 Severity = Literal["blocking", "row", "warning"]
+# A table's clean or quarantined rows: in memory, or (a streamed table) lazy, read when written.
+Frame = pl.DataFrame | pl.LazyFrame
 Action = Literal["row_set_aside", "value_nulled"]
 
 # The quarantine table of every input table: the row's own columns first (as read, ``_raw_*``
@@ -118,6 +121,11 @@ class TableAccounting:
                 f"used {self.rows_used} + quarantined {self.rows_quarantined}"
             )
 
+    @property
+    def quarantine_rows(self) -> int:
+        """Rows in the quarantine table: set aside, or kept with values nulled."""
+        return self.rows_quarantined + self.rows_value_nulled
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["files"] = list(self.files)
@@ -133,17 +141,20 @@ class ValidationResult:
     optional ones added as nulls, then extra columns, then ``_file``/``_row`` for lineage;
     no ``_raw_*``), with nulled values applied. ``quarantine``: per table, every row set
     aside or with a value nulled, once, with all its reasons (schema in
-    :data:`QUARANTINE_COLUMNS`).
+    :data:`QUARANTINE_COLUMNS`). A streamed table's frames are LazyFrames scanning the
+    parquet files its validation wrote (``spooled``: ``"clean/orders"`` -> file, see
+    :mod:`tagkit.validation.spool`); others are DataFrames. ``.lazy()`` gives a LazyFrame of either.
     """
 
     quarter: str
-    clean: dict[str, pl.DataFrame]
-    quarantine: dict[str, pl.DataFrame]
+    clean: dict[str, Frame]
+    quarantine: dict[str, Frame]
     expectations: list[ExpectationResult]
     accounting: dict[str, TableAccounting]
     blocking: list[str]
     warnings: list[str]
     missing: list[str] = field(default_factory=list)
+    spooled: dict[str, Path] = field(default_factory=dict)  # "<clean|quarantine>/<table>" -> parquet file
 
     @property
     def blocked(self) -> bool:

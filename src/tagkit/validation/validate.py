@@ -6,6 +6,14 @@ to: an order of a customer whose row was set aside is itself set aside.
 
 Expectations are evaluated on the rows as read, except ``meta.evaluated_on ==
 "clean_rows"`` (no usable rows left; null rates), evaluated on the clean rows.
+
+A table of up to :data:`STREAM_ROWS` rows (every Excel sheet, every master table) is read
+into memory once and checked there. A bigger one is never held whole: it is read in one
+streaming pass that evaluates its checks as aggregates (:mod:`.evaluate`) and streams its
+clean and quarantined rows to parquet files in a temporary spool (:mod:`.spool`), which
+the result's frames then scan. Counts are exact either way, and checked: rows read = rows
+used + rows set aside, each side counted by its own query, and the rows in the spool files
+match the counts.
 """
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -21,15 +30,31 @@ from tagkit.contract import TABLES, Table
 from tagkit.errors import ValidationBlocked
 from tagkit.params import ValidationParams
 from tagkit.quarters import quarter_end
-from tagkit.validation.evaluate import Check, evaluate_checks, mask_name, materialise, plan_suite
+from tagkit.validation.evaluate import (
+    FILE,
+    ROW,
+    Check,
+    collect_queries,
+    count_query,
+    example_query,
+    flag,
+    mask_name,
+    plan_suite,
+    read_results,
+    resolve_repeats,
+)
 from tagkit.validation.expectations import POLARS_TYPES, load_suites, null_rate_parameter, reference_parameter
 from tagkit.validation.messages import TableContext, blocking_message, warning_message
-from tagkit.validation.quarantine import split_rows
-from tagkit.validation.result import Example, ExpectationResult, TableAccounting, ValidationResult
+from tagkit.validation.quarantine import plan_split, read_counts
+from tagkit.validation.result import Example, ExpectationResult, Frame, TableAccounting, ValidationResult
+from tagkit.validation.spool import PARQUET_OPTIONS, Spool
 
 logger = logging.getLogger(__name__)
 
 VALIDATION_ORDER = ("reps", "customers", "orders", "visits", "feedback", "competitor_signals")
+# Above this many rows a table is streamed rather than read into memory. Any sheet an Excel
+# export can hold (1,048,576 rows) stays below it, and so does a master table of a million customers.
+STREAM_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,7 @@ def _prepare(lf: pl.LazyFrame, table: Table) -> _Prepared:
         add.append(pl.lit(table.name).alias("_file"))
         original.append("_file")
     if "_row" not in schema:
-        add.append(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_row"))
+        lf = lf.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
         original.append("_row")
     absent = tuple(c.name for c in table.columns if not c.required and c.name not in schema)
     add += [pl.lit(None, dtype=getattr(pl, POLARS_TYPES[table.column(n).kind])).alias(n) for n in absent]
@@ -90,24 +115,25 @@ def _parameters(table: Table, params: ValidationParams, qend: dt.date, known: Ma
     return values, unavailable
 
 
-def _empty_column_examples(frame: pl.DataFrame, column: str) -> tuple[Example, ...]:
+def _empty_column_examples(frame: pl.LazyFrame, column: str) -> tuple[Example, ...]:
     raw = f"_raw_{column}"
-    values = pl.col(raw) if raw in frame.columns else pl.lit(None, dtype=pl.String)
-    head = frame.select(pl.col("_file"), pl.col("_row"), values.alias("v")).head(3)
+    values = pl.col(raw) if raw in frame.collect_schema() else pl.lit(None, dtype=pl.String)
+    head = frame.select(pl.col(FILE), pl.col(ROW), values.alias("v")).head(3).collect()
     return tuple(Example(f, int(r), v) for f, r, v in head.iter_rows())
 
 
-def _duplicates(frame: pl.DataFrame, check: Check) -> tuple[tuple[str, tuple[int, ...]], ...]:
+def _duplicates(frame: pl.LazyFrame, check: Check) -> tuple[tuple[str, tuple[int, ...]], ...]:
     key = check.kwargs.get("column") or check.kwargs["column_list"][0]
     groups = (
         frame.filter(pl.col(mask_name(check.index)))
         .group_by(pl.col(key).cast(pl.String), maintain_order=True)
-        .agg(pl.col("_row").sort())
+        .agg(pl.col(ROW).sort())
+        .collect()
     )
     return tuple((str(k), tuple(int(r) for r in rows)) for k, rows in groups.iter_rows())
 
 
-def _report_failures(results: list[ExpectationResult], flagged: pl.DataFrame, checks: Sequence[Check],
+def _report_failures(results: list[ExpectationResult], flagged: pl.LazyFrame, checks: Sequence[Check],
                      ctx: TableContext, out: _Collected) -> list[ExpectationResult]:
     """Word every failed blocking or warning expectation; return the results with examples added."""
     by_index = {c.index: c for c in checks}
@@ -132,57 +158,100 @@ class _Collected:
     results: list[ExpectationResult]
     blocking: list[str]
     warnings: list[str]
+    spool: Spool
+    spooled: dict[str, Path]
+
+
+def _is_large(frame: pl.LazyFrame, stream_rows: int) -> bool:
+    """More than ``stream_rows`` rows? Reads no further than the row after the limit."""
+    return frame.head(stream_rows + 1).select(pl.len()).collect().item() > stream_rows
 
 
 def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], params: ValidationParams,
-                    qend: dt.date, known: dict[str, pl.Series], present: Sequence[str],
-                    out: _Collected) -> tuple[pl.DataFrame, pl.DataFrame, TableAccounting]:
+                    qend: dt.date, known: dict[str, pl.Series], present: Sequence[str], out: _Collected,
+                    stream_rows: int) -> tuple[Frame, Frame, TableAccounting]:
     table = TABLES[name]
     prep = _prepare(lf, table)
-    schema = prep.frame.collect_schema()
+    streamed = _is_large(prep.frame, stream_rows)
+    # a small table is read once, and every query below runs on it in memory
+    frame = prep.frame if streamed else prep.frame.collect().rechunk().lazy()
+    schema = frame.collect_schema()
     self_keys = None
     if name in table.references.values() and table.key and table.key[0] in schema:
         # a table pointing at itself (reps.manager_id): its own keys as read
-        self_keys = prep.frame.select(pl.col(table.key[0]).drop_nulls().unique()).collect().to_series()
+        self_keys = frame.select(pl.col(table.key[0]).drop_nulls().unique()).collect().to_series()
     parameters, unavailable = _parameters(table, params, qend, known, present, self_keys)
     checks = plan_suite(suite, schema, parameters, unavailable)
     on_read = [c for c in checks if c.meta.get("evaluated_on") != "clean_rows"]
-    on_clean = [c for c in checks if c.meta.get("evaluated_on") == "clean_rows"]
+    wanted = {c.index for c in checks if c.meta.get("evaluated_on") == "clean_rows"}
 
-    flagged, materialised = materialise(prep.frame, on_read)  # the one pass over the input
-    results = evaluate_checks(flagged, materialised, table=name)
-    split = split_rows(flagged, materialised, table=table, original_columns=prep.original,
+    flagged, flagged_checks = flag(frame, resolve_repeats(frame, on_read))
+    split = plan_split(flagged, flagged_checks, table=table, original_columns=prep.original,
                        clean_columns=prep.clean_columns)
-    wanted = {c.index for c in on_clean}
-    replanned = [c for c in plan_suite(suite, split.clean.schema, parameters, unavailable) if c.index in wanted]
-    results += evaluate_checks(split.clean, replanned, table=name)
+    clean_schema = split.clean.collect_schema()
+    on_clean = [c for c in plan_suite(suite, clean_schema, parameters, unavailable) if c.index in wanted]
+    clean_flagged, clean_checks = flag(split.clean, resolve_repeats(split.clean, on_clean))
+    # one run over the input: the checks, the split's counts, the files; the checks on the clean
+    # rows; and for a streamed table the clean and quarantined rows, to the spool
+    spooled = {kind: out.spool.path(kind, name) for kind in ("clean", "quarantine")} if streamed else {}
+    sinks = [part.sink_parquet(spooled[kind], lazy=True, **PARQUET_OPTIONS)
+             for kind, part in (("clean", split.clean), ("quarantine", split.quarantine)) if kind in spooled]
+    counts, examples, clean_counts, clean_examples, *_ = collect_queries([
+        count_query(flagged, flagged_checks, split.counts),
+        example_query(flagged, flagged_checks, table=name, first_of_each_file=True),
+        count_query(clean_flagged, clean_checks),
+        example_query(clean_flagged, clean_checks, table=name),
+        *sinks,
+    ])
+    row, clean_row = counts.row(0, named=True), clean_counts.row(0, named=True)
+    results = read_results(flagged_checks, row, examples, table=name, schema=schema)
+    results += read_results(clean_checks, clean_row, clean_examples, table=name, schema=clean_schema)
     results.sort(key=lambda r: r.index)
 
-    files = tuple(sorted(flagged.get_column("_file").unique().drop_nulls().to_list()))
-    accounting = TableAccounting(
-        table=name, rows_read=flagged.height, rows_used=split.clean.height,
-        rows_quarantined=split.rows_quarantined, rows_value_nulled=split.rows_value_nulled,
-        by_reason=split.by_reason, files=files, columns_absent=prep.absent,
+    split_counts = read_counts(row)
+    files = tuple(sorted(f for f in examples.get_column(FILE).unique().to_list() if f is not None))
+    rows_read = int(row["__height"])
+    accounting = TableAccounting(  # checks rows read = used + set aside, each counted apart
+        table=name, rows_read=rows_read, rows_used=int(clean_row["__height"]),
+        rows_quarantined=split_counts.rows_quarantined, rows_value_nulled=split_counts.rows_value_nulled,
+        by_reason=split_counts.by_reason, files=files, columns_absent=prep.absent,
     )
-    ctx = TableContext(name, files, flagged.height, accounting=accounting, parameters=parameters)
-    results = _report_failures(results, flagged, checks, ctx, out)
+    ctx = TableContext(name, files, rows_read, accounting=accounting, parameters=parameters)
+    results = _report_failures(results, flagged, flagged_checks + clean_checks, ctx, out)
     for column in prep.absent:
         out.warnings.append(f"{', '.join(files) or name}: optional column '{column}' is absent; "
                             "it is treated as empty, and the scores that use it are weaker.")
     out.results.extend(results)
-    for key in TABLES[name].key:
-        if key in split.clean.columns:
-            known[f"{name}.{key}"] = split.clean.get_column(key).drop_nulls().unique()
-    return split.clean, split.quarantine, accounting
+
+    clean: Frame
+    quarantine: Frame
+    if streamed:
+        clean, quarantine = pl.scan_parquet(spooled["clean"]), pl.scan_parquet(spooled["quarantine"])
+        out.spooled |= {f"{kind}/{name}": path for kind, path in spooled.items()}
+        heights = tuple(f.select(pl.len()).collect().item() for f in (clean, quarantine))  # parquet footers
+    else:
+        clean, quarantine = collect_queries([split.clean, split.quarantine])
+        heights = (clean.height, quarantine.height)
+    if heights != (accounting.rows_used, accounting.quarantine_rows):
+        raise AssertionError(f"{name}: split into {heights[0]} clean and {heights[1]} quarantined rows, "
+                             f"counted {accounting.rows_used} and {accounting.quarantine_rows}")
+    for key in table.key:
+        if key in clean_schema:  # the usable keys, for the tables pointing at this one
+            known[f"{name}.{key}"] = clean.lazy().group_by(key).agg().drop_nulls().collect().get_column(key)
+    return clean, quarantine, accounting
 
 
 def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params: ValidationParams,
-                     missing: Sequence[str] = ()) -> ValidationResult:
+                     missing: Sequence[str] = (), stream_rows: int | None = None) -> ValidationResult:
     """Check every table against its suite; set problem rows aside; collect what blocks.
 
-    Pure: reads only the frames given, writes nothing, never raises for bad data — call
+    Pure: reads only the frames given, writes nothing but that spool, never raises for bad data — call
     :func:`raise_if_blocked` after writing the report. ``tables`` are intake's frames
     (contract columns typed, ``_file``/``_row``, ``_raw_<col>`` for text that was parsed).
+    A table of more than ``stream_rows`` rows (default :data:`STREAM_ROWS`) is streamed: its
+    clean and quarantined rows are written to temporary parquet files as it is read, and
+    returned as LazyFrames scanning them (see the module docstring); the files go when the
+    result does.
 
     >>> result = validate_dataset(dataset.tables, quarter="2026Q3", params=params.validation)  # doctest: +SKIP
     >>> result.accounting["orders"].rows_quarantined                                          # doctest: +SKIP
@@ -191,9 +260,9 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
     suites = load_suites()
     qend = quarter_end(quarter)
     present = [t for t in TABLES if t in tables]
-    out = _Collected([], [], [])
-    clean: dict[str, pl.DataFrame] = {}
-    quarantine: dict[str, pl.DataFrame] = {}
+    out = _Collected([], [], [], Spool(), {})
+    clean: dict[str, Frame] = {}
+    quarantine: dict[str, Frame] = {}
     accounting: dict[str, TableAccounting] = {}
     known: dict[str, pl.Series] = {}
     for name in VALIDATION_ORDER:
@@ -203,12 +272,13 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
                                     f"Put {name}.csv, .parquet or .xlsx in the data folder.")
             continue
         clean[name], quarantine[name], accounting[name] = _validate_table(
-            name, tables[name], suites[name], params, qend, known, present, out)
+            name, tables[name], suites[name], params, qend, known, present, out,
+            STREAM_ROWS if stream_rows is None else stream_rows)
         logger.info("%s: %d read, %d used, %d set aside", name, accounting[name].rows_read,
                     accounting[name].rows_used, accounting[name].rows_quarantined)
     order = {t: i for i, t in enumerate(TABLES)}
     absent_optional = {t for t in TABLES if t not in tables and not TABLES[t].required}
-    return ValidationResult(
+    result = ValidationResult(
         quarter=quarter,
         clean=dict(sorted(clean.items(), key=lambda kv: order[kv[0]])),
         quarantine=dict(sorted(quarantine.items(), key=lambda kv: order[kv[0]])),
@@ -217,7 +287,10 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
         blocking=out.blocking,
         warnings=out.warnings,
         missing=sorted(absent_optional | set(missing), key=lambda t: order.get(t, len(order))),
+        spooled=out.spooled,
     )
+    out.spool.tie_to(result)
+    return result
 
 
 def raise_if_blocked(result: ValidationResult) -> None:
