@@ -78,7 +78,7 @@ def fake_engine(monkeypatch):
     """Replace the scoring engine by the answers of ``KNOWN``; records the newest row each call could see."""
     seen: dict[str, dt.date] = {}
 
-    def score(tables, *, quarter, p):
+    def score(tables, *, quarter, p, **_inputs):
         seen[quarter] = tables["orders"].select(pl.col("order_date").max()).collect().item()
         known = KNOWN.get(quarter, {})
         tag, risk, abc = zip(*(known.get(c, ("regular", 0.0, "A")) for c in IDS))

@@ -12,8 +12,10 @@ For a scored quarter ``q`` (its outcome quarter is ``q + 1``):
   ``(1 - decline_threshold)`` x the customer's average quarter over ``q - 3`` .. ``q``.
 
 A purchase is an order line with a positive amount (returns and credits are negative
-lines and are not orders). The outcome is computed from the order lines alone, not
-from the scoring engine, so it does not change when the engine does.
+lines and are not orders). The outcome is computed from the order lines alone (through
+their customer × quarter panel, :mod:`tagkit.scoring.order_lines`, the same one the
+engine reads), not from the scoring engine, so it does not change when the engine does.
+Sales are summed in integer cents, so the figures do not depend on the order of the rows.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ import datetime as dt
 import polars as pl
 
 from tagkit.contract import TABLES
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
+from tagkit.quarters import quarter_end, shift_quarter
+from tagkit.scoring.order_lines import order_panels, quarter_index
 
 EXCLUSIONS = ("no_purchase_yet", "already_left", "net_sales_not_positive")
 IN_POPULATION = "in_population"
@@ -59,19 +62,30 @@ def quarter_outcomes(
     Columns: ``customer_id, status, sales_4q, avg_quarter, sales_next, purchased_next,
     went_bad, no_order_next, days_since_last_purchase``.
     """
-    as_of = quarter_end(quarter)
-    window = pl.col("order_date").is_between(quarter_start(shift_quarter(quarter, -3)), as_of)
-    nxt = shift_quarter(quarter, 1)
-    in_next = pl.col("order_date").is_between(quarter_start(nxt), quarter_end(nxt))
-    purchase = pl.col("amount") > 0
+    panel = order_panels(orders, quarter=shift_quarter(quarter, 1)).quarters
+    return panel_outcomes(panel, quarter=quarter, decline_threshold=decline_threshold, history=history)
+
+
+def panel_outcomes(
+    panel: pl.LazyFrame, *, quarter: str, decline_threshold: float, history: int = 4
+) -> pl.LazyFrame:
+    """:func:`quarter_outcomes` from the customer × quarter order panel (``OrderPanels.quarters``)."""
+    as_of, q = quarter_end(quarter), quarter_index(quarter)
+    qi = pl.col("qi")
+    window, in_next = qi.is_between(q - 3, q), qi == q + 1
+    purchase = pl.col("last_purchase").is_not_null()  # the quarter has a line with a positive amount
+
+    def cents(when: pl.Expr) -> pl.Expr:
+        return pl.when(when).then(pl.col("sales_cents")).otherwise(0).sum()
+
     per_customer = (
-        orders.filter(pl.col("order_date") <= quarter_end(nxt))
+        panel.filter(qi <= q + 1)
         .group_by("customer_id")
         .agg(
-            last_purchase=pl.col("order_date").filter(purchase & (pl.col("order_date") <= as_of)).max(),
+            last_purchase=pl.when(qi <= q).then(pl.col("last_purchase")).max(),
             purchased_4q=(purchase & window).any(),
-            sales_4q=pl.col("amount").filter(window).sum(),
-            sales_next=pl.col("amount").filter(in_next).sum(),
+            sales_4q=cents(window) / 100,
+            sales_next=cents(in_next) / 100,
             purchased_next=(purchase & in_next).any(),
         )
     )

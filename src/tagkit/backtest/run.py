@@ -5,6 +5,11 @@ engine scores that quarter as of its last day from the history up to then; each
 customer's outcome in the quarter after is then compared with the tag, the score
 and two baselines an analyst would otherwise use (see :mod:`.outcome` for who is
 judged and what "went bad" means, :mod:`.metrics` for how each figure is computed).
+
+Every table is read once: its customer × quarter panels (:class:`~tagkit.scoring.panel.Panels`;
+for the order lines :class:`~tagkit.scoring.order_lines.OrderPanels`, or a precomputed
+features table) are materialised, and every back-tested quarter, and its outcome, is taken
+from them.
 """
 from __future__ import annotations
 
@@ -16,13 +21,13 @@ import polars as pl
 
 from tagkit.backtest.labels import NOTES
 from tagkit.backtest.metrics import COUNTS, method_counts, rates
-from tagkit.backtest.outcome import (
-    EXCLUSIONS, IN_POPULATION, attach_outcomes, cut_at, history_quarters, quarter_outcomes,
-)
+from tagkit.backtest.outcome import EXCLUSIONS, IN_POPULATION, attach_outcomes, cut_at, history_quarters, panel_outcomes
 from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
-from tagkit.quarters import quarter_end, quarter_label, shift_quarter
+from tagkit.quarters import quarter_end, shift_quarter
 from tagkit.scoring import score_customers
+from tagkit.scoring.order_lines import Features, OrderPanels, quarter_label_of, resolve_panels
+from tagkit.scoring.panel import Panels, build_panels
 
 logger = logging.getLogger(__name__)
 
@@ -152,12 +157,12 @@ def _tidy(summary: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _data_span(orders: pl.LazyFrame) -> tuple[dt.date | None, dt.date | None, set[str]]:
+def _data_span(panels: Panels) -> tuple[dt.date | None, dt.date | None, set[str]]:
     """The first and last order dates and the quarters that have order lines."""
-    span = orders.select(
-        first=pl.col("order_date").min(),
-        last=pl.col("order_date").max(),
-        quarters=quarter_label("order_date").drop_nulls().unique().implode(),
+    span = panels.orders.select(
+        first=pl.col("first_order").min(),
+        last=pl.col("last_order").max(),
+        quarters=quarter_label_of("qi").unique().implode(),
     ).collect()
     return span["first"][0], span["last"][0], set(span["quarters"][0].to_list())
 
@@ -187,26 +192,33 @@ def _explain_quarter(summary: pl.DataFrame, quarter: str, notes: _Notes) -> None
 
 
 def run_backtest(
-    tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams
+    tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams,
+    features: Features | OrderPanels | None = None,
 ) -> BacktestResult:
     """Score the ``backtest.quarters`` quarters before ``quarter`` from history and judge them by what followed.
 
     Pure: reads only ``tables`` (rows after ``quarter``'s end are ignored) and returns frames.
+    ``features`` replaces the order lines as in :func:`tagkit.scoring.score_customers` (a features
+    table or its path, or collected panels); without it the order lines are aggregated once here.
 
     >>> result = run_backtest(tables, quarter="2026Q3", scoring=p.scoring, backtest=p.backtest)  # doctest: +SKIP
     >>> result.summary.filter(quarter="pooled").select("method", "precision", "auc")             # doctest: +SKIP
     """
-    missing = [t for t in ("customers", "orders") if t not in tables]
+    missing = [t for t in ("customers", "orders") if t not in tables and (t == "customers" or features is None)]
     if missing:
         raise InputError(
             f"backtest: table(s) {', '.join(missing)} missing; got {', '.join(sorted(tables)) or 'none'}. "
             "Pass the validated tables of the run (tagkit.pipeline.steps.load_clean_tables(run_dir))."
         )
     tables = cut_at(tables, quarter_end(quarter))
+    orders = resolve_panels(tables.get("orders"), features, quarter=quarter)
+    # once, for every quarter below and its outcome
+    panels = build_panels(tables, last_quarter=quarter, orders=orders).collect()
     notes = _Notes()
-    plans, skipped = _plan(tables, quarter=quarter, scoring=scoring, backtest=backtest, notes=notes)
+    plans, skipped = _plan(tables, panels, quarter=quarter, scoring=scoring, backtest=backtest, notes=notes)
     scored = [q for q, _ in plans]
-    frames = pl.collect_all([lf for _, lf in plans]) if plans else []
+    # one quarter at a time: each is scored wide on every customer, and at once they would add up
+    frames = [lf.collect() for _, lf in plans]
     cases = pl.concat(frames, how="vertical_relaxed") if frames else _empty_cases()
     cases = cases.select("quarter", *[c for c in cases.columns if c != "quarter"]).sort("quarter", "customer_id",
                                                                                         descending=[True, False])
@@ -219,10 +231,11 @@ def run_backtest(
 
 
 def _plan(
-    tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams, notes: _Notes
+    tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str, scoring: ScoringParams,
+    backtest: BacktestParams, notes: _Notes
 ) -> tuple[list[tuple[str, pl.LazyFrame]], list[str]]:
     """The lazy scores-with-outcomes of every quarter that can be back-tested, and the quarters skipped."""
-    data_start, data_end, with_orders = _data_span(tables["orders"])
+    data_start, data_end, with_orders = _data_span(panels)
     candidates = [shift_quarter(quarter, -i) for i in range(1, backtest.quarters + 1)]
     if data_start is None:
         notes.add("no_orders", run_end=quarter_end(quarter))
@@ -242,9 +255,9 @@ def _plan(
         history = history_quarters(q, data_start)
         if history < 4:
             notes.add("partial_history", quarter=q, data_start=data_start, history=history)
-        scores = score_customers(cut_at(tables, quarter_end(q)), quarter=q, p=scoring)
-        outcomes = quarter_outcomes(tables["orders"], quarter=q, decline_threshold=backtest.decline_threshold,
-                                    history=history)
+        scores = score_customers(cut_at(tables, quarter_end(q)), quarter=q, p=scoring, panels=panels.until(q))
+        outcomes = panel_outcomes(panels.orders, quarter=q, decline_threshold=backtest.decline_threshold,
+                                  history=history)
         plans.append((q, attach_outcomes(scores, outcomes, quarter=q)))
         gap = (quarter_end(nxt) - data_end).days
         if gap > EXTRACT_SLACK_DAYS:

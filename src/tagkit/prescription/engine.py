@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import polars as pl
 
@@ -30,6 +31,8 @@ from tagkit.prescription.regions import movement, region_summary, transitions
 from tagkit.prescription.reps import rep_scorecards
 from tagkit.prescription.speculators import attach_speculators, speculator_precedence
 from tagkit.scoring import CONTRACT_COLUMNS
+from tagkit.scoring.order_lines import Features, OrderPanels, check_quarter_end_days, resolve_panels
+from tagkit.scoring.panel import Panels, build_panels
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +91,11 @@ class Prescription:
         return replace(self, **dict(zip(names, frames, strict=True)))
 
 
-def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], *, quarter: str,
+def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str,
                         params: Params) -> pl.LazyFrame:
     """The per-customer prescription (without the history-based showcase and the geography)."""
     p, scoring = params.prescription, params.scoring
-    customers = attach_speculators(scores, tables["orders"], quarter=quarter, p=p.speculator).pipe(
+    customers = attach_speculators(scores, panels.orders, quarter=quarter, p=p.speculator).pipe(
         speculator_precedence, scoring=scoring)
     evidence = cause_evidence(tables, customers.select("customer_id", "rep_id"), quarter=quarter, p=p)
     return (
@@ -105,27 +108,40 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], *
     )
 
 
-def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, params: Params) -> Prescription:
+def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, params: Params,
+              features: Features | OrderPanels | None = None) -> Prescription:
     """Everything the management views need for ``quarter`` (see :class:`Prescription`).
 
     ``scores`` is the scorer's frame of ``quarter`` (:func:`tagkit.scoring.score_customers`, best
     collected once; lazy or not); ``tables`` the validated clean tables (``customers``
     and ``orders`` required; ``reps``, ``visits``, ``feedback``, ``competitor_signals`` optional:
     what needs a missing one is null, or falls back as documented in each module).
+    ``features`` replaces the order lines as in :func:`tagkit.scoring.score_customers`; the table
+    must then have the speculator columns, made with ``prescription.speculator.quarter_end_days``.
+    Without it the order lines are aggregated once here; every table's panels are collected once,
+    for this quarter and every earlier one.
 
-    This is the step boundary, and the one place that collects: the date of the first order (how
-    far back the history can go), then the per-customer prescription and the earlier quarters'
-    scores, materialised together; every table is a small lazy plan over them. One plan for everything would embed the scorer's plan a dozen times (once
-    per history quarter, and again wherever the customers are reused); polars' optimiser takes a
-    minute on it (and panics in its common-subplan elimination) where this takes seconds.
+    This is the step boundary, and the one place that collects: the panels of every table, once;
+    the date of the first order (how far back the history can go); the per-customer prescription;
+    then the earlier quarters' rows, one quarter at a time. Every table is a small lazy plan over
+    them. One plan for everything would embed the scorer's plan a dozen times (once per history
+    quarter, and again wherever the customers are reused); polars' optimiser takes a minute on it
+    (and panics in its common-subplan elimination) where this takes seconds. The quarters are
+    collected one by one because each is scored on every customer with ~100 feature columns
+    before it is cut to the history's few: a dozen of them at once hold tens of GB at a million
+    customers, one at a time a few.
     """
     p = params.prescription
-    first_order = tables["orders"].select(pl.col("order_date").min()).collect().item()
+    end_days = p.speculator.quarter_end_days
+    orders = resolve_panels(tables.get("orders"), features, quarter=quarter, quarter_end_days=end_days)
+    check_quarter_end_days(orders, end_days, source=str(features) if isinstance(features, (str, Path))
+                           else "features table")
+    # once: this quarter and every earlier one read these rows, not the tables
+    panels = build_panels(tables, last_quarter=quarter, orders=orders).collect()
+    first_order = panels.orders.select(pl.col("first_order").min()).collect().item()
     quarters = history_quarters(quarter, first_order=first_order, p=p)
-    customers, earlier = pl.collect_all([
-        prescribe_customers(scores.lazy(), tables, quarter=quarter, params=params),
-        earlier_history(tables, quarters=quarters, scoring=params.scoring, p=p),
-    ])
+    customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect()
+    earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     with_showcase = showcase(customers.lazy(), history, quarter=quarter, p=p)

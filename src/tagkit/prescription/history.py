@@ -3,7 +3,8 @@
 Each earlier quarter (``quality_index.history_quarters`` in all, this one included) is scored
 with :func:`~tagkit.scoring.score_quarter` (raw tags, no hysteresis), its speculators detected
 as of that quarter and the speculator precedence applied, so every quarter is judged the same
-way. The current quarter's rows are the prescribed customers themselves (what the report shows).
+way. Every quarter reads the same collected panels (:class:`~tagkit.scoring.panel.Panels`),
+not the tables. The current quarter's rows are the prescribed customers themselves (what the report shows).
 
 **Customer-quality index** (one value per region and quarter): the share of the quarter's sales
 (positive net sales) that comes from benchmark customers and healthy regular customers (regular,
@@ -21,7 +22,7 @@ from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.prescription.speculators import attach_speculators, speculator_demoted
 from tagkit.quarters import quarter_of, shift_quarter
 from tagkit.scoring import score_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.scoring.panel import Panels, quarter_index
 from tagkit.scoring.scores import RISK_COMPONENTS
 
 HISTORY_SCHEMA = {
@@ -42,14 +43,14 @@ def _history_rows(frame: pl.LazyFrame, quarter: str) -> pl.LazyFrame:
     ).cast(HISTORY_SCHEMA)
 
 
-def earlier_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams,
-                    p: PrescriptionParams) -> pl.LazyFrame:
+def earlier_quarter(tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str,
+                    scoring: ScoringParams, p: PrescriptionParams) -> pl.LazyFrame:
     """One earlier quarter's rows: raw tag, then the speculator precedence."""
-    scored = score_quarter(tables, quarter=quarter, p=scoring).select(
+    scored = score_quarter(tables, quarter=quarter, p=scoring, panels=panels).select(
         "customer_id", "region", "rep_id", "tag", "previous_tag", "flags", "sales_quarter", "lines_bought",
         *(f"risk_{c}" for c in RISK_COMPONENTS),
     )
-    scored = attach_speculators(scored, tables["orders"], quarter=quarter, p=p.speculator)
+    scored = attach_speculators(scored, panels.orders, quarter=quarter, p=p.speculator)
     scored = scored.with_columns(tag=pl.when(speculator_demoted(scoring)).then(pl.lit("regular"))
                                  .otherwise(pl.col("tag")))
     return _history_rows(scored, quarter)
@@ -65,11 +66,15 @@ def history_quarters(quarter: str, *, first_order: object, p: PrescriptionParams
     return [q for q in earlier if quarter_index(q) >= first]
 
 
-def earlier_history(tables: dict[str, pl.LazyFrame], *, quarters: list[str], scoring: ScoringParams,
-                    p: PrescriptionParams) -> pl.LazyFrame:
-    """customer × quarter rows (:data:`HISTORY_SCHEMA`) of ``quarters``, each scored on its own."""
-    frames = [earlier_quarter(tables, quarter=q, scoring=scoring, p=p) for q in quarters]
-    return pl.concat(frames, how="vertical") if frames else pl.LazyFrame(schema=HISTORY_SCHEMA)
+def earlier_history(tables: dict[str, pl.LazyFrame], panels: Panels, *, quarters: list[str],
+                    scoring: ScoringParams, p: PrescriptionParams) -> pl.DataFrame:
+    """customer × quarter rows (:data:`HISTORY_SCHEMA`) of ``quarters``, each scored on its own from ``panels``.
+
+    Collected one quarter at a time: each is scored wide (every feature of every customer) before
+    it is cut to these few columns, so the memory held is one quarter's, not all of them at once.
+    """
+    frames = [earlier_quarter(tables, panels, quarter=q, scoring=scoring, p=p).collect() for q in quarters]
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=HISTORY_SCHEMA)
 
 
 def current_rows(customers: pl.LazyFrame, *, quarter: str) -> pl.LazyFrame:

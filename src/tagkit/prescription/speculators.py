@@ -21,16 +21,17 @@ nail ≻ regular. Complaints, competitor signals or a satisfaction drop strong e
 keep it at risk.
 
 Sums run in integer cents (and discounts in basis points), so the figures do not depend on the
-order rows arrive in.
+order rows arrive in. The figures come from the customer × quarter order panel
+(:mod:`tagkit.scoring.order_lines`, the speculator columns): every quarter's figures without
+reading the order lines again.
 """
 from __future__ import annotations
 
 import polars as pl
 
 from tagkit.params import ScoringParams, SpeculatorParams
-from tagkit.prescription.evidence import optional_column, window_start
-from tagkit.quarters import quarter_end
 from tagkit.scoring.exprs import weighted_mean
+from tagkit.scoring.order_lines import order_panels, quarter_index
 from tagkit.scoring.scores import RISK_COMPONENTS
 
 RHYTHM_COMPONENTS = ("sales_decline", "orders_lapsed")
@@ -51,26 +52,28 @@ def quarter_end_of(date: str) -> pl.Expr:
 
 def speculator_features(orders: pl.LazyFrame, *, quarter: str, p: SpeculatorParams) -> pl.LazyFrame:
     """One row per customer with orders in the window ending with ``quarter``: the figures and ``is_speculator``."""
-    as_of = quarter_end(quarter)
-    lines = orders.filter(
-        pl.col("order_date").is_between(window_start(quarter, p.window_quarters), as_of) & (pl.col("amount") > 0)
-    ).select(
-        pl.col("customer_id").cast(pl.String),
-        "order_date",
-        cents=(pl.col("amount") * 100).round().cast(pl.Int64),
-        discount_bp=(optional_column(orders, "discount", pl.Float64) * 10_000).round().cast(pl.Int64),
-        at_end=(quarter_end_of("order_date") - pl.col("order_date")).dt.total_days() < p.quarter_end_days,
-        quarter=pl.col("order_date").dt.year() * 4 + pl.col("order_date").dt.quarter(),
-    )
-    end = pl.col("at_end")
-    known = end & pl.col("discount_bp").is_not_null()
-    figures = lines.group_by("customer_id").agg(
-        _cents=pl.col("cents").sum(),
-        _end_cents=pl.col("cents").filter(end).sum(),
-        _discount_num=(pl.col("cents") * pl.col("discount_bp")).filter(known).sum(),
-        _discount_den=pl.col("cents").filter(known).sum(),
-        _other_days=pl.col("order_date").filter(~end).n_unique(),
-        speculator_quarters=pl.col("quarter").n_unique().cast(pl.Int64),
+    panel = order_panels(orders, quarter=quarter, quarter_end_days=p.quarter_end_days).quarters
+    return speculator_figures(panel, quarter=quarter, p=p)
+
+
+def speculator_figures(panel: pl.LazyFrame, *, quarter: str, p: SpeculatorParams) -> pl.LazyFrame:
+    """:func:`speculator_features` from the customer × quarter order panel with the speculator columns.
+
+    Only quarters with a purchase (a line with a positive amount) count; ordering days of
+    different quarters are different days, so the per-quarter counts add up.
+    """
+    q = quarter_index(quarter)
+    figures = (
+        panel.filter(pl.col("qi").is_between(q - p.window_quarters + 1, q) & pl.col("last_purchase").is_not_null())
+        .group_by("customer_id")
+        .agg(
+            _cents=pl.col("purchase_cents").sum(),
+            _end_cents=pl.col("end_purchase_cents").sum(),
+            _discount_num=pl.col("end_discount_weighted").sum(),
+            _discount_den=pl.col("end_discount_cents").sum(),
+            _other_days=pl.col("other_purchase_days").sum(),
+            speculator_quarters=pl.len().cast(pl.Int64),
+        )
     )
     share = pl.col("_end_cents") / pl.col("_cents")
     discount = pl.when(pl.col("_discount_den") > 0).then(pl.col("_discount_num") / pl.col("_discount_den") / 10_000)
@@ -90,9 +93,13 @@ def speculator_features(orders: pl.LazyFrame, *, quarter: str, p: SpeculatorPara
     )
 
 
-def attach_speculators(frame: pl.LazyFrame, orders: pl.LazyFrame, *, quarter: str, p: SpeculatorParams) -> pl.LazyFrame:
-    """``frame`` (one row per customer) with the speculator figures; ``is_speculator`` false without orders."""
-    features = speculator_features(orders, quarter=quarter, p=p)
+def attach_speculators(frame: pl.LazyFrame, panel: pl.LazyFrame, *, quarter: str, p: SpeculatorParams) -> pl.LazyFrame:
+    """``frame`` (one row per customer) with the speculator figures; ``is_speculator`` false without orders.
+
+    ``panel`` is the customer × quarter order panel with the speculator columns
+    (``OrderPanels.quarters`` made with ``p.quarter_end_days``).
+    """
+    features = speculator_figures(panel, quarter=quarter, p=p)
     return frame.join(features, on="customer_id", how="left", maintain_order="left").with_columns(
         pl.col("is_speculator").fill_null(False)
     )

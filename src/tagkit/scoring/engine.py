@@ -1,9 +1,12 @@
 """The scoring entry points: tables in, the ``scores.parquet`` frame out (lazily; the caller collects).
 
 >>> scores = score_customers(tables, quarter="2026Q3", p=params.scoring).collect()   # doctest: +SKIP
+>>> same = score_customers(tables, quarter="2026Q3", p=params.scoring, features="features.parquet")  # doctest: +SKIP
 
 Steps, each a pure ``LazyFrame → LazyFrame`` function composed with ``.pipe``:
-panels (:mod:`~tagkit.scoring.panel`, one pass over each table) → features
+order panels (:mod:`~tagkit.scoring.order_lines`: from the order lines, or from a precomputed
+features table in the schema of docs/features.md) and the other panels
+(:mod:`~tagkit.scoring.panel`, one pass over each table) → features
 (:mod:`~tagkit.scoring.features`) → scores (:mod:`~tagkit.scoring.scores`) → lifecycle, tags,
 flags and ABC (:mod:`~tagkit.scoring.rules`) → reasons (:mod:`~tagkit.scoring.reasons`).
 
@@ -22,8 +25,9 @@ import polars as pl
 
 from tagkit.params import ScoringParams
 from tagkit.quarters import shift_quarter
-from tagkit.scoring.features import customer_features
 from tagkit.scoring.exprs import labels_where
+from tagkit.scoring.features import customer_features
+from tagkit.scoring.order_lines import Features, OrderPanels, resolve_panels
 from tagkit.scoring.panel import Panels, build_panels
 from tagkit.scoring.reasons import reason_frame
 from tagkit.scoring.rules import abc_frame, flag_frame, lifecycle_frame, tag_frame
@@ -91,17 +95,29 @@ def previous_tags(panels: Panels, *, quarter: str, p: ScoringParams) -> pl.LazyF
     )
 
 
-def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
+def _panels(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
+            features: Features | OrderPanels | None, panels: Panels | None) -> Panels:
+    if panels is not None:
+        return panels.until(quarter)
+    # from the order lines, breadth needs the trailing windows of this quarter and the one before only
+    since = shift_quarter(quarter, -p.windows.trailing_quarters)
+    orders = resolve_panels(tables.get("orders"), features, quarter=quarter, since=since)
+    return build_panels(tables, last_quarter=quarter, orders=orders)
+
+
+def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
+                  features: Features | OrderPanels | None = None, panels: Panels | None = None) -> pl.LazyFrame:
     """The scores frame of one quarter without ``previous_tag`` and without hysteresis: the cheap path.
 
     Same columns as :func:`score_customers` (``previous_tag`` null), for back-tests that score
-    many quarters and only need the raw tags.
+    many quarters and only need the raw tags. ``features`` and ``panels`` as in :func:`score_customers`.
     """
-    panels = build_panels(tables, last_quarter=quarter, windows=p.windows)
-    return _finish(_tag_quarter(panels, quarter=quarter, p=p, previous=None), quarter=quarter, panels=panels, p=p)
+    built = _panels(tables, quarter=quarter, p=p, features=features, panels=panels)
+    return _finish(_tag_quarter(built, quarter=quarter, p=p, previous=None), quarter=quarter, panels=built, p=p)
 
 
-def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
+def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
+                    features: Features | OrderPanels | None = None, panels: Panels | None = None) -> pl.LazyFrame:
     """The ``scores.parquet`` frame: contract columns first, then flags, reasons and the features behind them.
 
     ``tables`` are the validated clean tables (``customers`` and ``orders`` required; ``visits``,
@@ -110,7 +126,18 @@ def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: Scoring
     (so transitions exist on the first run); with ``p.hysteresis`` it also decides which thresholds
     (enter or exit) a customer is judged against. Sorted by customer_id; the same input in any row
     order gives the same output.
+
+    ``features`` replaces the order lines (``tables["orders"]`` is then not read, and may be
+    absent): a features table in the schema of docs/features.md (a frame, or a parquet file or
+    folder), as :func:`~tagkit.scoring.order_lines.order_features` makes it or a warehouse
+    query does, or :class:`~tagkit.scoring.order_lines.OrderPanels` already collected. The
+    scores are the same as from the order lines the table was made from. A table whose schema
+    does not match raises :class:`~tagkit.errors.InputError` naming each column to fix.
+
+    ``panels`` replaces every table: :class:`~tagkit.scoring.panel.Panels` of this quarter or a
+    later one, collected once (:meth:`~tagkit.scoring.panel.Panels.collect`) when many quarters
+    are scored from one history, as the back-test and the prescription do.
     """
-    panels = build_panels(tables, last_quarter=quarter, windows=p.windows)
-    previous = previous_tags(panels, quarter=quarter, p=p)
-    return _finish(_tag_quarter(panels, quarter=quarter, p=p, previous=previous), quarter=quarter, panels=panels, p=p)
+    built = _panels(tables, quarter=quarter, p=p, features=features, panels=panels)
+    previous = previous_tags(built, quarter=quarter, p=p)
+    return _finish(_tag_quarter(built, quarter=quarter, p=p, previous=previous), quarter=quarter, panels=built, p=p)

@@ -28,13 +28,14 @@ from tagkit.params import ScoringParams, WindowParams
 from tagkit.quarters import quarter_end
 from tagkit.scoring.engagement import feedback_features, signal_features, visit_features
 from tagkit.scoring.exprs import group_median, money, relative_change, safe_ratio, window_aggregate
+from tagkit.scoring.order_lines import MAX_QUARTERS_BACK
 from tagkit.scoring.panel import Panels, quarter_index
 
 SALES = ("sales_quarter", "sales_previous_quarter", "sales_same_quarter_last_year", "sales_trailing_4q",
          "sales_prior_4q")
 
 
-def order_features(orders: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: WindowParams,
+def sales_features(orders: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: WindowParams,
                    stall_share: float) -> pl.LazyFrame:
     """Sales windows and order rhythm per customer with orders up to quarter index ``q``."""
     t, r = w.trailing_quarters, w.rhythm_quarters
@@ -69,13 +70,21 @@ def order_features(orders: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: 
     )
 
 
-def breadth_features(lines: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, w: WindowParams) -> pl.LazyFrame:
+def breadth_features(lines: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, top: int,
+                     w: WindowParams) -> pl.LazyFrame:
     """Our product lines each customer bought in the trailing window, and the lines sold in it at all.
 
-    Lines available are the company's lines sold to anyone in the window (our active catalogue):
-    a line nobody bought cannot be held against a customer.
+    ``lines`` has one row per customer and line with ``qbits`` (bit ``k``: bought in quarter
+    ``top - k``), so the trailing window of ``q`` is one mask. Lines available are the company's
+    lines sold to anyone in the window (our active catalogue): a line nobody bought cannot be held
+    against a customer.
     """
-    window = lines.filter((pl.col("first_qi") <= q) & (pl.col("last_qi") >= q - w.trailing_quarters + 1))
+    shift = top - q
+    if shift < 0 or shift + w.trailing_quarters > MAX_QUARTERS_BACK:
+        raise ValueError(f"breadth of quarter index {q} needs quarters the product-line panel (up to {top}) "
+                         f"does not hold")
+    mask = ((1 << w.trailing_quarters) - 1) << shift
+    window = lines.filter((pl.col("qbits") & pl.lit(mask, dtype=pl.UInt64)) != 0)
     # the panel has one row per customer and line, so counting rows counts lines
     bought = window.group_by("customer_id").agg(lines_bought=pl.len().cast(pl.Int64))
     available = window.select(lines_available=pl.col("product_line").n_unique().cast(pl.Int64))
@@ -143,10 +152,10 @@ def customer_features(panels: Panels, *, quarter: str, p: ScoringParams) -> pl.L
     customers = panels.customers
     stall_share = p.nail.max_share_of_wallet.enter
     out = (
-        customers.join(order_features(panels.orders, customers, q=q, w=p.windows, stall_share=stall_share),
+        customers.join(sales_features(panels.orders, customers, q=q, w=p.windows, stall_share=stall_share),
                        on="customer_id", how="left", maintain_order="left")
-        .join(breadth_features(panels.lines, customers, q=q, w=p.windows), on="customer_id", how="left",
-              maintain_order="left")
+        .join(breadth_features(panels.lines, customers, q=q, top=panels.lines_top, w=p.windows), on="customer_id",
+              how="left", maintain_order="left")
         .with_columns(pl.col(c).fill_null(0.0) for c in SALES)
         .with_columns(pl.col("active_quarters", "order_days").fill_null(0))
     )

@@ -2,10 +2,11 @@
 
 Every quarter-dependent feature is derived from these panels (:mod:`tagkit.scoring.features`),
 so scoring the previous quarter as well (for ``previous_tag``) re-reads a few rows per customer
-and quarter instead of every order line. The panels are plain ``group_by`` aggregations, which
-the streaming engine runs in bounded memory, and each is cached so the two quarters share it.
-The order lines are read twice: customer × quarter (sales, rhythm) and customer × product line
-(breadth); that second, narrower pass is the only other one over the largest table.
+and quarter instead of every order line. The order panels come from
+:mod:`tagkit.scoring.order_lines`: two streaming aggregations of the order lines (customer ×
+quarter, customer × product line), or a precomputed features table. The other panels are plain
+``group_by`` aggregations too; each is cached so the two quarters share it, and
+:meth:`Panels.collect` materialises them all once for scoring many quarters (back-test, history).
 
 Quarters are integers here (``year * 4 + quarter - 1``), so windows are integer ranges.
 Money is summed in integer cents: a float sum depends on the order rows arrive in, an
@@ -13,13 +14,15 @@ integer sum does not, and scores must not change when the input rows are shuffle
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
-from tagkit.params import WindowParams, parse_quarter
 from tagkit.quarters import quarter_end
+from tagkit.scoring.order_lines import OrderPanels, quarter_index, quarter_index_of
+
+__all__ = ["Panels", "build_panels", "customer_frame", "quarter_index", "quarter_index_of"]
 
 ESCALATED_VISITS = ("supervisor", "manager", "executive")
 CUSTOMER_COLUMNS = {
@@ -34,18 +37,6 @@ CUSTOMER_COLUMNS = {
     "referrals": pl.Int64,
     "since": pl.Date,
 }
-
-
-def quarter_index(quarter: str) -> int:
-    """``"2026Q3"`` → ``8106`` (``year * 4 + quarter - 1``): consecutive quarters are consecutive integers."""
-    year, q = parse_quarter(quarter)
-    return year * 4 + q - 1
-
-
-def quarter_index_of(date: str) -> pl.Expr:
-    """The quarter index of each date in column ``date``."""
-    col = pl.col(date)
-    return (col.dt.year().cast(pl.Int32) * 4 + col.dt.quarter().cast(pl.Int32) - 1).alias("qi")
 
 
 def _has(frame: pl.LazyFrame, column: str) -> bool:
@@ -64,13 +55,15 @@ class Panels:
     """The customers and the per-quarter panels, cut at the last day of ``last_quarter``.
 
     A panel is ``None`` when its source table is absent, so the scores that need it are null.
-    ``lines`` serves ``last_quarter`` and the quarter before it (see :func:`line_panel`).
+    ``orders`` and ``lines`` are the :class:`~tagkit.scoring.order_lines.OrderPanels`
+    (``lines_top``: the quarter index of bit 0 of ``lines.qbits``).
     """
 
     last_quarter: str
     customers: pl.LazyFrame
     orders: pl.LazyFrame
     lines: pl.LazyFrame
+    lines_top: int
     visits: pl.LazyFrame | None
     feedback: pl.LazyFrame | None
     signals: pl.LazyFrame | None
@@ -80,6 +73,28 @@ class Panels:
         """Optional tables whose signals are unavailable for every customer."""
         named = {"visits": self.visits, "feedback": self.feedback, "competitor_signals": self.signals}
         return [name for name, panel in named.items() if panel is None]
+
+    def collect(self) -> Panels:
+        """Every panel computed now and held in memory (customer-level frames only), lazily wrapped.
+
+        For scoring many quarters from one history (the back-test, the prescription's quality
+        index): each quarter then filters these rows instead of reading the tables again. One
+        panel after the other, so that only one aggregation's working memory is held at a time.
+        """
+        names = [n for n in LAZY_PANELS if getattr(self, n) is not None]
+        return replace(self, **{n: getattr(self, n).collect(engine="streaming").lazy() for n in names})
+
+    def until(self, quarter: str) -> Panels:
+        """The panels as of ``quarter``'s last day (at most ``last_quarter``): later quarters' rows left out."""
+        q = quarter_index(quarter)
+        if q > quarter_index(self.last_quarter):
+            raise ValueError(f"the panels end with {self.last_quarter}; {quarter} is later")
+        cut = {n: getattr(self, n).filter(pl.col("qi") <= q) for n in QUARTER_PANELS if getattr(self, n) is not None}
+        return replace(self, last_quarter=quarter, **cut)
+
+
+QUARTER_PANELS = ("orders", "visits", "feedback", "signals")  # customer × quarter index
+LAZY_PANELS = ("customers", "lines", *QUARTER_PANELS)
 
 
 def customer_frame(customers: pl.LazyFrame) -> pl.LazyFrame:
@@ -92,47 +107,6 @@ def customer_frame(customers: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("customer_id", "customer_name", "region", "rep_id").cast(pl.String),
         *(_column(customers, name, dtype) for name, dtype in CUSTOMER_COLUMNS.items()),
     ).sort("customer_id")
-
-
-def order_panel(orders: pl.LazyFrame, *, last: int, as_of: object) -> pl.LazyFrame:
-    """customer × quarter: net sales (cents), ordering days, first and last order day."""
-    return (
-        orders.filter(pl.col("order_date") <= as_of)
-        .select(
-            "customer_id",
-            "order_date",
-            quarter_index_of("order_date"),
-            cents=(pl.col("amount") * 100).round().cast(pl.Int64),
-        )
-        .filter(pl.col("qi") <= last)
-        .group_by("customer_id", "qi")
-        .agg(
-            sales_cents=pl.col("cents").sum(),
-            order_days=pl.col("order_date").n_unique().cast(pl.Int64),
-            first_order=pl.col("order_date").min(),
-            last_order=pl.col("order_date").max(),
-        )
-    )
-
-
-def line_panel(orders: pl.LazyFrame, *, first: int, last: int, as_of: object) -> pl.LazyFrame:
-    """customer × product line: the first and last quarter (within ``first..last``) it bought the line.
-
-    Breadth looks at the trailing window alone, so only quarters ``first..last`` are read: with
-    ``first`` one quarter before the trailing window of ``last``, the first and last quarter tell
-    exactly whether a line was bought in the trailing window of ``last`` or of the quarter before.
-    This second pass over the order lines is the costliest after the first, hence the compact form.
-    """
-    schema = {"customer_id": pl.String, "product_line": pl.String, "first_qi": pl.Int32, "last_qi": pl.Int32}
-    if not _has(orders, "product_line"):
-        return pl.LazyFrame(schema=schema)
-    return (
-        orders.filter((pl.col("order_date") <= as_of) & pl.col("product_line").is_not_null())
-        .select("customer_id", pl.col("product_line").cast(pl.String), quarter_index_of("order_date"))
-        .filter(pl.col("qi").is_between(first, last))
-        .group_by("customer_id", "product_line")
-        .agg(first_qi=pl.col("qi").min(), last_qi=pl.col("qi").max())
-    )
 
 
 def visit_panel(visits: pl.LazyFrame | None, *, last: int, as_of: object) -> pl.LazyFrame | None:
@@ -210,19 +184,20 @@ def _cached(panel: pl.LazyFrame | None) -> pl.LazyFrame | None:
     return None if panel is None else panel.cache()
 
 
-def build_panels(tables: dict[str, pl.LazyFrame], *, last_quarter: str, windows: WindowParams) -> Panels:
+def build_panels(tables: dict[str, pl.LazyFrame], *, last_quarter: str, orders: OrderPanels) -> Panels:
     """Panels of every table present, cut at ``last_quarter``'s last day (later rows are ignored).
 
-    ``last_quarter`` and the quarter before it can then be scored from them (earlier quarters
-    too, except for breadth, whose panel keeps only the trailing windows of those two).
+    ``orders`` are the order panels (:func:`tagkit.scoring.order_lines.resolve_panels`), from
+    the order lines or a features table. ``last_quarter`` and any earlier quarter can be scored
+    from the panels (breadth as far back as ``orders.lines`` reaches).
     """
     last, as_of = quarter_index(last_quarter), quarter_end(last_quarter)
-    orders = tables["orders"]
     return Panels(
         last_quarter=last_quarter,
         customers=customer_frame(tables["customers"]).cache(),
-        orders=order_panel(orders, last=last, as_of=as_of).cache(),
-        lines=line_panel(orders, first=last - windows.trailing_quarters, last=last, as_of=as_of).cache(),
+        orders=orders.quarters.filter(pl.col("qi") <= last).cache(),
+        lines=orders.lines.cache(),
+        lines_top=orders.top,
         visits=_cached(visit_panel(tables.get("visits"), last=last, as_of=as_of)),
         feedback=_cached(feedback_panel(tables.get("feedback"), last=last, as_of=as_of)),
         signals=_cached(signal_panel(tables.get("competitor_signals"), last=last, as_of=as_of)),
