@@ -116,3 +116,31 @@ def test_coverage_gap_names_the_best_candidate_nearby():
     assert gaps.select("cluster", "customers", "best_candidate_id", "best_candidate_kind",
                        "best_candidate_missing").rows() == [("天津", 3, "T2", "benchmark_candidate", "influence")]
     assert gaps["customer_ids"].to_list() == [["T1", "T2", "T3"]]
+
+
+def test_radiation_in_chunks_equals_the_whole_pair_table(monkeypatch):
+    """Dense cities make too many pairs for memory; chunking by benchmarks must not change any result."""
+    import random
+
+    from tagkit.prescription import geo
+
+    rng = random.Random(3)
+    n = 600
+    customers = pl.DataFrame({
+        "customer_id": [f"C{i:04d}" for i in range(n)],
+        "customer_name": [f"name {i}" for i in range(n)],
+        "region": [("east", "west")[i % 2] for i in range(n)],
+        "tag": [("benchmark" if rng.random() < 0.15 else "regular") for _ in range(n)],
+        "lat": [30 + rng.random() for _ in range(n)], "lon": [120 + rng.random() for _ in range(n)],
+        "sales_trailing_4q": [float(rng.randint(0, 10_000)) for _ in range(n)],
+        "sales_prior_4q": [float(rng.randint(0, 10_000)) for _ in range(n)],
+    })
+    params = geo.RadiationParams(radius_km=40, gap_min_customers=3)
+    whole = geo.radiation_columns(customers.lazy(), geo.radiation_pairs(customers.lazy(), p=params)).collect()
+    all_pairs = geo.radiation_pairs(customers.lazy(), p=params).collect()
+    monkeypatch.setattr(geo, "CHUNK_CANDIDATES", 500)  # many chunks
+    listed, chunked = geo.radiation_in_chunks(customers, p=params)
+    assert chunked.sort("customer_id").equals(whole.sort("customer_id"))
+    nearest = all_pairs.sort("benchmark_id", "distance_km", "customer_id").group_by(
+        "benchmark_id", maintain_order=True).head(geo.LISTED_NEIGHBOURS)
+    assert listed.equals(nearest.select(listed.columns).sort("region", "benchmark_id", "distance_km", "customer_id"))

@@ -89,6 +89,79 @@ def radiation_pairs(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFr
     )
 
 
+LISTED_NEIGHBOURS = 50  # radiation.parquet keeps each benchmark's nearest; its counts and trend use them all
+CHUNK_CANDIDATES = 4_000_000  # candidate pairs held at once: bounds memory however dense a city is
+
+
+def radiation_in_chunks(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`radiation_pairs` and :func:`radiation_columns` for a materialised frame, in bounded memory.
+
+    In a dense city every customer is within reach of hundreds of benchmarks: 200,000 customers in
+    30 regions make about 100 million candidate pairs, which do not fit in memory at once. The
+    benchmarks are taken in chunks of about ``CHUNK_CANDIDATES`` candidates; each chunk's pairs are
+    reduced at once to what is kept — per benchmark its neighbour count and sales (complete: all of a
+    benchmark's neighbours are in its chunk), its ``LISTED_NEIGHBOURS`` nearest, and per customer the
+    nearest benchmark (the minimum over the chunks). Same results as the lazy pair table, which
+    lists every pair.
+    """
+    cells = located_cells(customers.lazy(), p).collect()
+    neighbour = customers.lazy().select(
+        "customer_id", "region", "customer_name", "tag", "sales_trailing_4q", "sales_prior_4q",
+        neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
+        .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)),
+    ).collect()
+    per_cell = cells.group_by("region", "cell_y", "cell_x").agg(points=pl.len())
+    centres = (cells.filter(pl.col("tag") == "benchmark")
+               .join(NEIGHBOURS.collect(), how="cross")
+               .with_columns(ny=pl.col("cell_y") + pl.col("dy"), nx=pl.col("cell_x") + pl.col("dx"))
+               .join(per_cell, left_on=["region", "ny", "nx"], right_on=["region", "cell_y", "cell_x"], how="left")
+               .group_by("customer_id", maintain_order=True).agg(candidates=pl.col("points").fill_null(0).sum())
+               .sort("customer_id")
+               .with_columns(chunk=(pl.col("candidates").cum_sum() // CHUNK_CANDIDATES)))
+    summaries, nearest, listed = [], [], []
+    for (chunk,), ids in centres.group_by("chunk", maintain_order=True):
+        bench = cells.filter(pl.col("customer_id").is_in(ids["customer_id"].implode()))
+        pairs = (pairs_within(bench.lazy(), cells.lazy(), p.radius_km).rename({"centre_id": "benchmark_id"})
+                 .join(neighbour.lazy(), on="customer_id", how="inner").collect())
+        summaries.append(pairs.group_by("benchmark_id").agg(
+            radiation_neighbours=pl.len().cast(pl.Int64),
+            _now=_cents("sales_trailing_4q").sum(), _prior=_cents("sales_prior_4q").sum()))
+        nearest.append(pairs.sort("customer_id", "distance_km", "benchmark_id")
+                       .group_by("customer_id", maintain_order=True)
+                       .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
+                            nearest_benchmark_km=pl.col("distance_km").first()))
+        listed.append(pairs.sort("benchmark_id", "distance_km", "customer_id")
+                      .group_by("benchmark_id", maintain_order=True).head(LISTED_NEIGHBOURS))
+    empty_pairs = radiation_pairs(customers.lazy().head(0), p=p).collect()
+    pairs_listed = (pl.concat([empty_pairs, *[l.select(empty_pairs.columns) for l in listed]], how="vertical")
+                    .sort("region", "benchmark_id", "distance_km", "customer_id"))
+    summary = pl.concat(summaries, how="vertical") if summaries else None
+    near = (pl.concat(nearest, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
+            .group_by("customer_id", maintain_order=True).first()) if nearest else None
+    return pairs_listed, _radiation_frame(customers.lazy(), summary, near).collect()
+
+
+def _radiation_frame(customers: pl.LazyFrame, summary: pl.DataFrame | None, nearest: pl.DataFrame | None
+                     ) -> pl.LazyFrame:
+    out = customers
+    if nearest is not None:
+        out = out.join(nearest.lazy(), on="customer_id", how="left", maintain_order="left")
+    else:
+        out = out.with_columns(nearest_benchmark_id=pl.lit(None, pl.String), nearest_benchmark_km=pl.lit(None, pl.Float64))
+    if summary is not None:
+        out = out.join(summary.lazy().select(
+            pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
+            radiation_neighbour_sales=pl.col("_now") / 100,
+            radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0).then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
+        ), on="customer_id", how="left", maintain_order="left")
+    else:
+        out = out.with_columns(radiation_neighbours=pl.lit(None, pl.Int64),
+                               radiation_neighbour_sales=pl.lit(None, pl.Float64),
+                               radiation_neighbour_sales_change=pl.lit(None, pl.Float64))
+    return out.with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
+                            .then(pl.col("radiation_neighbours").fill_null(0)))
+
+
 def _cents(column: str) -> pl.Expr:
     return (pl.col(column) * 100).round().cast(pl.Int64)
 
