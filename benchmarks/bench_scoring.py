@@ -1,7 +1,7 @@
 """Time tagkit's score step on synthetic or real-shaped data at scale: wall time and peak RSS of each part.
 
     python benchmarks/bench_scoring.py                                 # 10,000,000 order lines, 200,000 customers
-    python benchmarks/bench_scoring.py --data-dir /work/bigdata/score10m --engines all   # keep the data, time every part
+    python benchmarks/bench_scoring.py --data-dir /work/bigdata/score10m --engines all    # keep data, time all
     python benchmarks/bench_scoring.py --data-dir /work/bigdata/f100m --work-dir /work/bigdata/score100m --repeat 1
     python benchmarks/bench_scoring.py --pandas                        # also the core order features in pandas
     python benchmarks/bench_scoring.py --rows 1000000 --customers 20000 --repeat 1
@@ -310,7 +310,8 @@ def tagkit_backtest(clean: Path, work: Path, params_dir: Path | None) -> int:
     from tagkit.backtest import run_backtest
 
     params = _params(params_dir)
-    return run_backtest(tables_of(clean), quarter=QUARTER, scoring=params.scoring, backtest=params.backtest).cases.height
+    result = run_backtest(tables_of(clean), quarter=QUARTER, scoring=params.scoring, backtest=params.backtest)
+    return result.cases.height
 
 
 def _run_folder(clean: Path, work: Path) -> Path:
