@@ -130,15 +130,23 @@ def radiation_in_chunks(customers: pl.DataFrame, *, p: RadiationParams) -> tuple
                        .group_by("customer_id", maintain_order=True)
                        .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
                             nearest_benchmark_km=pl.col("distance_km").first()))
+        if sum(f.height for f in nearest) > 2 * cells.height:
+            # fold: a customer near many chunks would otherwise be kept once per chunk, until the end
+            nearest = [_nearest_of(nearest)]
         listed.append(pairs.sort("benchmark_id", "distance_km", "customer_id")
                       .group_by("benchmark_id", maintain_order=True).head(LISTED_NEIGHBOURS))
     empty_pairs = radiation_pairs(customers.lazy().head(0), p=p).collect()
     pairs_listed = (pl.concat([empty_pairs, *[l.select(empty_pairs.columns) for l in listed]], how="vertical")
                     .sort("region", "benchmark_id", "distance_km", "customer_id"))
     summary = pl.concat(summaries, how="vertical") if summaries else None
-    near = (pl.concat(nearest, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
-            .group_by("customer_id", maintain_order=True).first()) if nearest else None
+    near = _nearest_of(nearest) if nearest else None
     return pairs_listed, _radiation_frame(customers.lazy(), summary, near).collect()
+
+
+def _nearest_of(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per customer, the nearest benchmark over several chunks' nearest (ties: the smaller id, as in one table)."""
+    return (pl.concat(parts, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
+            .group_by("customer_id", maintain_order=True).first())
 
 
 def _radiation_frame(customers: pl.LazyFrame, summary: pl.DataFrame | None, nearest: pl.DataFrame | None
