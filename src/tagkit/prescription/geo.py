@@ -20,6 +20,8 @@ import polars as pl
 
 from tagkit.params import RadiationParams
 
+Frame = pl.DataFrame | pl.LazyFrame  # the helpers below serve the lazy whole table and the eager chunks alike
+
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195  # along a meridian, on that sphere
 NEIGHBOURS = pl.LazyFrame({"dy": [-1, -1, -1, 0, 0, 0, 1, 1, 1], "dx": [-1, 0, 1, -1, 0, 1, -1, 0, 1]},
@@ -71,45 +73,69 @@ def located_cells(customers: pl.LazyFrame, p: RadiationParams) -> pl.LazyFrame:
     return grid_cells(located.select("customer_id", "region", "lat", "lon", "tag"), p.radius_km)
 
 
-def radiation_pairs(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
-    """One row per benchmark and neighbour: the radiation table (``radiation.parquet``)."""
-    cells = located_cells(customers, p)
-    pairs = pairs_within(cells.filter(pl.col("tag") == "benchmark"), cells, p.radius_km)
-    neighbour = customers.select(
-        "customer_id", "region", "customer_name", "tag", "sales_trailing_4q", "sales_prior_4q",
-        neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
-        .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)),
-    )
-    return (
-        pairs.rename({"centre_id": "benchmark_id"})
-        .join(neighbour, on="customer_id", how="inner")
-        .select("region", "benchmark_id", "customer_id", "customer_name", "distance_km", "tag",
+PAIR_COLUMNS = ("region", "benchmark_id", "customer_id", "customer_name", "distance_km", "tag",
                 "sales_trailing_4q", "sales_prior_4q", "neighbour_sales_change")
-        .sort("region", "benchmark_id", "distance_km", "customer_id")
-    )
-
-
 LISTED_NEIGHBOURS = 50  # radiation.parquet keeps each benchmark's nearest; its counts and trend use them all
 CHUNK_CANDIDATES = 4_000_000  # candidate pairs held at once: bounds memory however dense a city is
 
 
+def _neighbours(customers: pl.LazyFrame) -> pl.LazyFrame:
+    """What a pair says about its neighbour: its sales and their trend (trailing year against the year before)."""
+    return customers.select(
+        "customer_id", "region", "customer_name", "tag", "sales_trailing_4q", "sales_prior_4q",
+        neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
+        .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)),
+    )
+
+
+def _pairs(centres: pl.LazyFrame, cells: pl.LazyFrame, neighbours: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
+    return (pairs_within(centres, cells, radius_km).rename({"centre_id": "benchmark_id"})
+            .join(neighbours, on="customer_id", how="inner").select(PAIR_COLUMNS))
+
+
+def radiation_pairs(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
+    """One row per benchmark and every neighbour (the whole table; the run writes
+    :func:`radiation_in_chunks`' capped one as ``radiation.parquet``)."""
+    cells = located_cells(customers, p)
+    return (_pairs(cells.filter(pl.col("tag") == "benchmark"), cells, _neighbours(customers), p.radius_km)
+            .sort("region", "benchmark_id", "distance_km", "customer_id"))
+
+
+def _benchmark_sums(pairs: Frame) -> Frame:
+    """Per benchmark: how many neighbours, and their sales now and a year before (integer cents)."""
+    return pairs.group_by("benchmark_id").agg(
+        radiation_neighbours=pl.len().cast(pl.Int64),
+        _now=_cents("sales_trailing_4q").sum(), _prior=_cents("sales_prior_4q").sum())
+
+
+def _nearest(pairs: Frame) -> Frame:
+    """Per customer, the nearest benchmark (ties: the smaller id)."""
+    return (pairs.sort("customer_id", "distance_km", "benchmark_id")
+            .group_by("customer_id", maintain_order=True)
+            .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
+                 nearest_benchmark_km=pl.col("distance_km").first()))
+
+
+def _nearest_of(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per customer, the nearest over several chunks' nearest benchmarks (ties: the smaller id, as in one table)."""
+    return (pl.concat(parts, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
+            .group_by("customer_id", maintain_order=True).first())
+
+
 def radiation_in_chunks(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`radiation_pairs` and :func:`radiation_columns` for a materialised frame, in bounded memory.
+    """The radiation table, capped at each benchmark's ``LISTED_NEIGHBOURS`` nearest, and
+    :func:`radiation_columns` for a materialised frame, in bounded memory.
 
     In a dense city every customer is within reach of hundreds of benchmarks: 200,000 customers in
     30 regions make about 100 million candidate pairs, which do not fit in memory at once. The
     benchmarks are taken in chunks of about ``CHUNK_CANDIDATES`` candidates; each chunk's pairs are
     reduced at once to what is kept — per benchmark its neighbour count and sales (complete: all of a
-    benchmark's neighbours are in its chunk), its ``LISTED_NEIGHBOURS`` nearest, and per customer the
-    nearest benchmark (the minimum over the chunks). Same results as the lazy pair table, which
-    lists every pair.
+    benchmark's neighbours are in its chunk), its nearest neighbours, and per customer the nearest
+    benchmark (the minimum over the chunks, folded as they accumulate). Same results as
+    :func:`radiation_columns` over the whole pair table (tested).
     """
     cells = located_cells(customers.lazy(), p).collect()
-    neighbour = customers.lazy().select(
-        "customer_id", "region", "customer_name", "tag", "sales_trailing_4q", "sales_prior_4q",
-        neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
-        .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)),
-    ).collect()
+    neighbours = _neighbours(customers.lazy()).collect()
     per_cell = cells.group_by("region", "cell_y", "cell_x").agg(points=pl.len())
     centres = (cells.filter(pl.col("tag") == "benchmark")
                .join(NEIGHBOURS.collect(), how="cross")
@@ -118,56 +144,39 @@ def radiation_in_chunks(customers: pl.DataFrame, *, p: RadiationParams) -> tuple
                .group_by("customer_id", maintain_order=True).agg(candidates=pl.col("points").fill_null(0).sum())
                .sort("customer_id")
                .with_columns(chunk=(pl.col("candidates").cum_sum() // CHUNK_CANDIDATES)))
-    summaries, nearest, listed = [], [], []
-    for (chunk,), ids in centres.group_by("chunk", maintain_order=True):
+    sums, nearest, listed = [], [], []
+    for _, ids in centres.group_by("chunk", maintain_order=True):
         bench = cells.filter(pl.col("customer_id").is_in(ids["customer_id"].implode()))
-        pairs = (pairs_within(bench.lazy(), cells.lazy(), p.radius_km).rename({"centre_id": "benchmark_id"})
-                 .join(neighbour.lazy(), on="customer_id", how="inner").collect())
-        summaries.append(pairs.group_by("benchmark_id").agg(
-            radiation_neighbours=pl.len().cast(pl.Int64),
-            _now=_cents("sales_trailing_4q").sum(), _prior=_cents("sales_prior_4q").sum()))
-        nearest.append(pairs.sort("customer_id", "distance_km", "benchmark_id")
-                       .group_by("customer_id", maintain_order=True)
-                       .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
-                            nearest_benchmark_km=pl.col("distance_km").first()))
+        pairs = _pairs(bench.lazy(), cells.lazy(), neighbours.lazy(), p.radius_km).collect()
+        sums.append(_benchmark_sums(pairs))
+        nearest.append(_nearest(pairs))
         if sum(f.height for f in nearest) > 2 * cells.height:
             # fold: a customer near many chunks would otherwise be kept once per chunk, until the end
             nearest = [_nearest_of(nearest)]
         listed.append(pairs.sort("benchmark_id", "distance_km", "customer_id")
                       .group_by("benchmark_id", maintain_order=True).head(LISTED_NEIGHBOURS))
-    empty_pairs = radiation_pairs(customers.lazy().head(0), p=p).collect()
-    pairs_listed = (pl.concat([empty_pairs, *[l.select(empty_pairs.columns) for l in listed]], how="vertical")
+    empty = _pairs(cells.lazy().head(0), cells.lazy().head(0), neighbours.lazy().head(0), p.radius_km).collect()
+    pairs_listed = (pl.concat([empty, *[part.select(PAIR_COLUMNS) for part in listed]], how="vertical")
                     .sort("region", "benchmark_id", "distance_km", "customer_id"))
-    summary = pl.concat(summaries, how="vertical") if summaries else None
-    near = _nearest_of(nearest) if nearest else None
-    return pairs_listed, _radiation_frame(customers.lazy(), summary, near).collect()
+    columns = _radiation_frame(customers.lazy(),
+                               pl.concat([empty.pipe(_benchmark_sums), *sums], how="vertical").lazy(),
+                               _nearest_of([empty.pipe(_nearest), *nearest]).lazy())
+    return pairs_listed, columns.collect()
 
 
-def _nearest_of(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Per customer, the nearest benchmark over several chunks' nearest (ties: the smaller id, as in one table)."""
-    return (pl.concat(parts, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
-            .group_by("customer_id", maintain_order=True).first())
-
-
-def _radiation_frame(customers: pl.LazyFrame, summary: pl.DataFrame | None, nearest: pl.DataFrame | None
-                     ) -> pl.LazyFrame:
-    out = customers
-    if nearest is not None:
-        out = out.join(nearest.lazy(), on="customer_id", how="left", maintain_order="left")
-    else:
-        out = out.with_columns(nearest_benchmark_id=pl.lit(None, pl.String), nearest_benchmark_km=pl.lit(None, pl.Float64))
-    if summary is not None:
-        out = out.join(summary.lazy().select(
-            pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
-            radiation_neighbour_sales=pl.col("_now") / 100,
-            radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0).then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
-        ), on="customer_id", how="left", maintain_order="left")
-    else:
-        out = out.with_columns(radiation_neighbours=pl.lit(None, pl.Int64),
-                               radiation_neighbour_sales=pl.lit(None, pl.Float64),
-                               radiation_neighbour_sales_change=pl.lit(None, pl.Float64))
-    return out.with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
-                            .then(pl.col("radiation_neighbours").fill_null(0)))
+def _radiation_frame(customers: pl.LazyFrame, sums: pl.LazyFrame, nearest: pl.LazyFrame) -> pl.LazyFrame:
+    summary = sums.select(
+        pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
+        radiation_neighbour_sales=pl.col("_now") / 100,
+        radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0)
+        .then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
+    )
+    return (
+        customers.join(nearest, on="customer_id", how="left", maintain_order="left")
+        .join(summary, on="customer_id", how="left", maintain_order="left")
+        .with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
+                      .then(pl.col("radiation_neighbours").fill_null(0)))
+    )
 
 
 def _cents(column: str) -> pl.Expr:
@@ -176,30 +185,8 @@ def _cents(column: str) -> pl.Expr:
 
 def radiation_columns(customers: pl.LazyFrame, pairs: pl.LazyFrame) -> pl.LazyFrame:
     """Per customer: ``nearest_benchmark_id`` / ``_km`` (within reach) and, for benchmarks, the
-    neighbours' count and sales trend (``radiation_*``)."""
-    summary = pairs.group_by("benchmark_id").agg(
-        radiation_neighbours=pl.len().cast(pl.Int64),
-        _now=_cents("sales_trailing_4q").sum(),
-        _prior=_cents("sales_prior_4q").sum(),
-    ).select(
-        pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
-        radiation_neighbour_sales=pl.col("_now") / 100,
-        radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0)
-        .then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
-    )
-    nearest = (
-        pairs.sort("customer_id", "distance_km", "benchmark_id")
-        .group_by("customer_id", maintain_order=True)
-        .agg(nearest_benchmark_id=pl.col("benchmark_id").first(), nearest_benchmark_km=pl.col("distance_km").first())
-    )
-    return (
-        customers.join(nearest, on="customer_id", how="left", maintain_order="left")
-        .join(summary, on="customer_id", how="left", maintain_order="left")
-        .with_columns(
-            radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
-            .then(pl.col("radiation_neighbours").fill_null(0)),
-        )
-    )
+    neighbours' count and sales trend (``radiation_*``), from the whole pair table."""
+    return _radiation_frame(customers, _benchmark_sums(pairs), _nearest(pairs))
 
 
 def coverage_gaps(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
