@@ -62,6 +62,7 @@ class RunResult:
     outcome: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     failed_regions: dict[str, str] = field(default_factory=dict)
+    regions: int = 0  # regions the report step found
 
     @property
     def index(self) -> Path:
@@ -218,19 +219,12 @@ def run_quarter(
         work.publish()
     if run.result.failed_regions:
         failed = sorted(run.result.failed_regions)
-        others = "The others were written; see" if len(failed) < len(_region_status(work.published)) else "See"
+        others = "The others were written; see" if len(failed) < run.result.regions else "See"
         raise RegionsFailed(
             f"{len(failed)} region report(s) failed: {', '.join(failed)}. "
             f"{others} {work.published / 'index.html'}, which links each failing cell, and {work.published / 'run.log'}."
         )
     return run.result
-
-
-def _region_status(run_dir: Path) -> dict[str, Any]:
-    try:
-        return json.loads((run_dir / STATUS_FILE).read_text(encoding="utf-8"))["regions"]
-    except (OSError, ValueError, KeyError):
-        return {}
 
 
 def _up_to_date(steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> bool:
@@ -300,6 +294,7 @@ def _run_regions(run: _Run, step: Step) -> None:
         raise InputError(f"{scores}: missing, so there are no regions to report. Run the score step first.")
     regions = sorted(pl.read_parquet(scores, columns=["region"])["region"].unique().to_list())
     key = run.keys[step.name]
+    run.result.regions = len(regions)
     _forget_vanished_regions(run, step, regions)
     status: dict[str, dict[str, Any]] = {}
     todo = []

@@ -138,9 +138,24 @@ def load_scores(run_dir: str | Path) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
+_RUN_DATA: dict[tuple, object] = {}
+
+
+def _run_data(run_dir: str | Path, params: Params):
+    """The run folder's report inputs, read once for a notebook's report and exports (one entry, keyed by
+    the folder, the params and the scores file's size and time, so a rewritten folder is read again)."""
+    scores = Path(run_dir) / "scores.parquet"
+    stat = scores.stat() if scores.exists() else None
+    key = (str(Path(run_dir).resolve()), params.digest(), stat and (stat.st_size, stat.st_mtime_ns))
+    if key not in _RUN_DATA:
+        _RUN_DATA.clear()
+        _RUN_DATA[key] = load_run_data(run_dir, params)
+    return _RUN_DATA[key]
+
+
 def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
     """Write ``reports/<region>.html`` from the run folder (scores, back-test, validation, prescription)."""
-    data = load_run_data(run_dir, params)
+    data = _run_data(run_dir, params)
     regions = sorted(set(data.scores["region"].to_list()))
     if region not in regions:
         raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; the regions are {regions}.")
@@ -151,7 +166,7 @@ def export_region(*, region: str, run_dir: str | Path, params: Params) -> list[P
     """Write the region's full customer list, ranked as in the report: ``exports/<region>.csv`` and ``.xlsx``."""
     from tagkit.report.export import write_region_exports
 
-    return write_region_exports(load_run_data(run_dir, params), region=region, params=params.report,
+    return write_region_exports(_run_data(run_dir, params), region=region, params=params.report,
                                 run_dir=Path(run_dir))
 
 
