@@ -1,4 +1,4 @@
-"""Radiation around benchmarks and coverage gaps: haversine on known cities, the grid against brute force."""
+"""Radiation around benchmarks and coverage gaps: haversine on known cities, the k-d trees against brute force."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from tagkit.params import load_params
-from tagkit.prescription.geo import coverage_gaps, grid_cells, haversine_km, pairs_within, radiation_columns, radiation_pairs
+from tagkit.params import RadiationParams
+from tagkit.prescription.geo import LISTED_NEIGHBOURS, PAIR_COLUMNS, coverage_gaps, haversine_km, radiation
 
 P = load_params(Path(__file__).resolve().parents[1] / "params").prescription.radiation
 CITIES = {  # city centres, WGS84
@@ -34,43 +35,74 @@ def test_haversine_on_known_city_pairs(a, b, km):
     assert _distance(a, a) == 0
 
 
-def _scatter(n: int, seed: int, region: str = "华北") -> pl.DataFrame:
-    """``n`` customers scattered over ~4° around Beijing, every tenth a benchmark."""
+def _scatter(n: int, seed: int) -> pl.DataFrame:
+    """``n`` customers in two regions over ~1° around Shanghai, about one in eight a benchmark; the first
+    200 share one point (ties at the listed cut), some have no coordinates or no sales."""
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "customer_id": [f"C{i:04d}" for i in range(n)],
-        "region": [region] * n,
-        "lat": 38.0 + rng.random(n) * 4,
-        "lon": 114.5 + rng.random(n) * 4,
-        "tag": ["benchmark" if i % 10 == 0 else "regular" for i in range(n)],
+    lat, lon = 30.7 + rng.random(n), 121.0 + rng.random(n)
+    lat[:200], lon[:200] = 31.2, 121.5
+    frame = pl.DataFrame({
+        "customer_id": [f"C{i:05d}" for i in range(n)],
+        "customer_name": [f"name {i}" for i in range(n)],
+        "region": [("east", "west")[i % 2] for i in range(n)],
+        "tag": np.where(rng.random(n) < 0.12, "benchmark", "regular"),
+        "lat": lat, "lon": lon,
+        "sales_trailing_4q": rng.integers(0, 10**6, n) / 100, "sales_prior_4q": rng.integers(0, 10**6, n) / 100,
     })
+    gone = pl.int_range(pl.len()).is_in([5, 6, 300, 301])
+    return frame.with_columns(lat=pl.when(~gone).then("lat"), lon=pl.when(~gone).then("lon"),
+                              sales_prior_4q=pl.when(pl.col("customer_id") != "C00007").then("sales_prior_4q"))
 
 
-def test_grid_pairs_equal_the_brute_force_cross_join():
-    """Bucketing on the grid finds exactly the pairs a full cross join finds within the radius."""
-    frame = _scatter(400, seed=3)
-    cells = grid_cells(frame.lazy(), P.radius_km)
-    found = pairs_within(cells.filter(pl.col("tag") == "benchmark"), cells, P.radius_km).collect()
-    centres = frame.filter(pl.col("tag") == "benchmark").rename(
-        {"customer_id": "centre_id", "lat": "c_lat", "lon": "c_lon"}).drop("tag", "region")
-    brute = (
-        centres.join(frame, how="cross")
-        .with_columns(distance_km=haversine_km(pl.col("c_lat"), pl.col("c_lon"), pl.col("lat"), pl.col("lon")).round(2))
-        .filter((pl.col("distance_km") <= P.radius_km) & (pl.col("centre_id") != pl.col("customer_id")))
-        .select("centre_id", "customer_id", "distance_km")
+def _brute_force(customers: pl.DataFrame, radius_km: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The radiation by a full cross join per region: every pair, then the plain group-bys."""
+    located = customers.filter(pl.col("lat").is_not_null())
+    pairs = (
+        located.filter(pl.col("tag") == "benchmark").select("region", benchmark_id="customer_id", b_lat="lat",
+                                                           b_lon="lon")
+        .join(located, on="region")
+        .with_columns(km=haversine_km(pl.col("b_lat"), pl.col("b_lon"), pl.col("lat"), pl.col("lon")))
+        .filter((pl.col("km") <= radius_km) & (pl.col("benchmark_id") != pl.col("customer_id")))
+        .with_columns(distance_km=pl.col("km").round(2),
+                      neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
+                      .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)))
     )
-    key = ["centre_id", "customer_id"]
-    assert found.height == brute.height > 0
-    assert found.sort(key).equals(brute.sort(key))
+    listed = (pairs.sort("benchmark_id", "distance_km", "customer_id").group_by("benchmark_id", maintain_order=True)
+              .head(LISTED_NEIGHBOURS).select(PAIR_COLUMNS).sort("region", "benchmark_id", "distance_km", "customer_id"))
+    cents = {c: (pl.col(c) * 100).round().cast(pl.Int64).sum() for c in ("sales_trailing_4q", "sales_prior_4q")}
+    sums = pairs.group_by("benchmark_id").agg(radiation_neighbours=pl.len().cast(pl.Int64), **cents).select(
+        customer_id="benchmark_id", radiation_neighbours="radiation_neighbours",
+        radiation_neighbour_sales=pl.col("sales_trailing_4q") / 100,
+        radiation_neighbour_sales_change=pl.when(pl.col("sales_prior_4q") > 0)
+        .then((pl.col("sales_trailing_4q") / pl.col("sales_prior_4q") - 1).round(4)))
+    nearest = (pairs.sort("customer_id", "distance_km", "benchmark_id").group_by("customer_id", maintain_order=True)
+               .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
+                    nearest_benchmark_km=pl.col("distance_km").first()))
+    columns = (customers.join(nearest, on="customer_id", how="left", maintain_order="left")
+               .join(sums, on="customer_id", how="left", maintain_order="left")
+               .with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
+                             .then(pl.col("radiation_neighbours").fill_null(0))))
+    return listed, columns
+
+
+@pytest.mark.parametrize("radius_km", [3.0, 40.0])
+def test_radiation_equals_the_brute_force_cross_join(radius_km):
+    """Counts, sales sums, each benchmark's listed nearest (with a 200-way tie at the cut) and each
+    customer's nearest benchmark: the trees give exactly what every pair would."""
+    customers = _scatter(2500, seed=3)
+    listed, columns = radiation(customers, p=RadiationParams(radius_km=radius_km, gap_min_customers=3))
+    want_listed, want_columns = _brute_force(customers, radius_km)
+    assert listed.height > 0 and columns["radiation_neighbours"].max() > LISTED_NEIGHBOURS
+    assert listed.equals(want_listed)
+    assert columns.equals(want_columns)
 
 
 def test_pairs_stay_within_their_region():
-    frame = pl.concat([_scatter(50, seed=1, region="华北"), _scatter(50, seed=1, region="东北")
-                       .with_columns(pl.col("customer_id") + "b")])
-    cells = grid_cells(frame.lazy(), P.radius_km)
-    pairs = pairs_within(cells.filter(pl.col("tag") == "benchmark"), cells, P.radius_km).collect()
-    regions = dict(zip(frame["customer_id"], frame["region"], strict=True))
-    assert all(regions[a] == regions[b] for a, b in pairs.select("centre_id", "customer_id").iter_rows())
+    customers = _scatter(600, seed=1)
+    listed, _ = radiation(customers, p=P)
+    regions = dict(zip(customers["customer_id"], customers["region"], strict=True))
+    assert listed.height > 0
+    assert all(regions[a] == regions[b] == r for r, a, b in listed.select("region", "benchmark_id", "customer_id").iter_rows())
 
 
 def _customers() -> pl.LazyFrame:
@@ -98,11 +130,10 @@ def _customers() -> pl.LazyFrame:
 
 
 def test_radiation_neighbours_and_their_trend():
-    pairs = radiation_pairs(_customers(), p=P).collect()
+    pairs, located = radiation(_customers().collect(), p=P)
     assert pairs["customer_id"].to_list() == ["N1"]  # Tianjin is ~110 km away: out of a 50 km reach
     assert pairs["distance_km"].item() == pytest.approx(_distance("北京", "廊坊"), abs=0.01)
     assert pairs["neighbour_sales_change"].item() == pytest.approx(0.1)
-    located = radiation_columns(_customers(), pairs.lazy()).collect()
     b1 = located.filter(pl.col("customer_id") == "B1").row(0, named=True)
     assert (b1["radiation_neighbours"], b1["radiation_neighbour_sales_change"]) == (1, pytest.approx(0.1))
     assert located.filter(pl.col("nearest_benchmark_id").is_not_null())["customer_id"].to_list() == ["N1"]
@@ -111,36 +142,8 @@ def test_radiation_neighbours_and_their_trend():
 def test_coverage_gap_names_the_best_candidate_nearby():
     """Tianjin's three live customers have no benchmark within reach; the candidate T2 is named before
     the more influential T1, and the at-risk T3 is never proposed; dormant T4 does not count."""
-    located = radiation_columns(_customers(), radiation_pairs(_customers(), p=P))
-    gaps = coverage_gaps(located, p=P).collect()
+    _, located = radiation(_customers().collect(), p=P)
+    gaps = coverage_gaps(located.lazy(), p=P).collect()
     assert gaps.select("cluster", "customers", "best_candidate_id", "best_candidate_kind",
                        "best_candidate_missing").rows() == [("天津", 3, "T2", "benchmark_candidate", "influence")]
     assert gaps["customer_ids"].to_list() == [["T1", "T2", "T3"]]
-
-
-def test_radiation_in_chunks_equals_the_whole_pair_table(monkeypatch):
-    """Dense cities make too many pairs for memory; chunking by benchmarks must not change any result."""
-    import random
-
-    from tagkit.prescription import geo
-
-    rng = random.Random(3)
-    n = 600
-    customers = pl.DataFrame({
-        "customer_id": [f"C{i:04d}" for i in range(n)],
-        "customer_name": [f"name {i}" for i in range(n)],
-        "region": [("east", "west")[i % 2] for i in range(n)],
-        "tag": [("benchmark" if rng.random() < 0.15 else "regular") for _ in range(n)],
-        "lat": [30 + rng.random() for _ in range(n)], "lon": [120 + rng.random() for _ in range(n)],
-        "sales_trailing_4q": [float(rng.randint(0, 10_000)) for _ in range(n)],
-        "sales_prior_4q": [float(rng.randint(0, 10_000)) for _ in range(n)],
-    })
-    params = geo.RadiationParams(radius_km=40, gap_min_customers=3)
-    whole = geo.radiation_columns(customers.lazy(), geo.radiation_pairs(customers.lazy(), p=params)).collect()
-    all_pairs = geo.radiation_pairs(customers.lazy(), p=params).collect()
-    monkeypatch.setattr(geo, "CHUNK_CANDIDATES", 500)  # many chunks
-    listed, chunked = geo.radiation_in_chunks(customers, p=params)
-    assert chunked.sort("customer_id").equals(whole.sort("customer_id"))
-    nearest = all_pairs.sort("benchmark_id", "distance_km", "customer_id").group_by(
-        "benchmark_id", maintain_order=True).head(geo.LISTED_NEIGHBOURS)
-    assert listed.equals(nearest.select(listed.columns).sort("region", "benchmark_id", "distance_km", "customer_id"))

@@ -23,7 +23,7 @@ from tagkit.params import Params
 from tagkit.prescription.benchmarks import benchmark_frame, showcase
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.evidence import cause_evidence
-from tagkit.prescription.geo import coverage_gaps, radiation_in_chunks
+from tagkit.prescription.geo import coverage_gaps, radiation
 from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
 from tagkit.prescription.nails import nail_frame
 from tagkit.prescription.playbook import playbook_frame
@@ -144,9 +144,9 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
-    # materialised here: the radiation pairs are found in chunks (geo.radiation_in_chunks), in bounded memory
+    # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan
     with_showcase = showcase(customers.lazy(), history, quarter=quarter, p=p).collect()
-    pairs, located_frame = radiation_in_chunks(with_showcase, p=p.radiation)
+    pairs, located_frame = radiation(with_showcase, p=p.radiation)
     located = located_frame.lazy()
     gaps = coverage_gaps(located, p=p.radiation)
     quality = quality_index(history)

@@ -8,24 +8,36 @@ least ``gap_min_customers`` customers — not dormant, not benchmarks — that h
 within reach, with the best candidate nearby: a ``benchmark_candidate`` of the gap, else its most
 influential customer (neither at risk nor a speculator).
 
-Pairs are found in bounded work: customers are bucketed on a lat/lon grid whose cells are at
-least the radius wide in each direction (the longitude width taken at the region's highest
-latitude), so every pair within the radius sits in the same or a neighbouring cell and only
-those 3 × 3 cells are joined — never a full cross join of a large region. Customers without
-lat/lon are left out of everything geographic. Longitudes are not wrapped at ±180°.
+Why a k-d tree and not pairs: in a dense city every customer is within reach of hundreds of
+benchmarks (200,000 customers in 30 regions make 85 million benchmark–neighbour pairs, a million
+customers billions), so nothing here lists the pairs. Customers become points on the unit sphere,
+where the straight-line (chord) distance orders them exactly as the great-circle distance does,
+and a k-d tree per region (:class:`scipy.spatial.cKDTree`) answers the three questions directly:
+
+- a benchmark's neighbour count and sales: ``count_neighbors`` with the sales as weights, which adds
+  up whole tree nodes that lie inside the circle and only looks at single customers near its edge;
+- its ``LISTED_NEIGHBOURS`` nearest neighbours (``radiation.parquet``) and each customer's nearest
+  benchmark: ``query`` for the k nearest, k doubled while a tie at the cut could hide another.
+
+Listed distances are :func:`haversine_km` rounded to 10 m, and ties on that rounded distance go to
+the smaller id. The reach test is the chord within ``2 sin(radius / 2R)``, the same circle; a
+customer within about a micrometre of the edge may fall on either side. Customers without lat/lon
+are left out of everything geographic.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
+
+import numpy as np
 import polars as pl
+from scipy.spatial import cKDTree
 
 from tagkit.params import RadiationParams
 
-Frame = pl.DataFrame | pl.LazyFrame  # the helpers below serve the lazy whole table and the eager chunks alike
-
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.195  # along a meridian, on that sphere
-NEIGHBOURS = pl.LazyFrame({"dy": [-1, -1, -1, 0, 0, 0, 1, 1, 1], "dx": [-1, 0, 1, -1, 0, 1, -1, 0, 1]},
-                          schema={"dy": pl.Int64, "dx": pl.Int64})
 
 
 def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
@@ -37,7 +49,8 @@ def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> 
 
 
 def grid_cells(located: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
-    """``cell_y`` / ``cell_x``: grid cells at least ``radius_km`` wide, per region (see the module docstring)."""
+    """``cell_y`` / ``cell_x``: grid cells at least ``radius_km`` wide, per region (the longitude
+    width taken at the region's highest latitude); a coverage gap without a city is such a cell."""
     top = pl.col("lat").abs().max().over("region").clip(upper_bound=85.0)
     cell_lat = radius_km / KM_PER_DEGREE
     cell_lon = radius_km / (KM_PER_DEGREE * top.radians().cos())
@@ -47,36 +60,9 @@ def grid_cells(located: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
     )
 
 
-def pairs_within(centres: pl.LazyFrame, points: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
-    """``centre_id, customer_id, distance_km`` for every point within ``radius_km`` of a centre of its region.
-
-    Both frames have ``customer_id, region, lat, lon, cell_y, cell_x`` (cells from one
-    :func:`grid_cells` call, so they agree); a centre is not its own neighbour.
-    """
-    near = centres.select(
-        pl.col("customer_id").alias("centre_id"), "region", pl.col("lat").alias("c_lat"),
-        pl.col("lon").alias("c_lon"), "cell_y", "cell_x",
-    ).join(NEIGHBOURS, how="cross").with_columns(cell_y=pl.col("cell_y") + pl.col("dy"),
-                                                  cell_x=pl.col("cell_x") + pl.col("dx")).drop("dy", "dx")
-    return (
-        near.join(points.select("customer_id", "region", "lat", "lon", "cell_y", "cell_x"),
-                  on=["region", "cell_y", "cell_x"], how="inner")
-        .filter(pl.col("centre_id") != pl.col("customer_id"))
-        .with_columns(distance_km=haversine_km(pl.col("c_lat"), pl.col("c_lon"), pl.col("lat"), pl.col("lon")))
-        .filter(pl.col("distance_km") <= radius_km)
-        .select("centre_id", "customer_id", pl.col("distance_km").round(2))
-    )
-
-
-def located_cells(customers: pl.LazyFrame, p: RadiationParams) -> pl.LazyFrame:
-    located = customers.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    return grid_cells(located.select("customer_id", "region", "lat", "lon", "tag"), p.radius_km)
-
-
 PAIR_COLUMNS = ("region", "benchmark_id", "customer_id", "customer_name", "distance_km", "tag",
                 "sales_trailing_4q", "sales_prior_4q", "neighbour_sales_change")
 LISTED_NEIGHBOURS = 50  # radiation.parquet keeps each benchmark's nearest; its counts and trend use them all
-CHUNK_CANDIDATES = 4_000_000  # candidate pairs held at once: bounds memory however dense a city is
 
 
 def _neighbours(customers: pl.LazyFrame) -> pl.LazyFrame:
@@ -88,105 +74,156 @@ def _neighbours(customers: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _pairs(centres: pl.LazyFrame, cells: pl.LazyFrame, neighbours: pl.LazyFrame, radius_km: float) -> pl.LazyFrame:
-    return (pairs_within(centres, cells, radius_km).rename({"centre_id": "benchmark_id"})
-            .join(neighbours, on="customer_id", how="inner").select(PAIR_COLUMNS))
+def _cents(column: str) -> pl.Expr:
+    return (pl.col(column) * 100).round().cast(pl.Int64)
 
 
-def radiation_pairs(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
-    """One row per benchmark and every neighbour (the whole table; the run writes
-    :func:`radiation_in_chunks`' capped one as ``radiation.parquet``)."""
-    cells = located_cells(customers, p)
-    return (_pairs(cells.filter(pl.col("tag") == "benchmark"), cells, _neighbours(customers), p.radius_km)
-            .sort("region", "benchmark_id", "distance_km", "customer_id"))
+class _Region(NamedTuple):
+    """One region's located customers as arrays, and its two trees (everyone, the benchmarks)."""
+
+    ids: np.ndarray         # customer_id
+    lat: np.ndarray
+    lon: np.ndarray
+    cents: tuple[np.ndarray, np.ndarray]  # sales_trailing_4q and sales_prior_4q in whole cents, null as 0
+    benchmarks: np.ndarray  # positions of the benchmarks in the arrays above
+    everyone: cKDTree
+    bench_tree: cKDTree
 
 
-def _benchmark_sums(pairs: Frame) -> Frame:
-    """Per benchmark: how many neighbours, and their sales now and a year before (integer cents)."""
-    return pairs.group_by("benchmark_id").agg(
-        radiation_neighbours=pl.len().cast(pl.Int64),
-        _now=_cents("sales_trailing_4q").sum(), _prior=_cents("sales_prior_4q").sum())
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
-def _nearest(pairs: Frame) -> Frame:
-    """Per customer, the nearest benchmark (ties: the smaller id)."""
-    return (pairs.sort("customer_id", "distance_km", "benchmark_id")
-            .group_by("customer_id", maintain_order=True)
-            .agg(nearest_benchmark_id=pl.col("benchmark_id").first(),
-                 nearest_benchmark_km=pl.col("distance_km").first()))
+def _reach(radius_km: float) -> float:
+    """The chord (unit sphere) of a great-circle distance: the same circle, for the tree."""
+    return 2.0 * float(np.sin(min(radius_km / (2.0 * EARTH_RADIUS_KM), np.pi / 2)))
 
 
-def _nearest_of(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Per customer, the nearest over several chunks' nearest benchmarks (ties: the smaller id, as in one table)."""
-    return (pl.concat(parts, how="vertical").sort("customer_id", "nearest_benchmark_km", "nearest_benchmark_id")
-            .group_by("customer_id", maintain_order=True).first())
+def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
+    """The regions with a located benchmark (the others have no radiation)."""
+    located = customers.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select(
+        "customer_id", "region", "lat", "lon", "tag",
+        *((pl.col(c).fill_null(0) * 100).round().alias(c) for c in ("sales_trailing_4q", "sales_prior_4q")))
+    for _, part in located.group_by("region", maintain_order=True):
+        benchmarks = np.flatnonzero((part["tag"] == "benchmark").to_numpy())
+        if not len(benchmarks):
+            continue
+        lat, lon = part["lat"].to_numpy(), part["lon"].to_numpy()
+        points = _unit_vectors(lat, lon)
+        # writable: scipy's weights take no read-only buffer
+        cents = tuple(part[c].to_numpy(writable=True) for c in ("sales_trailing_4q", "sales_prior_4q"))
+        yield _Region(part["customer_id"].to_numpy(), lat, lon, cents, benchmarks,
+                      cKDTree(points), cKDTree(points[benchmarks]))
 
 
-def radiation_in_chunks(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The radiation table, capped at each benchmark's ``LISTED_NEIGHBOURS`` nearest, and
-    :func:`radiation_columns` for a materialised frame, in bounded memory.
+def _pairs(region: _Region, q: np.ndarray, bench: np.ndarray, other: np.ndarray, radius_km: float) -> pl.DataFrame:
+    """``q, benchmark_id, customer_id, distance_km`` (rounded) for the benchmark–customer position pairs
+    within the radius (``q`` says which query each pair answers); a benchmark is not its own neighbour."""
+    return (
+        pl.DataFrame({"q": q, "b_lat": region.lat[bench], "b_lon": region.lon[bench],
+                      "lat": region.lat[other], "lon": region.lon[other],
+                      "benchmark_id": region.ids[bench], "customer_id": region.ids[other]},
+                     schema_overrides={"benchmark_id": pl.String, "customer_id": pl.String})
+        .with_columns(km=haversine_km(pl.col("b_lat"), pl.col("b_lon"), pl.col("lat"), pl.col("lon")))
+        .filter((pl.col("km") <= radius_km) & (pl.col("benchmark_id") != pl.col("customer_id")))
+        .select("q", "benchmark_id", "customer_id", distance_km=pl.col("km").round(2))
+    )
 
-    In a dense city every customer is within reach of hundreds of benchmarks: 200,000 customers in
-    30 regions make about 100 million candidate pairs, which do not fit in memory at once. The
-    benchmarks are taken in chunks of about ``CHUNK_CANDIDATES`` candidates; each chunk's pairs are
-    reduced at once to what is kept — per benchmark its neighbour count and sales (complete: all of a
-    benchmark's neighbours are in its chunk), its nearest neighbours, and per customer the nearest
-    benchmark (the minimum over the chunks, folded as they accumulate). Same results as
-    :func:`radiation_columns` over the whole pair table (tested).
+
+def _nearest_within(tree: cKDTree, queries: np.ndarray, *, need: int, radius_km: float, by: str,
+                    pairs: Callable[[np.ndarray, np.ndarray], pl.DataFrame]) -> pl.DataFrame:
+    """Each query's ``need`` nearest tree points within the radius (``pairs(query, tree point)`` makes
+    the rows and drops a point paired with itself), ranked by rounded distance then ``by``.
+
+    The tree gives the k nearest; a query whose k-th ties with its ``need``-th after rounding may
+    have more such ties behind the cut, so it is asked again with k doubled.
     """
-    cells = located_cells(customers.lazy(), p).collect()
-    neighbours = _neighbours(customers.lazy()).collect()
-    per_cell = cells.group_by("region", "cell_y", "cell_x").agg(points=pl.len())
-    centres = (cells.filter(pl.col("tag") == "benchmark")
-               .join(NEIGHBOURS.collect(), how="cross")
-               .with_columns(ny=pl.col("cell_y") + pl.col("dy"), nx=pl.col("cell_x") + pl.col("dx"))
-               .join(per_cell, left_on=["region", "ny", "nx"], right_on=["region", "cell_y", "cell_x"], how="left")
-               .group_by("customer_id", maintain_order=True).agg(candidates=pl.col("points").fill_null(0).sum())
-               .sort("customer_id")
-               .with_columns(chunk=(pl.col("candidates").cum_sum() // CHUNK_CANDIDATES)))
+    bound = _reach(radius_km) * (1 + 1e-9)  # a hair wide: the haversine filter in ``pairs`` decides
+    todo, k, found = np.arange(len(queries)), need + 1, []
+    while len(todo):
+        _, hit = tree.query(queries[todo], k=min(k, tree.n), distance_upper_bound=bound)
+        hit = hit.reshape(len(todo), -1)
+        row, col = np.nonzero(hit < tree.n)
+        ranked = (pairs(todo[row], hit[row, col]).sort("q", "distance_km", by)
+                  .with_columns(rank=pl.int_range(pl.len()).over("q")))
+        full = todo[(hit < tree.n).all(axis=1)] if k < tree.n else todo[:0]
+        cut = ranked.filter(pl.col("rank") == need - 1).select("q", cut="distance_km")
+        again = (ranked.group_by("q").agg(far=pl.col("distance_km").max()).join(cut, on="q")
+                 .filter((pl.col("far") == pl.col("cut")) & pl.col("q").is_in(pl.Series(full).implode()))
+                 ["q"].sort().to_numpy())
+        found.append(ranked.filter(~pl.col("q").is_in(pl.Series(again).implode()) & (pl.col("rank") < need))
+                     .drop("rank"))
+        todo, k = again, k * 2
+    return pl.concat(found, how="vertical")
+
+
+def _benchmark_sums(region: _Region, radius_km: float) -> pl.DataFrame:
+    """Per benchmark with neighbours: how many, and their sales now and a year before (integer cents).
+
+    The weighted tree count adds up whole nodes inside the circle; the benchmark itself is taken off.
+    The weights are whole cents, so the float sums are exact below 2**53 cents.
+    """
+    reach, points, bench = _reach(radius_km), region.everyone.data, region.benchmarks
+    within = region.everyone.query_ball_point(points[bench], reach, return_length=True) - 1
+    totals = np.zeros((len(bench), 2))
+    for row, b in enumerate(bench):
+        one = cKDTree(points[b:b + 1])
+        for col, weights in enumerate(region.cents):
+            totals[row, col] = one.count_neighbors(region.everyone, reach, weights=(None, weights)) - weights[b]
+    return pl.DataFrame({
+        "benchmark_id": pl.Series(region.ids[bench], dtype=pl.String),
+        "radiation_neighbours": within.astype(np.int64),
+        "_now": np.rint(totals[:, 0]).astype(np.int64), "_prior": np.rint(totals[:, 1]).astype(np.int64),
+    }).filter(pl.col("radiation_neighbours") > 0)
+
+
+def radiation(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``radiation.parquet`` (each benchmark's ``LISTED_NEIGHBOURS`` nearest neighbours, :data:`PAIR_COLUMNS`)
+    and ``customers`` with the radiation columns: ``nearest_benchmark_id`` / ``_km`` (within reach) and,
+    for benchmarks, the count and sales trend of all their neighbours (``radiation_*``).
+
+    ``customers`` needs ``customer_id, customer_name, region, tag, lat, lon, sales_trailing_4q, sales_prior_4q``.
+    """
+    r = p.radius_km
     sums, nearest, listed = [], [], []
-    for _, ids in centres.group_by("chunk", maintain_order=True):
-        bench = cells.filter(pl.col("customer_id").is_in(ids["customer_id"].implode()))
-        pairs = _pairs(bench.lazy(), cells.lazy(), neighbours.lazy(), p.radius_km).collect()
-        sums.append(_benchmark_sums(pairs))
-        nearest.append(_nearest(pairs))
-        if sum(f.height for f in nearest) > 2 * cells.height:
-            # fold: a customer near many chunks would otherwise be kept once per chunk, until the end
-            nearest = [_nearest_of(nearest)]
-        listed.append(pairs.sort("benchmark_id", "distance_km", "customer_id")
-                      .group_by("benchmark_id", maintain_order=True).head(LISTED_NEIGHBOURS))
-    empty = _pairs(cells.lazy().head(0), cells.lazy().head(0), neighbours.lazy().head(0), p.radius_km).collect()
-    pairs_listed = (pl.concat([empty, *[part.select(PAIR_COLUMNS) for part in listed]], how="vertical")
-                    .sort("region", "benchmark_id", "distance_km", "customer_id"))
-    columns = _radiation_frame(customers.lazy(),
-                               pl.concat([empty.pipe(_benchmark_sums), *sums], how="vertical").lazy(),
-                               _nearest_of([empty.pipe(_nearest), *nearest]).lazy())
-    return pairs_listed, columns.collect()
+    for region in _regions(customers):
+        bench = region.benchmarks
+        sums.append(_benchmark_sums(region, r))
+        listed.append(_nearest_within(  # query: a benchmark; tree: everyone
+            region.everyone, region.everyone.data[bench], need=LISTED_NEIGHBOURS, radius_km=r, by="customer_id",
+            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[q], t, r)))
+        nearest.append(_nearest_within(  # query: everyone; tree: the benchmarks
+            region.bench_tree, region.everyone.data, need=1, radius_km=r, by="benchmark_id",
+            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[t], q, r)))
+    return _listed_table(customers, listed), _radiation_frame(customers, sums, nearest)
 
 
-def _radiation_frame(customers: pl.LazyFrame, sums: pl.LazyFrame, nearest: pl.LazyFrame) -> pl.LazyFrame:
-    summary = sums.select(
+def _listed_table(customers: pl.DataFrame, listed: list[pl.DataFrame]) -> pl.DataFrame:
+    empty = pl.DataFrame(schema={"benchmark_id": pl.String, "customer_id": pl.String, "distance_km": pl.Float64})
+    pairs = pl.concat([empty, *(f.select(empty.columns) for f in listed)], how="vertical")
+    return (pairs.join(_neighbours(customers.lazy()).collect(), on="customer_id", how="inner")
+            .select(PAIR_COLUMNS).sort("region", "benchmark_id", "distance_km", "customer_id"))
+
+
+def _radiation_frame(customers: pl.DataFrame, sums: list[pl.DataFrame], nearest: list[pl.DataFrame]) -> pl.DataFrame:
+    sums_schema = {"benchmark_id": pl.String, "radiation_neighbours": pl.Int64, "_now": pl.Int64, "_prior": pl.Int64}
+    summary = pl.concat([pl.DataFrame(schema=sums_schema), *sums], how="vertical").select(
         pl.col("benchmark_id").alias("customer_id"), "radiation_neighbours",
         radiation_neighbour_sales=pl.col("_now") / 100,
         radiation_neighbour_sales_change=pl.when(pl.col("_prior") > 0)
         .then((pl.col("_now") / pl.col("_prior") - 1).round(4)),
     )
+    near_schema = {"customer_id": pl.String, "benchmark_id": pl.String, "distance_km": pl.Float64}
+    closest = pl.concat([pl.DataFrame(schema=near_schema), *(f.select(*near_schema) for f in nearest)],
+                        how="vertical").select("customer_id", nearest_benchmark_id="benchmark_id",
+                                               nearest_benchmark_km="distance_km")
     return (
-        customers.join(nearest, on="customer_id", how="left", maintain_order="left")
+        customers.join(closest, on="customer_id", how="left", maintain_order="left")
         .join(summary, on="customer_id", how="left", maintain_order="left")
         .with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
                       .then(pl.col("radiation_neighbours").fill_null(0)))
     )
-
-
-def _cents(column: str) -> pl.Expr:
-    return (pl.col(column) * 100).round().cast(pl.Int64)
-
-
-def radiation_columns(customers: pl.LazyFrame, pairs: pl.LazyFrame) -> pl.LazyFrame:
-    """Per customer: ``nearest_benchmark_id`` / ``_km`` (within reach) and, for benchmarks, the
-    neighbours' count and sales trend (``radiation_*``), from the whole pair table."""
-    return _radiation_frame(customers, _benchmark_sums(pairs), _nearest(pairs))
 
 
 def coverage_gaps(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
