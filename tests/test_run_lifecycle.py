@@ -39,7 +39,7 @@ def _copy_out(tiny_run: Path, tmp_path: Path) -> Path:
 def _outputs(run: Path) -> dict[str, bytes]:
     """What users read: tables, reports, index. The manifest and log record the run itself, so they differ."""
     files = [*run.glob("*.parquet"), *run.glob("reports/*.html"), run / "index.html", run / "validation.html",
-             *run.glob("clean/*.parquet"), *run.glob("quarantine/*")]
+             *run.glob("clean/*.parquet"), *run.glob("quarantine/*"), *run.glob("exports/*")]
     return {str(p.relative_to(run)): p.read_bytes() for p in sorted(files)}
 
 

@@ -3,6 +3,10 @@
 Titles and axis names come in as ``text`` (the report's words, in its language), so charts
 know nothing about languages except how to label a money axis; :func:`chart_spec` applies
 the one theme and returns the spec a page embeds.
+
+Encodings are channel objects (``alt.X("a:Q")``, ``alt.ColorValue(**alt.condition(…))``), not shorthand
+strings or the dict ``alt.condition`` returns: Altair turns those into objects through ``from_dict``,
+which hashes its whole schema each time (about 4 ms a channel, a tenth of a region report's time).
 """
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ def quality_parts_chart(parts: pl.DataFrame, trend: pl.DataFrame, *, text: Mappi
                  alt.Tooltip("share_label:N", title=text["share"])],
     ).transform_calculate(part_order=f"indexof({json.dumps(labels, ensure_ascii=False)}, datum.part_label)")
     line = alt.Chart(trend).mark_line(color="#263238", strokeWidth=2, point=alt.OverlayMarkDef(color="#263238")).encode(
-        x="quarter:O", y="value:Q",
+        x=alt.X("quarter:O"), y=alt.Y("value:Q"),
         tooltip=[alt.Tooltip("quarter:O", title=text["quarter"]), alt.Tooltip("value_label:N", title=text["value"])],
     )
     return alt.layer(bars, line).properties(width=alt.Step(50), height=220)

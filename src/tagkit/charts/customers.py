@@ -86,7 +86,7 @@ def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: La
         alt.Tooltip("change_label:N", title=text["change"]),
     ]
     link = base.mark_rule(strokeWidth=3, color="#cfd8dc").encode(
-        x=alt.X("before:Q", axis=money_axis(language, text["sales"])), x2="after:Q", tooltip=tooltip,
+        x=alt.X("before:Q", axis=money_axis(language, text["sales"])), x2=alt.X2("after:Q"), tooltip=tooltip,
     )
     long = pairs.select("customer_name", "rank", "before_label", "after_label", "change_label",
                         period=pl.lit(text["before"]), amount="before").vstack(

@@ -39,7 +39,8 @@ def reach_circles(centres: pl.DataFrame, km: float) -> alt.Chart:
                      f"cos({delta}) - sin(datum.p1) * sin(datum.p2)) / {rad}",
         )
         .mark_line(color=TAG_COLOURS["benchmark"], strokeWidth=1, opacity=0.55, strokeDash=[4, 3])
-        .encode(longitude="ring_lon:Q", latitude="ring_lat:Q", detail="ring:N", order="step:Q")
+        .encode(longitude=alt.Longitude("ring_lon:Q"), latitude=alt.Latitude("ring_lat:Q"), detail=alt.Detail("ring:N"),
+                order=alt.Order("step:Q"))
     )
 
 
@@ -57,6 +58,7 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
     ``text``: ``title, customer, city, tag, sales, gap, gap_yes`` (and ``cell_customers`` with cells).
     """
     present = [t for t in TAG_ORDER if t in set(points["tag"].to_list())]
+    longitude, latitude = alt.Longitude("lon:Q"), alt.Latitude("lat:Q")
     names = pl.DataFrame({"tag": list(tag_labels), "tag_label": list(tag_labels.values())})
     tooltip = [
         alt.Tooltip("name:N", title=text["customer"]),
@@ -72,7 +74,7 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
     if cells is not None and cells.height:
         layers.append(
             alt.Chart(cells).mark_square(color="#90a4ae", opacity=0.45)
-            .encode(longitude="lon:Q", latitude="lat:Q",
+            .encode(longitude=longitude, latitude=latitude,
                     size=alt.Size("customers:Q", legend=None, scale=alt.Scale(range=[20, 260])),
                     tooltip=[alt.Tooltip("customers:Q", title=text["cell_customers"]),
                              alt.Tooltip("sales:N", title=text["sales"])])
@@ -84,7 +86,7 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
         layers.append(
             labelled(gaps).mark_point(shape="circle", size=160, color=GAP, strokeWidth=1.5, filled=False)
             .transform_calculate(gap_label=json.dumps(text["gap_yes"], ensure_ascii=False))
-            .encode(longitude="lon:Q", latitude="lat:Q",
+            .encode(longitude=longitude, latitude=latitude,
                     tooltip=[*tooltip, alt.Tooltip("gap_label:N", title=text["gap"])])
         )
     # regular customers first, so the tagged ones are drawn on top of them
@@ -92,17 +94,17 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
     layers.append(
         labelled(ordered.drop("_z")).mark_circle(opacity=0.85, stroke="white", strokeWidth=0.5)
         .encode(
-            longitude="lon:Q", latitude="lat:Q",
+            longitude=longitude, latitude=latitude,
             color=alt.Color("tag:N", scale=alt.Scale(domain=present, range=[TAG_COLOURS[t] for t in present]),
                             legend=alt.Legend(title=None, labelExpr=_label_expr(tag_labels))),
-            size=alt.condition("datum.tag == 'regular'", alt.value(28), alt.value(70)),
+            size=alt.SizeValue(**alt.condition("datum.tag == 'regular'", alt.value(28), alt.value(70))),
             tooltip=tooltip,
         )
     )
     if places is not None and places.height:
         layers.append(
             alt.Chart(places).mark_text(dy=-11, fontSize=10, color="#546e7a", fontWeight="bold")
-            .encode(longitude="lon:Q", latitude="lat:Q", text="place:N")
+            .encode(longitude=longitude, latitude=latitude, text=alt.Text("place:N"))
         )
     # a faint panel stands in for the base map a tile server would give
     return (alt.layer(*layers, title=text["title"]).project(type="mercator")

@@ -26,9 +26,9 @@ def score_distribution_chart(histogram: pl.DataFrame) -> alt.FacetChart:
         .mark_bar()
         .encode(
             x=alt.X("band:Q", bin=alt.Bin(binned=True, step=10), title="score", scale=alt.Scale(domain=[0, 100])),
-            x2="band_end:Q",
+            x2=alt.X2("band_end:Q"),
             y=alt.Y("customers:Q", title="customers"),
-            tooltip=["score:N", "band:Q", "customers:Q"],
+            tooltip=[alt.Tooltip("score:N"), alt.Tooltip("band:Q"), alt.Tooltip("customers:Q")],
         )
         .transform_calculate(band_end="datum.band + 10")
         .properties(width=160, height=100)

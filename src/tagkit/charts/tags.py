@@ -56,8 +56,8 @@ def crosstab_chart(cells: pl.DataFrame, *, text: Mapping[str, str], rows: list[s
     )
     heat = base.mark_rect(cornerRadius=3).encode(
         color=alt.Color("customers:Q", scale=alt.Scale(scheme="blues"), legend=None),
-        stroke=alt.condition("datum.highlight", alt.value(GAP), alt.value("white")),
-        strokeWidth=alt.condition("datum.highlight", alt.value(3), alt.value(1)),
+        stroke=alt.StrokeValue(**alt.condition("datum.highlight", alt.value(GAP), alt.value("white"))),
+        strokeWidth=alt.StrokeWidthValue(**alt.condition("datum.highlight", alt.value(3), alt.value(1))),
         tooltip=[
             alt.Tooltip("row_label:N", title=text["rows"]),
             alt.Tooltip("col_label:N", title=text["columns"]),
@@ -67,7 +67,7 @@ def crosstab_chart(cells: pl.DataFrame, *, text: Mapping[str, str], rows: list[s
     )
     labels = base.mark_text(fontSize=13).encode(
         text=alt.Text("customers:Q"),
-        color=alt.condition("datum.dark", alt.value("white"), alt.value("#263238")),
+        color=alt.ColorValue(**alt.condition("datum.dark", alt.value("white"), alt.value("#263238"))),
     )
     return alt.layer(heat, labels).transform_joinaggregate(top="max(customers)").transform_calculate(
         dark="datum.customers > datum.top * 0.6"

@@ -31,7 +31,7 @@ class Context:
     rep_names: dict[str, tuple[str, str]] = field(init=False)  # rep_id → (name, role)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mine", self.data.scores.filter(pl.col("region") == self.region))
+        object.__setattr__(self, "mine", self.data.region_rows(self.region))
         names: dict[str, tuple[str, str]] = {}
         reps = self.data.reps
         if reps is not None and {"rep_id", "rep_name"} <= set(reps.columns):

@@ -7,6 +7,7 @@ lists). Column headers and texts are in the report's language.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import polars as pl
 
 from tagkit.contract import report_filename
 from tagkit.params import ReportParams
+from tagkit.quarters import quarter_end
 from tagkit.report.inputs import RunData
 from tagkit.report.labels import VALUES, flag_name, name_of, tag_name
 from tagkit.report.prescribed import action_text
+from tagkit.report.xlsx import write_table
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ HEADERS = {  # column -> (zh, en)
 
 def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
     """The region's customers, ranked, with readable texts; absent optional columns are left out."""
-    scores = data.scores.filter(pl.col("region") == region)
+    scores = data.region_rows(region)
     reasons = f"reasons_{lang}"
     playbook = data.playbook
 
@@ -89,8 +92,12 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
     return ranked.select([value(c).alias(HEADERS[c][0 if lang == "zh" else 1]) for c in columns])
 
 
-def write_region_exports(data: RunData, *, region: str, params: ReportParams, run_dir: Path) -> list[Path]:
-    """Write ``exports/<region>.csv`` (UTF-8 with BOM, so Excel shows Chinese) and ``.xlsx``."""
+def write_region_exports(data: RunData, *, region: str, quarter: str, params: ReportParams,
+                         run_dir: Path) -> list[Path]:
+    """Write ``exports/<region>.csv`` (UTF-8 with BOM, so Excel shows Chinese) and ``.xlsx``.
+
+    The workbook says it was created at the quarter's end, so a run on the same inputs writes the same bytes.
+    """
     frame = region_export(data, region=region, lang=params.language)
     folder = run_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,7 +107,8 @@ def write_region_exports(data: RunData, *, region: str, params: ReportParams, ru
     written = [csv]
     xlsx = folder / f"{stem}.xlsx"
     if frame.height <= EXCEL_MAX_ROWS:
-        frame.write_excel(xlsx, worksheet=stem[:31], autofit=frame.height <= 5000)
+        write_table(frame, xlsx, worksheet=stem[:31], autofit=frame.height <= 5000,
+                    created=dt.datetime.combine(quarter_end(quarter), dt.time()))
         written.append(xlsx)
     else:
         xlsx.unlink(missing_ok=True)

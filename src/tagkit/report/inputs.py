@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from tagkit.params import Params
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index")
 
@@ -43,10 +45,27 @@ class RunData:
     playbook: Mapping[str, Any] | None = None  # the playbook's wording (params/playbook.yaml, via Params)
     methodology: Mapping[str, Any] = field(default_factory=dict)  # the params the run used, as plain values
     params_digest: str = ""
+    # what the reports derive from the whole run, kept with the data it came from: a warm kernel
+    # reports region after region from one RunData (tagkit.pipeline.steps), so each is made once
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pl.DataFrame | None:
         """One of the prescription's frames, or None when this run did not write it."""
         return self.prescription.get(name)
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, made once per RunData: for whole-run figures that every region's report needs."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def region_rows(self, region: str) -> pl.DataFrame:
+        """The region's rows of ``scores``; the last region's are kept, for its report, exports and headline."""
+        last = self._memo.get("region_rows")
+        if last is None or last[0] != region:
+            last = (region, self.scores.filter(pl.col("region") == region))
+            self._memo["region_rows"] = last
+        return last[1]
 
 
 def _read_json(path: Path) -> Mapping[str, Any] | None:

@@ -7,7 +7,7 @@ None when its input is absent or lacks the columns it needs, and the section the
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import polars as pl
@@ -75,8 +75,14 @@ def region_row(frame: pl.DataFrame | None, region: str, quarter: str) -> dict[st
     return mine.row(-1, named=True)
 
 
-def radiation_neighbours(frame: pl.DataFrame | None, scores: pl.DataFrame) -> dict[str, list[str]] | None:
-    """Benchmark customer_id → names of its radiation neighbours, nearest first; None when absent."""
+def radiation_pairs(frame: pl.DataFrame | None, scores: pl.DataFrame) -> pl.DataFrame | None:
+    """Every benchmark's radiation neighbours in the run, nearest first: ``_b`` (benchmark id), ``_name``
+    and the neighbour's id (``_name`` null when scores do not know it); None when absent.
+
+    Made once for the whole run and kept (``RunData.memo``): each region's report takes its own
+    benchmarks' rows in this order, where sorting only a region's pairs could order equally near
+    neighbours differently, and so change which of them a page names.
+    """
     source = pick(frame, "benchmark_id", "benchmark_customer_id", "source_id")
     target = pick(frame, "neighbour_id", "neighbor_id", "neighbour_customer_id", "customer_id")
     if frame is None or source is None or target is None or source == target:
@@ -85,8 +91,16 @@ def radiation_neighbours(frame: pl.DataFrame | None, scores: pl.DataFrame) -> di
     names = scores.select(pl.col("customer_id").alias(target), pl.col("customer_name").alias("_name"))
     pairs = frame.select(pl.col(source).cast(pl.String).alias("_b"), pl.col(target).cast(pl.String),
                          (pl.col(distance) if distance else pl.lit(0.0)).alias("_d"))
-    pairs = pairs.join(names, on=target, how="left").sort("_b", "_d")
+    return pairs.join(names, on=target, how="left").sort("_b", "_d").select("_b", "_name", target)
+
+
+def radiation_neighbours(pairs: pl.DataFrame | None, benchmarks: Collection[str]) -> dict[str, list[str]] | None:
+    """Benchmark customer_id → names of its radiation neighbours, nearest first, for ``benchmarks``
+    (a region's), from :func:`radiation_pairs`; None when the run has no radiation."""
+    if pairs is None:
+        return None
     out: dict[str, list[str]] = {}
-    for b, name, nid in pairs.select("_b", "_name", target).iter_rows():
+    wanted = pl.Series(list(benchmarks), dtype=pl.String).implode()
+    for b, name, nid in pairs.filter(pl.col("_b").is_in(wanted)).iter_rows():
         out.setdefault(b, []).append(name or nid)
     return out

@@ -14,7 +14,6 @@ import logging
 from pathlib import Path
 
 import jinja2
-import polars as pl
 
 from tagkit.charts import skip_schema_checks
 from tagkit.contract import report_filename  # noqa: F401 - re-exported: tagkit.report.report_filename
@@ -73,7 +72,7 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
         # a list cut at max_customers_listed links the region's full list (tagkit.report.export)
-        full_list=export_links(region, lang, rows=data.scores.filter(pl.col("region") == region).height),
+        full_list=export_links(region, lang, rows=data.region_rows(region).height),
         css=static_text("report.css"),
         page_js=static_text("report.js"),
         vega_js=vega_bundle(),

@@ -132,7 +132,8 @@ def _missing_items(ctx: Context, row: dict) -> tuple[str, ...]:
 
 
 def _candidates(ctx: Context) -> list:
-    has_flag = ctx.has("flags") and ctx.data.scores["flags"].list.contains("benchmark_candidate").any()
+    has_flag = ctx.has("flags") and ctx.data.memo(
+        "any_benchmark_candidate", lambda: ctx.data.scores["flags"].list.contains("benchmark_candidate").any())
     if not (ctx.has("benchmark_missing") or has_flag):
         return [ctx.not_computed("what_candidates")]
     flagged = ctx.mine.filter(pl.col("flags").list.contains("benchmark_candidate").fill_null(False))
@@ -161,7 +162,9 @@ def build(ctx: Context) -> Section:
     strategy = ctx.strategy("benchmark")
     blocks += [strategy] if strategy else []
     if ranked.height:
-        neighbours = prescribed.radiation_neighbours(ctx.data.table("radiation"), ctx.data.scores)
+        pairs = ctx.data.memo("radiation_pairs",
+                              lambda: prescribed.radiation_pairs(ctx.data.table("radiation"), ctx.data.scores))
+        neighbours = prescribed.radiation_neighbours(pairs, ranked["customer_id"].to_list())
         if not ctx.has("benchmark_level"):
             blocks.append(ctx.not_computed("what_level"))
         if neighbours is None and not ctx.has("radiation_neighbours"):

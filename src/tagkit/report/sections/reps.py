@@ -74,7 +74,11 @@ def _count(value: int | None, sub: str = "") -> Cell:
 
 
 def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
-    names = dict(zip(ctx.data.scores["customer_id"], ctx.data.scores["customer_name"], strict=True))
+    # only the benchmarks to borrow need a name: not a dict of every customer in the run, per region
+    borrow = cards.get_column("borrow_benchmark_id").cast(pl.String) if "borrow_benchmark_id" in cards.columns \
+        else pl.Series([], dtype=pl.String)
+    known = ctx.data.scores.filter(pl.col("customer_id").is_in(borrow.drop_nulls().implode()))
+    names = dict(zip(known["customer_id"], known["customer_name"], strict=True))
     columns = [Column("rep", ctx.ui("rep")), Column("customers", ctx.ui("customers"), num=True),
                Column("benchmarks", ctx.ui("sc_benchmarks"), num=True),
                Column("new", ctx.ui("sc_new_benchmarks"), num=True),
