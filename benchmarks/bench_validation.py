@@ -4,6 +4,11 @@
     python benchmarks/bench_validation.py --data-dir /work/bigdata/f100m    # validate step on an existing folder
     python benchmarks/bench_validation.py --rows 100000000 --customers 1000000 --data-dir /work/bigdata/val100m
     python benchmarks/bench_validation.py --ge --ge-rows 1000000            # GE pandas vs the polars evaluator
+    python benchmarks/bench_validation.py --data-dir /work/bigdata/f100m --score scores   # validate + score
+
+``--score scores`` (or ``scores,prescription,backtest``, the whole score step): after validating,
+the same child goes on as notebooks/02_score.ipynb does (:mod:`tagkit.pipeline.steps`), each part
+timed; the child's wall time and peak RSS then cover validation and scoring together.
 
 ``step`` (always): what notebooks/01_validate.ipynb does, :func:`tagkit.pipeline.steps.run_validation`
 (``load_dataset`` + ``validate_dataset`` + ``write_validation_outputs``) with the project's params,
@@ -167,18 +172,23 @@ def folder_size_mb(data_dir: Path) -> float:
 
 # ---------------------------------------------------------------- the whole validate step (child)
 
-def run_step(data_dir: Path, run_dir: Path) -> dict[str, Any]:
+SCORE_PARTS = {  # what notebooks/02_score.ipynb runs after validation, in its order
+    "scores": "run_scoring", "prescription": "run_prescription", "backtest": "run_backtest_step",
+}
+
+
+def run_step(data_dir: Path, run_dir: Path, score: list[str]) -> dict[str, Any]:
     t0 = time.perf_counter()
     from tagkit.errors import ValidationBlocked
     from tagkit.params import load_params
-    from tagkit.pipeline.steps import run_validation
+    from tagkit.pipeline import steps
 
     params = load_params(ROOT / "params")
     imports = time.perf_counter() - t0
     t0 = time.perf_counter()
     blocked = False
     try:
-        result = run_validation(data_dir, quarter=QUARTER, run_dir=run_dir, params=params)
+        result = steps.run_validation(data_dir, quarter=QUARTER, run_dir=run_dir, params=params)
         accounting = result.accounting
     except ValidationBlocked:
         blocked = True
@@ -187,8 +197,13 @@ def run_step(data_dir: Path, run_dir: Path) -> dict[str, Any]:
     tables = summary["tables"]
     if not blocked:
         assert {n: a.rows_read for n, a in accounting.items()} == {n: t["rows_read"] for n, t in tables.items()}
+    parts = {}
+    for part in score if not blocked else []:
+        t1 = time.perf_counter()
+        getattr(steps, SCORE_PARTS[part])(quarter=QUARTER, run_dir=run_dir, params=params)
+        parts[part] = {"s": time.perf_counter() - t1, "peak_rss_mb": peak_rss_mb()}
     return {"engine": "step", "step_s": seconds, "imports_s": imports, "blocked": blocked, "tables": tables,
-            "peak_rss_self_mb": peak_rss_mb()}
+            "peak_rss_self_mb": peak_rss_mb(), "score": parts}
 
 
 # ---------------------------------------------------------------- in-memory frames for the engine comparison
@@ -305,6 +320,11 @@ def print_step(run: dict[str, Any], data_dir: Path, how: str) -> None:
               f"+ set aside {acc['rows_quarantined']:>9,} (values nulled {acc['rows_value_nulled']:,})")
     if orders:
         print("  orders by reason: " + ", ".join(f"{k} {v:,}" for k, v in sorted(orders["by_reason"].items())))
+    done = run["imports_s"] + run["step_s"]
+    for part, figures in run["score"].items():
+        done += figures["s"]
+        print(f"  then {part}: {figures['s']:.2f} s (validation and scoring so far {done:.1f} s after imports), "
+              f"peak RSS so far {figures['peak_rss_mb']:,.0f} MB")
 
 
 def main() -> None:
@@ -315,13 +335,15 @@ def main() -> None:
     parser.add_argument("--run-dir", type=Path, help="run folder to write into (default: a temporary one)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of the validate step")
     parser.add_argument("--no-step", action="store_true", help="skip the validate step")
+    parser.add_argument("--score", default="", help="after validating, in the same process: scores, or "
+                        "scores,prescription,backtest (the whole score step); wall and peak RSS then cover both")
     parser.add_argument("--ge", action="store_true", help="compare GE's pandas engine with the polars evaluator")
     parser.add_argument("--ge-rows", type=int, default=1_000_000, help="order lines for the GE comparison")
     parser.add_argument("--ge-expectations", default="", help="orders-suite indices to time one by one in GE")
     parser.add_argument("--child", choices=("step", "evaluate", "ge", "ge-one"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "step":
-        print(json.dumps(run_step(args.data_dir, args.run_dir)))
+        print(json.dumps(run_step(args.data_dir, args.run_dir, [p for p in args.score.split(",") if p])))
         return
     if args.child:
         only = [int(i) for i in args.ge_expectations.split(",")] if args.child == "ge-one" else None
@@ -335,8 +357,8 @@ def main() -> None:
             for k in range(args.repeat):
                 run_dir = args.run_dir or Path(tmp) / f"run{k}"
                 shutil.rmtree(run_dir, ignore_errors=True)
-                print_step(child(["--child", "step", "--data-dir", str(data_dir), "--run-dir", str(run_dir)]),
-                           data_dir, how)
+                print_step(child(["--child", "step", "--data-dir", str(data_dir), "--run-dir", str(run_dir),
+                                  "--score", args.score]), data_dir, how)
         if args.ge:
             for engine in ("evaluate", "ge"):
                 run = child(["--child", engine, "--ge-rows", str(args.ge_rows)])
