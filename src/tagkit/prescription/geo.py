@@ -27,7 +27,9 @@ are left out of everything geographic.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -142,7 +144,7 @@ def _nearest_within(tree: cKDTree, queries: np.ndarray, *, need: int, radius_km:
     bound = _reach(radius_km) * (1 + 1e-9)  # a hair wide: the haversine filter in ``pairs`` decides
     todo, k, found = np.arange(len(queries)), need + 1, []
     while len(todo):
-        _, hit = tree.query(queries[todo], k=min(k, tree.n), distance_upper_bound=bound)
+        _, hit = tree.query(queries[todo], k=min(k, tree.n), distance_upper_bound=bound, workers=-1)
         hit = hit.reshape(len(todo), -1)
         row, col = np.nonzero(hit < tree.n)
         ranked = (pairs(todo[row], hit[row, col]).sort("q", "distance_km", by)
@@ -165,12 +167,20 @@ def _benchmark_sums(region: _Region, radius_km: float) -> pl.DataFrame:
     The weights are whole cents, so the float sums are exact below 2**53 cents.
     """
     reach, points, bench = _reach(radius_km), region.everyone.data, region.benchmarks
-    within = region.everyone.query_ball_point(points[bench], reach, return_length=True) - 1
+    within = region.everyone.query_ball_point(points[bench], reach, return_length=True, workers=-1) - 1
     totals = np.zeros((len(bench), 2))
-    for row, b in enumerate(bench):
-        one = cKDTree(points[b:b + 1])
-        for col, weights in enumerate(region.cents):
-            totals[row, col] = one.count_neighbors(region.everyone, reach, weights=(None, weights)) - weights[b]
+
+    def add_up(rows: range) -> None:  # each thread fills its own rows
+        for row in rows:
+            b = bench[row]
+            one = cKDTree(points[b:b + 1])
+            for col, weights in enumerate(region.cents):
+                totals[row, col] = one.count_neighbors(region.everyone, reach, weights=(None, weights)) - weights[b]
+
+    # scipy rebuilds the node weights (a pass over the region) in every call, without the GIL: threads share it out
+    threads = min(os.cpu_count() or 1, len(bench))
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(add_up, [range(k, len(bench), threads) for k in range(threads)]))
     return pl.DataFrame({
         "benchmark_id": pl.Series(region.ids[bench], dtype=pl.String),
         "radiation_neighbours": within.astype(np.int64),
