@@ -158,8 +158,12 @@ SCORE_COLUMNS = (
 )
 
 
+def region_stem(region: str) -> str:
+    """A region's name as a file name without extension: kept as it is, Chinese included, with
+    anything a file system might refuse replaced by ``_`` (reports, exports, executed notebooks)."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
+
+
 def report_filename(region: str) -> str:
-    """A region's report file name (DATA_CONTRACT.md: ``reports/<region>.html``); region names are
-    kept as they are, Chinese included, with anything a file system might refuse replaced by ``_``."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
-    return f"{safe}.html"
+    """A region's report file name (DATA_CONTRACT.md: ``reports/<region>.html``), see :func:`region_stem`."""
+    return f"{region_stem(region)}.html"

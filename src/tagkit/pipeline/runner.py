@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import report_filename
+from tagkit.contract import region_stem, report_filename
 from tagkit.errors import (
     InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
 )
@@ -126,7 +126,7 @@ class _Run:
 
     def job(self, step: Step, region: str = "") -> Job:
         source = self.root / step.notebook
-        suffix = "-" + report_filename(region).removesuffix(".html") if region else ""
+        suffix = "-" + region_stem(region) if region else ""
         params = self.base.model_copy(update={"region": region, "run_dir": str(self.run_dir)})
         return Job(id=f"{step.name}:{region}" if region else step.name, source=source,
                    target=self.run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb",

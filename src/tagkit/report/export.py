@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tagkit.contract import report_filename
+from tagkit.contract import region_stem
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.inputs import RunData
@@ -101,7 +101,7 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
     frame = region_export(data, region=region, lang=params.language)
     folder = run_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = report_filename(region).removesuffix(".html")
+    stem = region_stem(region)
     csv = folder / f"{stem}.csv"
     frame.write_csv(csv, include_bom=True)
     written = [csv]
@@ -118,7 +118,7 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
 
 def export_links(region: str, lang: str, *, rows: int) -> tuple[tuple[str, str], ...]:
     """The report's links to its exports (relative to ``reports/``)."""
-    stem = report_filename(region).removesuffix(".html")
+    stem = region_stem(region)
     links = [("CSV", f"../exports/{stem}.csv")]
     if rows <= EXCEL_MAX_ROWS:
         links.append(("Excel", f"../exports/{stem}.xlsx"))
