@@ -9,6 +9,7 @@ import pytest
 from tagkit.errors import RunLocked
 from tagkit.params import load_params
 from tagkit.pipeline import fingerprint as fp
+from tagkit.pipeline import kernels
 from tagkit.pipeline.kernels import KernelStartFailed, start_with_retry
 from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.progress import LogLines
@@ -16,6 +17,24 @@ from tagkit.pipeline.runner import step_keys
 from tagkit.pipeline.spec import load_pipeline
 
 from conftest import ROOT
+
+
+def test_kernel_starts_take_turns_across_processes(tmp_path, monkeypatch):
+    """Two kernels started at once could pick the same port: while one process starts a kernel, another waits."""
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setattr(kernels, "START_LOCK", tmp_path / "start.lock")
+    holder = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT); "
+              "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(1.5)")
+    with subprocess.Popen([sys.executable, "-c", holder, str(kernels.START_LOCK)], stdout=subprocess.PIPE,
+                          text=True) as proc:
+        assert proc.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        with kernels.taking_turns():
+            waited = time.monotonic() - start
+    assert waited > 0.5
 
 
 def test_a_kernel_that_fails_to_start_once_is_retried(caplog):

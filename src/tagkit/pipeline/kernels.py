@@ -9,8 +9,12 @@ modules already imported. After a notebook fails, the kernel is replaced, not re
 """
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Callable
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from jupyter_client import BlockingKernelClient, KernelManager
@@ -34,6 +38,24 @@ START_TIMEOUT = 120
 
 class KernelStartFailed(RuntimeError):
     pass
+
+
+# jupyter_client picks a kernel's ports by binding free ones and letting them go; the kernel binds
+# them a moment later. Two kernels started at once (two workers, two runs) can pick the same port,
+# and one dies with ZMQ's "Address already in use". So kernel starts on a machine take turns: the
+# lock is held until the kernel answers, its ports bound, before the next one picks.
+START_LOCK = Path(tempfile.gettempdir()) / "tagkit-kernel-start.lock"
+
+
+@contextmanager
+def taking_turns() -> Iterator[None]:
+    # read-only is enough for flock, and opens a lock file another user created
+    fd = os.open(START_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def start_with_retry(start: Callable[[], KernelManager], *, what: str) -> KernelManager:
@@ -62,13 +84,19 @@ class WarmKernel:
         # nbclient drives the kernel with asyncio, so it must get async clients from this manager
         km = KernelManager(kernel_name=self.kernel_name,
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
-        km.start_kernel(cwd=str(self.cwd))
-        # our own client, kept for the kernel's life: connecting one per reset costs about half a second
-        kc = BlockingKernelClient()
-        kc.load_connection_info(km.get_connection_info())
-        kc.start_channels()
+        with taking_turns():
+            km.start_kernel(cwd=str(self.cwd))
+            # our own client, kept for the kernel's life: connecting one per reset costs about half a second
+            kc = BlockingKernelClient()
+            kc.load_connection_info(km.get_connection_info())
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=START_TIMEOUT)
+            except Exception:
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+                raise
         try:
-            kc.wait_for_ready(timeout=START_TIMEOUT)
             self._run(kc, "pass" if self.fresh else PRELOAD)
         except Exception:
             kc.stop_channels()
