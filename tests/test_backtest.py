@@ -366,3 +366,19 @@ def test_sample_table_has_one_row_per_method_in_either_language(sample_result):
     assert en["method"].to_list() == ["tagkit", "no_order_rule", "abc"]
     assert_frame_equal(en.drop("label"), zh.drop("label"))
     assert zh["label"][0].startswith("tagkit：危险客户标签")
+
+
+def test_top_k_share_is_counted_not_summed():
+    """The one tie block at the cut gives its went-bad members the same fraction of a place: the figure is
+    their count times it, exactly, so it cannot depend on the order a parallel sum adds the rows in."""
+    # k = 5: two at the top (inside), then a block of 30 tied customers taking the remaining 3 places
+    n_tied = 30
+    cases = pl.LazyFrame({
+        "g": [0] * (2 + n_tied + 1), "score": [9.0, 9.0] + [5.0] * n_tied + [1.0],
+        "went_bad": [True, False] + [True] * (n_tied - 3) + [False] * 3 + [True],
+        "flag": [False] * (2 + n_tied + 1), "k": [5.0] * (2 + n_tied + 1),
+    })
+    got = method_counts(cases, by=["g"]).collect()["top_k_went_bad"].item()
+    share = 3 / n_tied
+    assert got == 1.0 + (n_tied - 3) * share
+    assert got != sum([1.0] + [share] * (n_tied - 3))  # what adding row by row gives: another last bit

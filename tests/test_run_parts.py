@@ -109,3 +109,18 @@ def test_the_lock_is_free_again_once_released(tmp_path):
             RunLock(tmp_path / ".2026Q3.lock").acquire()
     with RunLock(tmp_path / ".2026Q3.lock"):
         pass
+
+
+def test_a_table_written_from_chunks_is_the_same_file(tmp_path):
+    """After a parallel collect the same rows can sit in other chunks; the file must not show it."""
+    import polars as pl
+
+    from tagkit.outputs import write_table
+
+    n = 200_000  # at this size polars writes a row group per chunk
+    rows = pl.DataFrame({"customer_id": [f"C{i:06d}" for i in range(n)], "score": [i / 7 for i in range(n)]})
+    chunked = pl.concat([rows.slice(0, 100_021), rows.slice(100_021)], rechunk=False)
+    assert chunked.n_chunks() == 2 and chunked.equals(rows)
+    write_table(rows, tmp_path / "one.parquet")
+    write_table(chunked, tmp_path / "two.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()

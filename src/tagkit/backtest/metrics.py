@@ -34,6 +34,10 @@ def method_counts(cases: pl.LazyFrame, *, by: list[str]) -> pl.LazyFrame:
     last = score.rank("max", descending=True).over(by).cast(pl.Float64)
     share_in_top_k = ((pl.col("k") - first + 1) / (last - first + 1)).clip(0, 1)
     went_bad = pl.col("went_bad")
+    # At most one tie block straddles the cut, so a group has at most one fractional share: counted
+    # times that share, not summed, because a float sum taken in parallel parts varies with the rows' order.
+    share = pl.col("share_in_top_k")
+    partial = (share > 0) & (share < 1)
     return (
         cases.with_columns(rank=rank, share_in_top_k=share_in_top_k)
         .group_by(by)
@@ -44,7 +48,8 @@ def method_counts(cases: pl.LazyFrame, *, by: list[str]) -> pl.LazyFrame:
             flagged_went_bad=(pl.col("flag") & went_bad).sum().cast(pl.Float64),
             rank_sum_went_bad=pl.col("rank").filter(went_bad).sum().cast(pl.Float64),
             top_k=pl.col("k").first().cast(pl.Float64),
-            top_k_went_bad=pl.col("share_in_top_k").filter(went_bad).sum().cast(pl.Float64),
+            top_k_went_bad=((share == 1) & went_bad).sum().cast(pl.Float64)
+            + (partial & went_bad).sum().cast(pl.Float64) * share.filter(partial).first().fill_null(0.0),
             null_scores=pl.col("score").null_count().cast(pl.Float64),
         )
         .with_columns(

@@ -12,6 +12,7 @@ from tagkit.backtest.labels import DEFINITIONS, METHODS, METRICS, explain
 from tagkit.backtest.metrics import COUNTS
 from tagkit.backtest.outcome import EXCLUSIONS
 from tagkit.backtest.run import METHOD_ORDER, POOLED, BacktestResult
+from tagkit.outputs import write_table
 
 FORMAT = "tagkit-backtest/1"
 JSON_FILE, PARQUET_FILE = "backtest.json", "backtest.parquet"
@@ -65,7 +66,7 @@ def write_backtest(result: BacktestResult, run_dir: Path) -> tuple[Path, Path]:
     text = json.dumps(backtest_dict(result), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
     json_path.write_text(text + "\n", encoding="utf-8")
     # NaN cannot arise from the ratios (they are null on a zero denominator); fill_nan is a second guard
-    result.figures.with_columns(pl.col("value").fill_nan(None)).write_parquet(parquet_path, statistics=False)
+    write_table(result.figures.with_columns(pl.col("value").fill_nan(None)), parquet_path)
     return json_path, parquet_path
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
+from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
@@ -157,7 +158,7 @@ def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.Data
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
                              features=shared_order_panels(run_dir, quarter=quarter, params=params)).collect()
     path = Path(run_dir) / "scores.parquet"
-    scores.write_parquet(path, statistics=False)
+    write_table(scores, path)
     logger.info("wrote %s (%d customers)", path, scores.height)
     return scores
 
@@ -315,7 +316,7 @@ def run_prescription(*, quarter: str, run_dir: str | Path, params: Params):
 
     rx = prescribe(load_scores(run_dir), load_clean_tables(run_dir), quarter=quarter, params=params,
                    features=shared_order_panels(run_dir, quarter=quarter, params=params)).collect()
-    rx.customers.write_parquet(Path(run_dir) / "scores.parquet", statistics=False)
+    write_table(rx.customers, Path(run_dir) / "scores.parquet")
     write_prescription(rx, Path(run_dir))
     return rx
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from tagkit.outputs import write_table
 from tagkit.prescription.engine import Prescription
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def write_prescription(prescription: Prescription, run_dir: str | Path) -> dict[
     for name, filename in FILES.items():
         frame = getattr(collected, name)
         path = run / filename
-        frame.write_parquet(path, statistics=False)
+        write_table(frame, path)
         logger.info("wrote %s (%d rows)", path, frame.height)
         paths[name] = path
     return paths
