@@ -142,11 +142,15 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     quarters = history_quarters(quarter, first_order=first_order, p=p)
     customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect()
     earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
+    # each wide frame is let go once the next is made: at a million customers each holds a GB or two
+    del scores, panels
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan
-    with_showcase = showcase(customers.lazy(), history, quarter=quarter, p=p).collect()
-    pairs, located_frame = radiation(with_showcase, p=p.radiation)
+    customers = showcase(customers.lazy(), history, quarter=quarter, p=p).collect()
+    # the same rows and columns as before, plus the showcase's: this quarter's history from them
+    history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
+    pairs, located_frame = radiation(customers, p=p.radiation)
     located = located_frame.lazy()
     gaps = coverage_gaps(located, p=p.radiation)
     quality = quality_index(history)

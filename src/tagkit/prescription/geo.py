@@ -245,12 +245,16 @@ def _radiation_frame(customers: pl.DataFrame, sums: list[pl.DataFrame], nearest:
     closest = pl.concat([pl.DataFrame(schema=near_schema), *(f.select(*near_schema) for f in nearest)],
                         how="vertical").select("customer_id", nearest_benchmark_id="benchmark_id",
                                                nearest_benchmark_km="distance_km")
-    return (
-        customers.join(closest, on="customer_id", how="left", maintain_order="left")
+    columns = (
+        customers.select("customer_id", "tag")
+        .join(closest, on="customer_id", how="left", maintain_order="left")
         .join(summary, on="customer_id", how="left", maintain_order="left")
         .with_columns(radiation_neighbours=pl.when(pl.col("tag") == "benchmark")
                       .then(pl.col("radiation_neighbours").fill_null(0)))
+        .drop("customer_id", "tag")
     )
+    # put beside, not joined to, the wide frame: a join would copy its every column (GBs at 1M customers)
+    return customers.hstack(columns)
 
 
 def coverage_gaps(customers: pl.LazyFrame, *, p: RadiationParams) -> pl.LazyFrame:
