@@ -141,9 +141,10 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     first_order = panels.orders.select(pl.col("first_order").min()).collect().item()
     quarters = history_quarters(quarter, first_order=first_order, p=p)
     customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect()
-    earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
     # each wide frame is let go once the next is made: at a million customers each holds a GB or two
-    del scores, panels
+    del scores
+    earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
+    del panels
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan
@@ -151,6 +152,8 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     # the same rows and columns as before, plus the showcase's: this quarter's history from them
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     pairs, located_frame = radiation(customers, p=p.radiation)
+    if not located_frame["customer_id"].is_sorted():  # the scores come sorted; sorting again would copy them
+        located_frame = located_frame.sort("customer_id")
     located = located_frame.lazy()
     gaps = coverage_gaps(located, p=p.radiation)
     quality = quality_index(history)
@@ -158,8 +161,8 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
              *FURTHER_COLUMNS]
     return Prescription(
         quarter=quarter,
-        # sorted here too: the joins keep the left order, but a row order is part of "same input, same bytes"
-        customers=located.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)).sort("customer_id"),
+        # sorted by customer_id above: the joins keep the left order; row order is part of "same input, same bytes"
+        customers=located.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)),
         reps=rep_scorecards(located, tables, history, quarter=quarter, p=p, playbook=params.playbook),
         regions=region_summary(located, gaps, quality, quarter=quarter, p=p),
         transitions=transitions(customers.lazy(), quarter=quarter),
