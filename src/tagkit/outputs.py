@@ -8,10 +8,12 @@ chunked after a parallel or streaming collect varies from run to run (at 200k cu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 
-def write_table(frame: pl.DataFrame, path: str | Path) -> None:
-    """``frame`` to parquet at ``path`` (no statistics), laid out the same whatever its chunks."""
-    frame.rechunk().write_parquet(path, statistics=False)
+def write_table(frame: pl.DataFrame, path: str | Path, **options: Any) -> None:
+    """``frame`` to parquet at ``path``, laid out the same whatever its chunks; ``options`` go to
+    ``write_parquet`` (default: no statistics)."""
+    frame.rechunk().write_parquet(path, **{"statistics": False, **options})

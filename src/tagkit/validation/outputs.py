@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from tagkit.outputs import write_table
 from tagkit.validation.html import render_validation_html
 from tagkit.validation.evaluate import ENGINE
 from tagkit.validation.result import Frame, ValidationResult
@@ -51,7 +52,7 @@ def _write_tables(kind: str, frames: dict[str, Frame], spooled: dict[str, Path],
         elif isinstance(frame, pl.LazyFrame):
             sinks.append(frame.sink_parquet(paths[name], lazy=True, **PARQUET_OPTIONS))
         else:
-            frame.write_parquet(paths[name])
+            write_table(frame, paths[name], statistics=True)
     if sinks:
         pl.collect_all(sinks, engine=ENGINE)
     return paths
