@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import polars as pl
 
@@ -22,11 +23,13 @@ from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
+from tagkit.report.inputs import RunData
 from tagkit.scoring import score_customers
 from tagkit.scoring.order_lines import OrderPanels, order_panels
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class StepPaths(NamedTuple):
@@ -124,6 +127,20 @@ def load_clean_tables(run_dir: str | Path) -> dict[str, pl.LazyFrame]:
     return {p.stem: pl.scan_parquet(p) for p in sorted(clean.glob("*.parquet"))}
 
 
+def _kept(cache: dict, key: tuple, make: Callable[[], T]) -> T:
+    """``make()``, kept in ``cache`` for as long as ``key`` stays the same (one entry: a new key replaces it)."""
+    if key not in cache:
+        cache.clear()
+        cache[key] = make()
+    return cache[key]
+
+
+def _file_key(path: Path) -> tuple:
+    """What says a file is still the one read: its path, size and time (None when it is missing)."""
+    stat = path.stat() if path.exists() else None
+    return str(path.resolve()), stat and (stat.st_size, stat.st_mtime_ns)
+
+
 _ORDER_PANELS: dict[tuple, OrderPanels] = {}
 
 
@@ -139,14 +156,9 @@ def shared_order_panels(run_dir: str | Path, *, quarter: str, params: Params) ->
     orders = Path(run_dir) / "clean" / "orders.parquet"
     if not orders.exists():
         return None
-    stat = orders.stat()
     end_days = params.prescription.speculator.quarter_end_days
-    key = (str(orders.resolve()), stat.st_size, stat.st_mtime_ns, quarter, end_days)
-    if key not in _ORDER_PANELS:
-        _ORDER_PANELS.clear()
-        _ORDER_PANELS[key] = order_panels(pl.scan_parquet(orders), quarter=quarter,
-                                          quarter_end_days=end_days).collect()
-    return _ORDER_PANELS[key]
+    return _kept(_ORDER_PANELS, (_file_key(orders), quarter, end_days),
+                 lambda: order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect())
 
 
 def release_order_panels() -> None:
@@ -170,19 +182,14 @@ def load_scores(run_dir: str | Path) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
-_RUN_DATA: dict[tuple, object] = {}
+_RUN_DATA: dict[tuple, RunData] = {}
 
 
-def _run_data(run_dir: str | Path, params: Params):
+def _run_data(run_dir: str | Path, params: Params) -> RunData:
     """The run folder's report inputs, read once for a notebook's report and exports (one entry, keyed by
     the folder, the params and the scores file's size and time, so a rewritten folder is read again)."""
-    scores = Path(run_dir) / "scores.parquet"
-    stat = scores.stat() if scores.exists() else None
-    key = (str(Path(run_dir).resolve()), params.digest(), stat and (stat.st_size, stat.st_mtime_ns))
-    if key not in _RUN_DATA:
-        _RUN_DATA.clear()
-        _RUN_DATA[key] = load_run_data(run_dir, params)
-    return _RUN_DATA[key]
+    return _kept(_RUN_DATA, (_file_key(Path(run_dir) / "scores.parquet"), params.digest()),
+                 lambda: load_run_data(run_dir, params))
 
 
 def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
