@@ -54,7 +54,7 @@ import polars as pl
 QUARTER = "2026Q3"
 QUARTER_END = dt.date(2026, 9, 30)
 QUARTERS = ("2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")
-N_PLANTED = 6  # problem codes 0..5, 0.1% of order lines each
+SEED = 7
 GENERATOR_VERSION = 1  # bump when the data changes, so a kept --data-dir is generated again
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,7 +132,12 @@ def order_part(n: int, m: int, quarter: str, seed: int, first_line: int) -> pl.D
     )
 
 
-def generate(data_dir: Path, rows: int, customers: int, seed: int = 7) -> float:
+def _meta(rows: int, customers: int, seed: int = SEED) -> dict[str, Any]:
+    """What a generated folder was made with (``_bench.json``): a folder made otherwise is made again."""
+    return {"rows": rows, "customers": customers, "seed": seed, "generator": GENERATOR_VERSION}
+
+
+def generate(data_dir: Path, rows: int, customers: int, seed: int = SEED) -> float:
     t0 = time.perf_counter()
     data_dir.mkdir(parents=True, exist_ok=True)
     write_customers(data_dir, customers, seed)
@@ -144,15 +149,14 @@ def generate(data_dir: Path, rows: int, customers: int, seed: int = 7) -> float:
         part.parent.mkdir(parents=True, exist_ok=True)
         order_part(n, customers, quarter, seed * 100 + k, done).write_parquet(part)
         done += n
-    meta = {"rows": rows, "customers": customers, "seed": seed, "generator": GENERATOR_VERSION}
-    (data_dir / "_bench.json").write_text(json.dumps(meta))
+    (data_dir / "_bench.json").write_text(json.dumps(_meta(rows, customers, seed)))
     return time.perf_counter() - t0
 
 
 def ensure_data(data_dir: Path, rows: int, customers: int) -> str:
     """Use a folder with data as it is; generate into an empty or bench-made one."""
     meta = data_dir / "_bench.json"
-    want = {"rows": rows, "customers": customers, "seed": 7, "generator": GENERATOR_VERSION}
+    want = _meta(rows, customers)
     has_data = any(data_dir.glob("customers.*"))
     if has_data and not meta.exists():
         return "existing folder, used as it is"

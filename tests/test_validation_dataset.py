@@ -1,7 +1,7 @@
 """validate_dataset: what blocks the run, what is set aside and why, and where every row went.
 
 Every test runs twice: with the tables read into memory (small tables, the default here) and
-streamed (``stream_rows=0``: every check a streaming aggregate, clean and quarantine left lazy,
+streamed (``STREAM_ROWS`` set to 0: every check a streaming aggregate, clean and quarantine left lazy,
 collected here for the assertions). Both must give the same answers.
 """
 from __future__ import annotations

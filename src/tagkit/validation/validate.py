@@ -168,11 +168,11 @@ def _is_large(frame: pl.LazyFrame, stream_rows: int) -> bool:
 
 
 def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], params: ValidationParams,
-                    qend: dt.date, known: dict[str, pl.Series], present: Sequence[str], out: _Collected,
-                    stream_rows: int) -> tuple[Frame, Frame, TableAccounting]:
+                    qend: dt.date, known: dict[str, pl.Series], present: Sequence[str],
+                    out: _Collected) -> tuple[Frame, Frame, TableAccounting]:
     table = TABLES[name]
     prep = _prepare(lf, table)
-    streamed = _is_large(prep.frame, stream_rows)
+    streamed = _is_large(prep.frame, STREAM_ROWS)
     # a small table is read once, and every query below runs on it in memory
     frame = prep.frame if streamed else prep.frame.collect().rechunk().lazy()
     schema = frame.collect_schema()
@@ -196,12 +196,14 @@ def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], param
     spooled = {kind: out.spool.path(kind, name) for kind in ("clean", "quarantine")} if streamed else {}
     sinks = [part.sink_parquet(spooled[kind], lazy=True, **PARQUET_OPTIONS)
              for kind, part in (("clean", split.clean), ("quarantine", split.quarantine)) if kind in spooled]
-    counts, examples, clean_counts, clean_examples, *_ = collect_queries([
+    # a small table's clean and quarantined rows come out of the same run, not a second one over the masks
+    outputs = sinks if streamed else [split.clean, split.quarantine]
+    counts, examples, clean_counts, clean_examples, *written = collect_queries([
         count_query(flagged, flagged_checks, split.counts),
         example_query(flagged, flagged_checks, table=name, first_of_each_file=True),
         count_query(clean_flagged, clean_checks),
         example_query(clean_flagged, clean_checks, table=name),
-        *sinks,
+        *outputs,
     ])
     row, clean_row = counts.row(0, named=True), clean_counts.row(0, named=True)
     results = read_results(flagged_checks, row, examples, table=name, schema=schema)
@@ -230,7 +232,7 @@ def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], param
         out.spooled |= {f"{kind}/{name}": path for kind, path in spooled.items()}
         heights = tuple(f.select(pl.len()).collect().item() for f in (clean, quarantine))  # parquet footers
     else:
-        clean, quarantine = collect_queries([split.clean, split.quarantine])
+        clean, quarantine = written
         heights = (clean.height, quarantine.height)
     if heights != (accounting.rows_used, accounting.quarantine_rows):
         raise AssertionError(f"{name}: split into {heights[0]} clean and {heights[1]} quarantined rows, "
@@ -242,13 +244,13 @@ def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], param
 
 
 def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params: ValidationParams,
-                     missing: Sequence[str] = (), stream_rows: int | None = None) -> ValidationResult:
+                     missing: Sequence[str] = ()) -> ValidationResult:
     """Check every table against its suite; set problem rows aside; collect what blocks.
 
     Pure: reads only the frames given, writes nothing but that spool, never raises for bad data — call
     :func:`raise_if_blocked` after writing the report. ``tables`` are intake's frames
     (contract columns typed, ``_file``/``_row``, ``_raw_<col>`` for text that was parsed).
-    A table of more than ``stream_rows`` rows (default :data:`STREAM_ROWS`) is streamed: its
+    A table of more than :data:`STREAM_ROWS` rows is streamed: its
     clean and quarantined rows are written to temporary parquet files as it is read, and
     returned as LazyFrames scanning them (see the module docstring); the files go when the
     result does.
@@ -272,8 +274,7 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
                                     f"Put {name}.csv, .parquet or .xlsx in the data folder.")
             continue
         clean[name], quarantine[name], accounting[name] = _validate_table(
-            name, tables[name], suites[name], params, qend, known, present, out,
-            STREAM_ROWS if stream_rows is None else stream_rows)
+            name, tables[name], suites[name], params, qend, known, present, out)
         logger.info("%s: %d read, %d used, %d set aside", name, accounting[name].rows_read,
                     accounting[name].rows_used, accounting[name].rows_quarantined)
     order = {t: i for i, t in enumerate(TABLES)}
