@@ -280,10 +280,6 @@ class OrderPanels:
         lines = self.lines.collect(engine="streaming")
         return OrderPanels(quarters.lazy(), lines.lazy(), self.top, self.quarter_end_days)
 
-    def cached(self) -> OrderPanels:
-        """Both panels marked for reuse within one query (the scored quarter and the previous one)."""
-        return OrderPanels(self.quarters.cache(), self.lines.cache(), self.top, self.quarter_end_days)
-
     def until(self, quarter: str) -> OrderPanels:
         """The panels as of ``quarter``'s last day (``quarter`` at most the panels' last quarter)."""
         q = quarter_index(quarter)

@@ -20,7 +20,7 @@ import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
 from tagkit.quarters import quarter_end
-from tagkit.scoring.order_lines import OrderPanels, quarter_index, quarter_index_of
+from tagkit.scoring.order_lines import OrderPanels, _has, quarter_index, quarter_index_of
 
 __all__ = ["Panels", "build_panels", "customer_frame", "quarter_index", "quarter_index_of"]
 
@@ -37,10 +37,6 @@ CUSTOMER_COLUMNS = {
     "referrals": pl.Int64,
     "since": pl.Date,
 }
-
-
-def _has(frame: pl.LazyFrame, column: str) -> bool:
-    return column in frame.collect_schema().names()
 
 
 def _column(frame: pl.LazyFrame, column: str, dtype: pl.DataType) -> pl.Expr:
