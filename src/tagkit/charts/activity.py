@@ -93,7 +93,7 @@ def quality_trend_chart(trend: pl.DataFrame, *, text: Mapping[str, str]) -> alt.
     )
     line = base.mark_line(color=ACCENT, strokeWidth=2)
     dots = base.mark_circle(size=70).encode(
-        color=alt.condition("datum.current", alt.value(TAG_COLOURS["at_risk"]), alt.value(ACCENT)),
+        color=alt.ColorValue(**alt.condition("datum.current", alt.value(TAG_COLOURS["at_risk"]), alt.value(ACCENT))),
     )
     return alt.layer(line, dots).properties(width=460, height=200)
 

@@ -62,10 +62,10 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
                 .list.join("; ").fill_null(""))
 
+    tags = {t: tag_name(t, lang) for t in TAG_RANK}
     texts = {
-        "tag": pl.col("tag").replace_strict({t: tag_name(t, lang) for t in TAG_RANK}, default=pl.col("tag")),
-        "previous_tag": pl.col("previous_tag").replace_strict({t: tag_name(t, lang) for t in TAG_RANK},
-                                                              default=pl.col("previous_tag")),
+        "tag": pl.col("tag").replace_strict(tags, default=pl.col("tag")),
+        "previous_tag": pl.col("previous_tag").replace_strict(tags, default=pl.col("previous_tag")),
         "flags": joined("flags", lambda f: flag_name(f, lang)),
         "nail_decision": pl.col("nail_decision").replace_strict(
             {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
@@ -116,7 +116,7 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
     return written
 
 
-def export_links(region: str, lang: str, *, rows: int) -> tuple[tuple[str, str], ...]:
+def export_links(region: str, *, rows: int) -> tuple[tuple[str, str], ...]:
     """The report's links to its exports (relative to ``reports/``)."""
     stem = region_stem(region)
     links = [("CSV", f"../exports/{stem}.csv")]

@@ -72,7 +72,7 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
         # a list cut at max_customers_listed links the region's full list (tagkit.report.export)
-        full_list=export_links(region, lang, rows=data.region_rows(region).height),
+        full_list=export_links(region, rows=data.region_rows(region).height),
         css=static_text("report.css"),
         page_js=static_text("report.js"),
         vega_js=vega_bundle(),
