@@ -249,21 +249,15 @@ def abc_crosstab(scores: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def region_headline(run_dir: str | Path, region: str) -> pl.DataFrame:
+def region_headline(run_dir: str | Path, region: str, params: Params) -> pl.DataFrame:
     """The report's headline figures of one region: customers and share of sales per tag, now and last quarter.
 
+    From the run data the report and exports just read (:func:`_run_data`), not the file again.
     Shares are rounded to four places so the printed figure is the same on every machine.
     """
-    from tagkit.report.sections.headline import HEADLINE_COLUMNS, headline_by_tag
+    from tagkit.report.sections.headline import headline_by_tag
 
-    path = Path(run_dir) / "scores.parquet"
-    if not path.exists():
-        load_scores(run_dir)  # raises the error that names the step to run
-    # the region's rows of the few columns the figures use, not every column of every customer
-    scan = pl.scan_parquet(path)
-    present = set(scan.collect_schema().names())
-    scores = scan.filter(pl.col("region") == region).select([c for c in HEADLINE_COLUMNS if c in present]).collect()
-    return headline_by_tag(scores).select(
+    return headline_by_tag(_run_data(run_dir, params).region_rows(region)).select(
         "tag", "customers", "customers_previous", pl.col("sales_quarter").round(2),
         pl.col("sales_share", "sales_share_previous").round(4))
 

@@ -13,8 +13,6 @@ from tagkit.report.formats import (format_change, format_count, format_delta, fo
 ID = "headline"
 # which way a tag's count moving is good news
 BETTER = {"at_risk": "down", "benchmark": "up", "nail": "neither", "regular": "neither"}
-# what headline_by_tag reads (the optional ones only when present)
-HEADLINE_COLUMNS = ("tag", "sales_quarter", "sales_trailing_4q", "previous_tag", "sales_previous_quarter")
 
 
 def summarise_by_tag(scores: pl.DataFrame) -> pl.DataFrame:
