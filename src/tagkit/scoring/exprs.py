@@ -111,13 +111,16 @@ def percent_rank(expr: str | pl.Expr, by: str = "region") -> pl.Expr:
     return pl.when(e.is_null()).then(None).when(n > 1).then((rank - 1) / (n - 1) * 100).otherwise(100.0)
 
 
-def group_median(expr: str | pl.Expr, *, by: str, min_count: int) -> pl.Expr:
-    """Median of ``expr`` within ``by``, or over all rows where the group has fewer than ``min_count`` values.
+def group_median(expr: str | pl.Expr, *, by: str | list[str], min_count: int) -> pl.Expr:
+    """Median of ``expr`` within ``by``, or where the group has fewer than ``min_count`` values, within ``by``
+    less its first column (over all rows when ``by`` is one column).
 
     A region's median change is its seasonal movement; a handful of customers is too few to tell it.
     """
     e = col(expr)
-    return pl.when(e.count().over(by) >= min_count).then(e.median().over(by)).otherwise(e.median())
+    groups = [by] if isinstance(by, str) else by
+    fallback = e.median().over(groups[1:]) if len(groups) > 1 else e.median()
+    return pl.when(e.count().over(groups) >= min_count).then(e.median().over(groups)).otherwise(fallback)
 
 
 def relative_change(ratio: str | pl.Expr, base_ratio: str | pl.Expr) -> pl.Expr:

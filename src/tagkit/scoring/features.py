@@ -101,10 +101,15 @@ def breadth_features(lines: pl.LazyFrame, customers: pl.LazyFrame, *, q: int, to
     )
 
 
-def _derived(*, q: int, as_of: object, p: ScoringParams) -> list[pl.Expr]:
-    """Ratios, region comparisons, rhythm and tenure from the joined per-customer columns."""
+def derived_features(*, qi: int | pl.Expr, as_of: object, p: ScoringParams) -> list[pl.Expr]:
+    """Ratios, rhythm and tenure from the joined per-customer columns, as of quarter index ``qi``.
+
+    ``qi`` and ``as_of`` are the scored quarter's index and last day: plain values for one quarter,
+    or expressions (columns) on the feature panel, where each row is its own quarter.
+    """
     w = p.windows
-    as_of_lit = pl.lit(as_of, dtype=pl.Date)
+    q = qi
+    as_of_lit = as_of if isinstance(as_of, pl.Expr) else pl.lit(as_of, dtype=pl.Date)
     interval = pl.when(pl.col("rhythm_days") > 1).then(
         (pl.col("rhythm_last") - pl.col("rhythm_first")).dt.total_days() / (pl.col("rhythm_days") - 1)
     )
@@ -130,10 +135,15 @@ def _derived(*, q: int, as_of: object, p: ScoringParams) -> list[pl.Expr]:
     ]
 
 
-def _region_relative(min_count: int) -> list[pl.Expr]:
+def region_relative(min_count: int, by: tuple[str, ...] = ("region",)) -> list[pl.Expr]:
+    """The customer's changes, its region's median change and the customer's change against it.
+
+    ``by`` is the region column, plus the quarter column on the feature panel (one median per
+    region and quarter); a region with too few values falls back to the median of its quarter.
+    """
     out = []
     for kind in ("yoy", "qoq", "year"):
-        region = group_median(f"{kind}_ratio", by="region", min_count=min_count)
+        region = group_median(f"{kind}_ratio", by=list(by), min_count=min_count)
         out += [
             (pl.col(f"{kind}_ratio") - 1).alias(f"{kind}_change"),
             (region - 1).alias(f"region_{kind}_change"),
@@ -163,8 +173,8 @@ def customer_features(panels: Panels, *, quarter: str, p: ScoringParams) -> pl.L
                         (signal_features, panels.signals)):
         out = make(out, panel, q=q, p=p)
     usual = pl.coalesce("usual_interval_days", pl.lit(p.lifecycle.default_interval_days))
-    out = out.with_columns(_derived(q=q, as_of=as_of, p=p)).with_columns(
+    out = out.with_columns(derived_features(qi=q, as_of=as_of, p=p)).with_columns(
         (pl.col("days_since_last_order") / usual).alias("lapse_ratio"),
-        *_region_relative(p.windows.region_min_customers),
+        *region_relative(p.windows.region_min_customers),
     )
     return out.drop("rhythm_first", "rhythm_last", "rhythm_days", "last_high_share_qi")
