@@ -162,17 +162,6 @@ class LoyaltyParams(_Frozen):
     share_of_wallet_full: Annotated[float, Field(gt=0, le=1)]
 
 
-class RiskWeights(_Frozen):
-    """Weights of the risk components in score_risk."""
-
-    sales_decline: Weight
-    orders_lapsed: Weight
-    fewer_visits: Weight
-    complaints: Weight
-    satisfaction_drop: Weight
-    competitor_signals: Weight
-
-
 class SignalWeights(_Frozen):
     """How much one competitor signal of each kind counts."""
 
@@ -183,32 +172,61 @@ class SignalWeights(_Frozen):
     lost_listing: Weight
 
 
-class RiskParams(_Frozen):
-    """How ``score_risk`` weighs its evidence (each component is 0..1 before weighting)."""
+class RiskSignal(_Frozen):
+    """One risk signal: the way it may weigh (``up``: more of it, more risk) and its documented weight
+    (log-odds per unit of the signal), used when nothing can be learned."""
 
-    weights: RiskWeights
-    decline_floor: Share
-    decline_full: Annotated[float, Field(gt=0, le=1)]
-    decline_long_interval_days: Annotated[float, Field(gt=0)]
-    lapse_start: Annotated[float, Field(ge=0)]
-    lapse_full: Annotated[float, Field(gt=0)]
-    visits_before_min: Annotated[float, Field(ge=0)]
-    complaints_full: Annotated[float, Field(gt=0)]
-    satisfaction_drop_full: Annotated[float, Field(gt=0, le=4)]
-    signals_full: Annotated[float, Field(gt=0)]
-    signal_weights: SignalWeights
-    min_history_days: Days
-    reason_min_component: Share
+    direction: Literal["up", "down"]
+    weight: Annotated[float, Field(ge=0)]
+
+
+class RiskSignals(_Frozen):
+    """Every signal of score_risk (tagkit/scoring/risk_signals.py says how each is measured)."""
+
+    sales_decline: RiskSignal
+    orders_lapsed: RiskSignal
+    recency: RiskSignal
+    frequency: RiskSignal
+    fewer_orders: RiskSignal
+    fewer_lines: RiskSignal
+    fewer_visits: RiskSignal
+    cold_visits: RiskSignal
+    complaints: RiskSignal
+    satisfaction_drop: RiskSignal
+    competitor_signals: RiskSignal
+
+
+class RiskModelParams(_Frozen):
+    """How score_risk is learned from the company's own history (tagkit/scoring/risk_model.py)."""
+
+    learn: bool
+    min_training_quarters: Annotated[int, Field(ge=1, le=16)]
+    min_outcomes: Annotated[int, Field(ge=1)]
+    max_training_quarters: Annotated[int, Field(ge=1, le=16)]
+    max_training_rows: Annotated[int, Field(ge=100)]
+    penalty: Annotated[float, Field(ge=0)]
 
     @model_validator(mode="after")
-    def _full_beyond_start(self) -> RiskParams:
-        if self.decline_full <= self.decline_floor:
-            raise ValueError("decline_full must be above decline_floor")
-        if self.lapse_full <= self.lapse_start:
-            raise ValueError("lapse_full must be above lapse_start")
-        if not any(w for _, w in self.weights):
-            raise ValueError("at least one risk weight must be above 0")
+    def _enough_quarters(self) -> RiskModelParams:
+        if self.max_training_quarters < self.min_training_quarters:
+            raise ValueError("max_training_quarters must be at or above min_training_quarters")
         return self
+
+
+class RiskParams(_Frozen):
+    """How ``score_risk`` (the chance, in %, of going bad next quarter) is learned and measured."""
+
+    decline_threshold: Share
+    model: RiskModelParams
+    intercept: float
+    signals: RiskSignals
+    seasonal_years: Annotated[int, Field(ge=1, le=5)]
+    decline_long_interval_days: Annotated[float, Field(gt=0)]
+    visits_before_min: Annotated[float, Field(ge=0)]
+    satisfaction_drop_full: Annotated[float, Field(gt=0, le=4)]
+    signal_weights: SignalWeights
+    min_history_days: Days
+    reason_min_points: Annotated[float, Field(ge=0)]
 
 
 class BenchmarkParams(_Frozen):
@@ -255,10 +273,14 @@ class ReasonParams(_Frozen):
     """The sentence of every reason code (params/reasons.yaml); placeholders are listed there."""
 
     risk_sales_decline_yoy: ReasonText
-    risk_sales_decline_qoq: ReasonText
+    risk_sales_decline_normal: ReasonText
     risk_sales_decline_year: ReasonText
     risk_orders_lapsed: ReasonText
+    risk_no_recent_order: ReasonText
+    risk_fewer_orders: ReasonText
+    risk_fewer_lines: ReasonText
     risk_fewer_visits: ReasonText
+    risk_cold_visits: ReasonText
     risk_complaints: ReasonText
     risk_satisfaction_drop: ReasonText
     risk_competitor_signals: ReasonText
@@ -311,7 +333,6 @@ class BacktestParams(_Frozen):
     """How every run measures its own tags on the company's history (units in params/backtest.yaml)."""
 
     quarters: Annotated[int, Field(ge=1, le=8)]
-    decline_threshold: Share
     no_order_days: Annotated[int, Field(gt=0)]
 
 

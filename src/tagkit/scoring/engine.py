@@ -26,22 +26,24 @@ import polars as pl
 from tagkit.params import ScoringParams
 from tagkit.quarters import shift_quarter
 from tagkit.scoring.exprs import labels_where
-from tagkit.scoring.features import customer_features
-from tagkit.scoring.order_lines import Features, OrderPanels, resolve_panels
+from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, resolve_panels
 from tagkit.scoring.panel import Panels, build_panels
+from tagkit.scoring.panel_features import feature_panel
 from tagkit.scoring.reasons import reason_frame
-from tagkit.scoring.rules import abc_frame, flag_frame, lifecycle_frame, tag_frame
-from tagkit.scoring.scores import score_frame
+from tagkit.scoring.risk_model import RiskModel
+from tagkit.scoring.rules import abc_frame, flag_frame
+from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
 CONTRACT_COLUMNS = [
     "customer_id", "customer_name", "region", "rep_id", "quarter", "tag", "previous_tag", "abc_class",
     "score_contribution", "score_loyalty", "score_influence", "score_satisfaction", "score_cooperation",
-    "score_potential", "score_risk", "reason_codes", "sales_quarter", "sales_trailing_4q",
+    "score_potential", "score_risk", "risk_stage", "reason_codes", "sales_quarter", "sales_trailing_4q",
 ]
 EXPLAINED_COLUMNS = ["flags", "reasons_zh", "reasons_en", "unavailable_signals"]
-INTERNAL_COLUMNS = ["first_qi", "is_new_customer", "is_dormant", "is_established", "is_benchmark_quality", "tag_kept"]
+INTERNAL_COLUMNS = ["first_qi", "is_new_customer", "is_dormant", "is_established", "is_benchmark_quality", "tag_kept",
+                    "qi", "status", "went_bad", "sales_4q", "stage_bad", "has_orders"]
 
 
 def unavailable_signals(panels: Panels) -> pl.Expr:
@@ -59,73 +61,72 @@ def unavailable_signals(panels: Panels) -> pl.Expr:
     return labels_where({**{t: pl.lit(True) for t in panels.absent_tables}, **per_row})
 
 
-def _tag_quarter(panels: Panels, *, quarter: str, p: ScoringParams, previous: pl.LazyFrame | None) -> pl.LazyFrame:
-    """Features, scores and tag of one quarter; ``previous`` holds ``previous_tag`` per customer."""
-    scored = customer_features(panels, quarter=quarter, p=p).pipe(score_frame, p=p).pipe(lifecycle_frame, p=p)
-    if previous is None:
-        scored = scored.with_columns(previous_tag=pl.lit(None, dtype=pl.String))
-    else:
-        scored = scored.join(previous, on="customer_id", how="left", maintain_order="left")
-    return scored.pipe(tag_frame, p=p)
-
-
-def _finish(tagged: pl.LazyFrame, *, quarter: str, panels: Panels, p: ScoringParams) -> pl.LazyFrame:
+def _finish(tagged: pl.LazyFrame, *, quarter: str, panels: Panels, p: ScoringParams, model: RiskModel) -> pl.LazyFrame:
     """Flags, ABC, reasons, then the contract's column order, one row per customer by customer_id."""
     out = (
         tagged.pipe(flag_frame, p=p)
         .pipe(abc_frame, p=p)
         .with_columns(quarter=pl.lit(quarter), unavailable_signals=unavailable_signals(panels))
-        .pipe(reason_frame, p=p)
+        .pipe(reason_frame, p=p, model=model)
     )
     first = [*CONTRACT_COLUMNS, *EXPLAINED_COLUMNS]
     # rows are in customer_id order from the customers panel on: every join keeps the left order
-    return out.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS))
+    return out.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)).drop(
+        pl.selectors.starts_with("q_", "s_index_", "d_index_", "next_"))
 
 
-def previous_tags(panels: Panels, *, quarter: str, p: ScoringParams) -> pl.LazyFrame:
-    """``customer_id, previous_tag``: the raw tag (no hysteresis) of the quarter before ``quarter``.
+def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
+                features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                quarters_back: int = 1) -> Timeline:
+    """A :class:`~tagkit.scoring.timeline.Timeline` of the tables (or of ``panels``, cut at ``quarter``).
 
-    Customers without an order by then had no tag then and are left out (their previous_tag is null).
+    Collects the panels (once) and the feature panel of the quarters the models learn from.
+    ``quarters_back``: how many quarters before ``quarter`` will be scored from it.
     """
-    before = shift_quarter(quarter, -1)
-    return (
-        _tag_quarter(panels, quarter=before, p=p, previous=None)
-        .filter(pl.col("last_order").is_not_null())
-        .select("customer_id", previous_tag=pl.col("tag"))
-    )
+    if panels is None:
+        # from the order lines, breadth needs the trailing windows of the quarters scored only
+        since = shift_quarter(quarter, -(p.windows.trailing_quarters + quarters_back + p.risk.model.max_training_quarters))
+        orders = resolve_panels(tables.get("orders"), features, quarter=quarter, since=since)
+        panels = build_panels(tables, last_quarter=quarter, orders=orders)
+    else:
+        panels = panels.until(quarter)
+    return Timeline(panels.collect(), p=p, quarters_back=quarters_back)
 
 
-def _panels(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-            features: Features | OrderPanels | None, panels: Panels | None) -> Panels:
-    if panels is not None:
-        return panels.until(quarter)
-    # from the order lines, breadth needs the trailing windows of this quarter and the one before only
-    since = shift_quarter(quarter, -p.windows.trailing_quarters)
-    orders = resolve_panels(tables.get("orders"), features, quarter=quarter, since=since)
-    return build_panels(tables, last_quarter=quarter, orders=orders)
+def _wide(timeline: Timeline, quarter: str, *, previous: bool) -> tuple[pl.LazyFrame, RiskModel]:
+    """Every feature of ``quarter`` scored and tagged (with hysteresis when ``previous``), and its model."""
+    q = quarter_index(quarter)
+    features = feature_panel(timeline.panels, first=q, last=q, p=timeline.p, data_start=timeline.data_start)
+    before = timeline.previous_tags(q) if previous else None
+    return timeline.score(features, q, previous=before), timeline.model(q)
 
 
 def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-                  features: Features | OrderPanels | None = None, panels: Panels | None = None) -> pl.LazyFrame:
-    """The scores frame of one quarter without ``previous_tag`` and without hysteresis: the cheap path.
+                  features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                  timeline: Timeline | None = None) -> pl.LazyFrame:
+    """The scores frame of one quarter without ``previous_tag`` and without hysteresis (raw tags).
 
-    Same columns as :func:`score_customers` (``previous_tag`` null), for back-tests that score
-    many quarters and only need the raw tags. ``features`` and ``panels`` as in :func:`score_customers`.
+    Same columns as :func:`score_customers` (``previous_tag`` null). ``features``, ``panels`` and
+    ``timeline`` as in :func:`score_customers`.
     """
-    built = _panels(tables, quarter=quarter, p=p, features=features, panels=panels)
-    return _finish(_tag_quarter(built, quarter=quarter, p=p, previous=None), quarter=quarter, panels=built, p=p)
+    tl = timeline or timeline_of(tables, quarter=quarter, p=p, features=features, panels=panels)
+    tagged, model = _wide(tl, quarter, previous=False)
+    return _finish(tagged, quarter=quarter, panels=tl.panels, p=p, model=model)
 
 
 def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-                    features: Features | OrderPanels | None = None, panels: Panels | None = None) -> pl.LazyFrame:
+                    features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                    timeline: Timeline | None = None) -> pl.LazyFrame:
     """The ``scores.parquet`` frame: contract columns first, then flags, reasons and the features behind them.
 
     ``tables`` are the validated clean tables (``customers`` and ``orders`` required; ``visits``,
     ``feedback``, ``competitor_signals`` optional). Rows dated after ``quarter``'s last day are
-    ignored. ``previous_tag`` is the raw tag of the previous quarter scored from the same history
-    (so transitions exist on the first run); with ``p.hysteresis`` it also decides which thresholds
-    (enter or exit) a customer is judged against. Sorted by customer_id; the same input in any row
-    order gives the same output.
+    ignored. ``score_risk`` is the chance of going bad next quarter, from the model learned on the
+    quarters before ``quarter`` (:mod:`tagkit.scoring.risk_model`). ``previous_tag`` is the raw tag
+    of the previous quarter as it would have been given then (its own model, the history up to its
+    end), so transitions exist on the first run; with ``p.hysteresis`` it also decides which
+    thresholds (enter or exit) a customer is judged against. Sorted by customer_id; the same input
+    in any row order gives the same output.
 
     ``features`` replaces the order lines (``tables["orders"]`` is then not read, and may be
     absent): a features table in the schema of docs/features.md (a frame, or a parquet file or
@@ -134,10 +135,12 @@ def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: Scoring
     scores are the same as from the order lines the table was made from. A table whose schema
     does not match raises :class:`~tagkit.errors.InputError` naming each column to fix.
 
-    ``panels`` replaces every table: :class:`~tagkit.scoring.panel.Panels` of this quarter or a
-    later one, collected once (:meth:`~tagkit.scoring.panel.Panels.collect`) when many quarters
-    are scored from one history, as the back-test and the prescription do.
+    ``panels`` replaces every table (:class:`~tagkit.scoring.panel.Panels` of this quarter or a
+    later one); ``timeline`` replaces both: the run's :class:`~tagkit.scoring.timeline.Timeline`,
+    shared by the scores, the back-test and the prescription. Building one collects the panels and
+    the history's feature panel and learns the models: this function returns a lazy frame, but the
+    learning is done when it returns.
     """
-    built = _panels(tables, quarter=quarter, p=p, features=features, panels=panels)
-    previous = previous_tags(built, quarter=quarter, p=p)
-    return _finish(_tag_quarter(built, quarter=quarter, p=p, previous=previous), quarter=quarter, panels=built, p=p)
+    tl = timeline or timeline_of(tables, quarter=quarter, p=p, features=features, panels=panels)
+    tagged, model = _wide(tl, quarter, previous=True)
+    return _finish(tagged, quarter=quarter, panels=tl.panels, p=p, model=model)

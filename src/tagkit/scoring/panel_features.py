@@ -24,7 +24,7 @@ from tagkit.params import ScoringParams
 from tagkit.scoring.engagement import FEEDBACK_SCHEMA, SIGNAL_SCHEMA, VISIT_SCHEMA
 from tagkit.scoring.exprs import first_label_where, labels_where, money, safe_ratio
 from tagkit.scoring.features import SALES, derived_features, region_relative
-from tagkit.scoring.grid import QI, latest_where, lookback, quarter_grid, window_extreme, window_sum
+from tagkit.scoring.grid import QI, lag, latest_where, lookback, quarter_grid, window_extreme, window_sum
 from tagkit.scoring.order_lines import MAX_QUARTERS_BACK, quarter_label_of
 from tagkit.scoring.panel import Panels
 
@@ -78,6 +78,28 @@ def _history_before(orders: pl.LazyFrame, potential: pl.LazyFrame, *, start: int
     )
 
 
+LAGS = 8  # quarters back the per-quarter columns reach: two trailing years, for the risk signals
+
+
+def _quarter_lags(cents: pl.Expr, days: pl.Expr, purchase: pl.Expr, *, start: int) -> dict[str, pl.Expr]:
+    """Each quarter's own figures ``k`` quarters back (``q_cents_k``, ``q_days_k``, ``q_purchase_k``; 0 = this
+    quarter) and the next quarter's (``next_cents``, ``next_purchase``: the outcome a model learns from).
+
+    The risk signals compare a quarter with the ones before it after removing the region's seasonal
+    movement, which differs by quarter of the year, so they need the quarters one by one, not sums.
+    The next quarter is null on the grid's last quarter (it is not known yet).
+    """
+    out: dict[str, pl.Expr] = {}
+    for k in range(LAGS):
+        out[f"q_cents_{k}"] = lag(cents, k, start=start)
+        out[f"q_days_{k}"] = lag(days, k, start=start)
+        out[f"q_purchase_{k}"] = lag(purchase, k, start=start)
+    not_last = pl.col(QI) < pl.col(QI).max()
+    out["next_cents"] = pl.when(not_last).then(cents.shift(-1))
+    out["next_purchase"] = pl.when(not_last).then(purchase.shift(-1))
+    return out
+
+
 def _sales(grid: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams) -> pl.LazyFrame:
     """Sales windows, rhythm and the running totals (:func:`tagkit.scoring.features.sales_features`)."""
     w = p.windows
@@ -114,7 +136,7 @@ def _sales(grid: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams) 
         last_order=pl.coalesce(_forward(pl.col("last_order"), start=start), "_pre_last_order"),
         last_high_share_qi=pl.coalesce(_forward(pl.when(high).then(pl.col(QI)), start=start), "_pre_high_qi"),
         has_orders=row,
-        has_purchase=pl.col("last_purchase").is_not_null(),
+        **_quarter_lags(cents, pl.col("order_days").fill_null(0), pl.col("last_purchase").is_not_null(), start=start),
     ).with_columns(
         # the same float conversion as the one-quarter path: cents summed exactly, then to money
         **{s: money(f"_{s}") for s in SALES},
@@ -269,7 +291,7 @@ def feature_panel(panels: Panels, *, first: int, last: int, p: ScoringParams,
         ).with_columns(
             lines_bought=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_bought").fill_null(0)),
             lines_quarter=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_quarter").fill_null(0)),
-        )
+        ).with_columns(**{f"q_lines_{k}": lag(pl.col("lines_quarter"), k, start=start) for k in range(LAGS)})
     )
     customers = panels.customers.drop("customer_id").collect_schema().names()
     frame = frame.join(panels.customers, on="customer_id", how="left",

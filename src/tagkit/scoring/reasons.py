@@ -4,9 +4,10 @@
 ``reasons_zh`` / ``reasons_en`` are the same reasons as sentences from params/reasons.yaml, in
 the same order. Order: the reasons that weighed most come first.
 
-- at_risk: each risk component at or above ``risk.reason_min_component``, by its contribution
-  to ``score_risk`` (weight × value); ``risk_score_high`` when none is that strong on its own;
-  then ``benchmark_at_risk`` for a benchmark-quality customer.
+- at_risk: each risk signal whose contribution to the log-odds of ``score_risk`` (the model's
+  weight × the signal) is at least ``risk.reason_min_points``, largest first (the sales decline
+  named by its basis: same quarter last year, usual quarter, or the year); ``risk_score_high``
+  when none is that strong on its own; then ``benchmark_at_risk`` for a benchmark-quality customer.
 - benchmark: influence, satisfaction, cooperation, strongest score first.
 - nail: the value behind it, the low share, few lines, the effort not converting, the stall
   (the article's order: "the large value behind it" is the point).
@@ -22,16 +23,21 @@ from dataclasses import dataclass
 import polars as pl
 
 from tagkit.params import ScoringParams
+from tagkit.scoring.risk_model import RiskModel
 from tagkit.scoring.text import check_templates, placeholders, render
 
 RISK_REASONS = {
     "orders_lapsed": "risk_orders_lapsed",
+    "recency": "risk_no_recent_order",
+    "fewer_orders": "risk_fewer_orders",
+    "fewer_lines": "risk_fewer_lines",
     "fewer_visits": "risk_fewer_visits",
+    "cold_visits": "risk_cold_visits",
     "complaints": "risk_complaints",
     "satisfaction_drop": "risk_satisfaction_drop",
     "competitor_signals": "risk_competitor_signals",
 }
-DECLINE_REASONS = {"quarter_yoy": "risk_sales_decline_yoy", "quarter_qoq": "risk_sales_decline_qoq",
+DECLINE_REASONS = {"quarter_yoy": "risk_sales_decline_yoy", "quarter_normal": "risk_sales_decline_normal",
                    "year": "risk_sales_decline_year"}
 LANGUAGES = ("zh", "en")
 BENCHMARK_SCORES = {"influence": "score_influence", "satisfaction": "score_satisfaction",
@@ -47,20 +53,19 @@ class Reason:
     weight: pl.Expr
 
 
-def _risk_reasons(p: ScoringParams) -> list[Reason]:
+def _risk_reasons(p: ScoringParams, model: RiskModel) -> list[Reason]:
+    """The at-risk customer's signals that add at least ``risk.reason_min_points`` to its log-odds, largest first."""
     at_risk = pl.col("tag") == "at_risk"
-    floor = p.risk.reason_min_component
-    contribution = {c: getattr(p.risk.weights, c) * pl.col(f"risk_{c}") for c in (*RISK_REASONS, "sales_decline")}
-    strong = {c: (pl.col(f"risk_{c}") >= floor).fill_null(False) for c in contribution}
+    contribution = {s: model.contribution(s) for s in (*RISK_REASONS, "sales_decline")}
+    strong = {s: c >= p.risk.reason_min_points for s, c in contribution.items()}
     declined = at_risk & strong["sales_decline"]
     basis = pl.col("decline_basis")
-    out = [
+    return [
         *(Reason(code, declined & (basis == b), contribution["sales_decline"]) for b, code in DECLINE_REASONS.items()),
-        *(Reason(code, at_risk & strong[c], contribution[c]) for c, code in RISK_REASONS.items()),
+        *(Reason(code, at_risk & strong[s], contribution[s]) for s, code in RISK_REASONS.items()),
         Reason("risk_score_high", at_risk & ~pl.any_horizontal(strong.values()), pl.lit(0.0)),
         Reason("benchmark_at_risk", at_risk & pl.col("is_benchmark_quality"), pl.lit(-1.0)),
     ]
-    return out
 
 
 def _benchmark_reasons(p: ScoringParams) -> list[Reason]:
@@ -100,12 +105,12 @@ def _other_reasons(p: ScoringParams) -> list[Reason]:
     ]
 
 
-def reason_rules(p: ScoringParams) -> list[Reason]:
+def reason_rules(p: ScoringParams, model: RiskModel) -> list[Reason]:
     """Every reason the scorer can give, in a fixed order (the tie-break of equal weights)."""
-    return [*_risk_reasons(p), *_benchmark_reasons(p), *_nail_reasons(p), *_other_reasons(p)]
+    return [*_risk_reasons(p, model), *_benchmark_reasons(p), *_nail_reasons(p), *_other_reasons(p)]
 
 
-def reason_frame(tagged: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
+def reason_frame(tagged: pl.LazyFrame, *, p: ScoringParams, model: RiskModel) -> pl.LazyFrame:
     """Add ``reason_codes``, ``reasons_zh`` and ``reasons_en`` (same order, weightiest first).
 
     Each rule renders its sentences only on the customers it applies to; the pieces are stacked
@@ -114,7 +119,7 @@ def reason_frame(tagged: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     costs several times more.
     """
     tagged = tagged.cache()  # read twice below: for the reasons and as the frame they join onto
-    rules = reason_rules(p)
+    rules = reason_rules(p, model)
     values = {lang: placeholders(p, lang) for lang in LANGUAGES}
     check_templates(p.reasons, set(values["en"]))
     hits = {f"_hit_{i}": r.when.fill_null(False) for i, r in enumerate(rules)}

@@ -1,0 +1,181 @@
+"""The run's history as one collected feature panel, and every quarter of it scored with its own model.
+
+A :class:`Timeline` is built once per run from the collected panels: the feature panel
+(:mod:`tagkit.scoring.panel_features`) of every quarter from ``first`` to the run's quarter,
+with the columns the risk model, the tags and the history need. Everything that looks at
+earlier quarters reads it:
+
+- :meth:`Timeline.model` — the risk model of a quarter, learned from the quarters before it
+  (:mod:`tagkit.scoring.risk_model`, rolling origin, with the seasonal index as of that quarter);
+- :meth:`Timeline.quarter` — one quarter's customers scored and tagged as they would have been
+  then (raw tags, no hysteresis), with their signals, stage and, where the next quarter is known,
+  their outcome: the previous tag, the back-test, the prescription's history, the transitions and
+  the quality index all come from here;
+- :meth:`Timeline.score` — the same steps on any frame of one quarter's features (the run's own
+  quarter uses the full, wide feature set).
+
+Models and scored quarters are kept once made: the score step's three parts (scores,
+prescription, back-test) share one timeline.
+"""
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+
+from tagkit.params import ScoringParams
+from tagkit.quarters import shift_quarter
+from tagkit.scoring.grid import QI
+from tagkit.scoring.order_lines import quarter_index
+from tagkit.scoring.panel import Panels
+from tagkit.scoring.panel_features import LAGS, feature_panel
+from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
+from tagkit.scoring.risk_signals import IN_POPULATION, SIGNALS, outcome_columns, signal_frame
+from tagkit.scoring.rules import lifecycle_frame, tag_frame
+from tagkit.scoring.scores import score_frame
+from tagkit.scoring.seasonal import attach_index, seasonal_index
+
+logger = logging.getLogger(__name__)
+
+# signals a speculator's buying pattern inflates (long gaps, swings): tagkit.prescription.speculators
+RHYTHM_SIGNALS = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orders")
+
+CUSTOMER_COLUMNS = ("customer_id", "customer_name", "region", "rep_id", "influence_scope", "downstream_outlets",
+                    "referrals", "potential_annual_value")
+# the feature panel's columns a quarter of the history is scored and tagged from
+HISTORY_FEATURES = (
+    QI, "quarter", "sales_quarter", "sales_trailing_4q", "lines_bought", "lines_available", "lines_share",
+    "tenure_days", "history_days", "days_since_last_order", "last_order", "usual_interval_days", "lapse_ratio",
+    "regularity", "share_of_wallet", "headroom", "stalled_quarters", "complaints_window", "complaints_recent",
+    "satisfaction_mean", "cooperation_mean", "satisfaction_before", "cooperation_before", "satisfaction_recent",
+    "visits_trailing", "positive_share", "visits_before", "visits_recent_per_quarter", "visits_before_per_quarter",
+    "visits_negative_recent", "visits_outcome_recent", "signals_recent", "signals_weighted",
+    *(f"q_{kind}_{k}" for kind in ("cents", "days", "purchase", "lines") for k in range(LAGS)),
+    "next_cents", "next_purchase",
+)
+
+
+def data_start(panels: Panels) -> int | None:
+    """The earliest quarter index with a row in any panel (None without any order line)."""
+    firsts = [getattr(panels, n).select(pl.col(QI).min()) for n in ("orders", "visits", "feedback", "signals")
+              if getattr(panels, n) is not None]
+    values = [v for v in pl.concat(firsts).collect().to_series().to_list() if v is not None]
+    return min(values) if values else None
+
+
+class Timeline:
+    """The feature panel of quarters ``first`` .. the run's quarter, collected, and the models and tags made from it.
+
+    ``panels`` must be collected (:meth:`tagkit.scoring.panel.Panels.collect`). ``quarters_back``:
+    how many quarters before the run's quarter are scored at most (the prescription's history, the
+    back-test); the panel reaches further back by the models' training window, never before the data.
+    """
+
+    def __init__(self, panels: Panels, *, p: ScoringParams, quarters_back: int) -> None:
+        self.panels, self.p = panels, p
+        self.last = quarter_index(panels.last_quarter)
+        self.data_start = data_start(panels)
+        start = self.last if self.data_start is None else self.data_start
+        self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
+        self.frame = (
+            feature_panel(panels, first=self.first, last=self.last, p=p, data_start=self.data_start)
+            .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
+            .collect()
+        )
+        self._region_quarters = (
+            panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
+            .select("region", QI, q_cents_0="sales_cents", q_days_0="order_days")
+        )
+        self._models: dict[int, RiskModel] = {}
+        self._quarters: dict[int, pl.DataFrame] = {}
+
+    @property
+    def quarter_label(self) -> str:
+        return self.panels.last_quarter
+
+    def earliest(self) -> int:
+        """The first quarter index the timeline can score."""
+        return self.first
+
+    def signals(self, frame: pl.LazyFrame, vintage: int) -> pl.LazyFrame:
+        """``frame`` (feature panel rows) with the seasonal index as of ``vintage``, the signals and the outcome."""
+        index = seasonal_index(self._region_quarters, vintage=vintage, data_start=self.data_start,
+                               years=self.p.risk.seasonal_years, min_customers=self.p.windows.region_min_customers)
+        with_index = attach_index(frame, index, lags=LAGS)
+        return signal_frame(with_index, p=self.p).with_columns(
+            **outcome_columns(decline_threshold=self.p.risk.decline_threshold))
+
+    def model(self, vintage: int) -> RiskModel:
+        """The risk model that scores quarter index ``vintage``, learned from the quarters before it."""
+        if vintage not in self._models:
+            learn_from = training_quarters(vintage, first=self.first, p=self.p)
+            rows = self.frame.lazy().filter(pl.col(QI).is_between(learn_from.start, learn_from.stop - 1))
+            training = (
+                self.signals(rows, vintage)
+                .filter((pl.col("status") == IN_POPULATION) & pl.col("went_bad").is_not_null())
+                .select("customer_id", QI, "went_bad", *(f"risk_{s}" for s in SIGNALS))
+                .collect()
+            )
+            self._models[vintage] = fit_risk_model(training, vintage=vintage, p=self.p)
+        return self._models[vintage]
+
+    def score(self, features: pl.LazyFrame, vintage: int, *, previous: pl.LazyFrame | None) -> pl.LazyFrame:
+        """One quarter's features (``vintage``) → signals, ``score_risk``, the other scores, lifecycle and tag.
+
+        ``previous`` holds ``previous_tag`` per customer (hysteresis), or None (raw tags).
+        """
+        model = self.model(vintage)
+        scored = (
+            self.signals(features, vintage)
+            .with_columns(
+                score_risk=pl.when(pl.col("last_order").is_not_null()).then(model.probability()),
+                score_risk_without_rhythm=pl.when(pl.col("last_order").is_not_null())
+                .then(model.probability(without=RHYTHM_SIGNALS)),
+            )
+            .pipe(score_frame, p=self.p)
+            .pipe(lifecycle_frame, p=self.p)
+        )
+        if previous is None:
+            scored = scored.with_columns(previous_tag=pl.lit(None, dtype=pl.String))
+        else:
+            scored = scored.join(previous, on="customer_id", how="left", maintain_order="left")
+        return scored.pipe(tag_frame, p=self.p).with_columns(
+            risk_stage=pl.when(pl.col("tag") == "at_risk")
+            .then(pl.when(pl.col("stage_bad")).then(pl.lit("declining")).otherwise(pl.lit("early"))),
+        )
+
+    def quarter(self, vintage: int) -> pl.DataFrame:
+        """Quarter index ``vintage`` scored and tagged as it would have been then (raw tags), kept once made."""
+        if vintage not in self._quarters:
+            if not self.first <= vintage <= self.last:
+                raise ValueError(f"the timeline holds quarters {_label(self.first)}..{_label(self.last)}; "
+                                 f"{_label(vintage)} is outside")
+            rows = self.frame.lazy().filter(pl.col(QI) == vintage)
+            self._quarters[vintage] = self.score(rows, vintage, previous=None).collect()
+        return self._quarters[vintage]
+
+    def previous_tags(self, vintage: int) -> pl.LazyFrame | None:
+        """``customer_id, previous_tag``: the raw tags of the quarter before ``vintage`` for customers who had
+        ordered by then; None when the timeline does not reach back that far."""
+        before = vintage - 1
+        if before < self.first:
+            return None
+        return (self.quarter(before).lazy().filter(pl.col("last_order").is_not_null())
+                .select("customer_id", previous_tag=pl.col("tag")))
+
+    def models(self) -> dict[str, dict[str, object]]:
+        """Every model made so far, by quarter, as plain values (manifest, report)."""
+        return {_label(v): m.summary() for v, m in sorted(self._models.items())}
+
+
+def _label(qi: int) -> str:
+    return f"{qi // 4}Q{qi % 4 + 1}"
+
+
+def quarter_label(vintage: int) -> str:
+    return _label(vintage)
+
+
+def earlier(quarter: str, n: int) -> list[str]:
+    """The ``n`` quarters before ``quarter``, oldest first."""
+    return [shift_quarter(quarter, -k) for k in range(n, 0, -1)]
