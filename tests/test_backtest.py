@@ -14,13 +14,13 @@ from polars.testing import assert_frame_equal
 from tagkit.backtest import POOLED, auc, backtest_dict, backtest_table, explain, run_backtest, write_backtest
 from tagkit.backtest import run as backtest_run
 from tagkit.backtest.metrics import method_counts, rates
-from tagkit.backtest.outcome import quarter_outcomes
 from tagkit.errors import InputError, UsageError
 from tagkit.params import BacktestParams, load_params
+from tagkit.scoring.engine import timeline_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")
-BT = BacktestParams(quarters=2, decline_threshold=0.5, no_order_days=90)
+BT = BacktestParams(quarters=2, no_order_days=90)
 D = dt.date
 QUARTERS_2025_2026 = [D(2025, 2, 15), D(2025, 5, 15), D(2025, 8, 15), D(2025, 11, 15), D(2026, 2, 15),
                       D(2026, 5, 15), D(2026, 8, 15)]  # 2025Q1 .. 2026Q3, one order mid-quarter
@@ -75,18 +75,27 @@ KNOWN = {
 
 @pytest.fixture()
 def fake_engine(monkeypatch):
-    """Replace the scoring engine by the answers of ``KNOWN``; records the newest row each call could see."""
-    seen: dict[str, dt.date] = {}
+    """Replace the tags and scores of each back-tested quarter by the answers of ``KNOWN``; records the quarters."""
+    seen: list[str] = []
 
-    def score(tables, *, quarter, p, **_inputs):
-        seen[quarter] = tables["orders"].select(pl.col("order_date").max()).collect().item()
+    def judged(timeline, quarter, scoring):
+        seen.append(quarter)
         known = KNOWN.get(quarter, {})
         tag, risk, abc = zip(*(known.get(c, ("regular", 0.0, "A")) for c in IDS))
         return pl.LazyFrame({"customer_id": IDS, "region": ["华东"] * len(IDS), "tag": tag,
-                             "score_risk": risk, "abc_class": abc, "quarter": [quarter] * len(IDS)})
+                             "score_risk": risk, "abc_class": abc})
 
-    monkeypatch.setattr(backtest_run, "score_customers", score)
+    monkeypatch.setattr(backtest_run, "judged_tags", judged)
     return seen
+
+
+def _outcomes(quarter: str, orders: pl.LazyFrame | None = None, threshold: float = 0.5) -> pl.DataFrame:
+    """The back-test's population and outcome of ``quarter`` on the hand-made data."""
+    risk = PARAMS.scoring.risk.model_copy(update={"decline_threshold": threshold})
+    scoring = PARAMS.scoring.model_copy(update={"risk": risk})
+    tables = {"customers": _customers(), "orders": _orders() if orders is None else orders}
+    timeline = timeline_of(tables, quarter="2026Q3", p=scoring, quarters_back=3)
+    return backtest_run.quarter_outcomes(timeline, quarter).collect()
 
 
 def _figure(result, quarter: str, method: str, metric: str) -> float | None:
@@ -134,27 +143,28 @@ def test_top_k_ties_at_the_cut_share_the_places():
 # ---------------------------------------------------------------- population and outcome
 
 def test_outcomes_by_story():
-    out = quarter_outcomes(_orders(), quarter="2026Q2", decline_threshold=0.5).collect()
+    out = _outcomes("2026Q2")
     got = {r["customer_id"]: (r["status"], r["went_bad"]) for r in out.iter_rows(named=True)}
     assert got == {
         "steady": ("in_population", False),
-        "stopper": ("in_population", True),      # stops ordering after the scored quarter
-        "decliner": ("in_population", True),     # 40 < half of (100 + 100 + 100 + 40) / 4
-        "boundary": ("in_population", False),
+        "stopper": ("in_population", True),       # stops ordering after the scored quarter
+        "decliner": ("already_past_bar", None),   # 40 against 100 a year before: already collapsed when scored
+        "boundary": ("in_population", False),     # 100 next quarter
         "gone": ("already_left", None),
         "newbie": ("no_purchase_yet", None),
         "returner": ("net_sales_not_positive", None),
+        "silent": ("no_purchase_yet", None),
     }
     stopper = out.filter(customer_id="stopper").row(0, named=True)
     assert stopper["no_order_next"] is True
-    assert stopper["days_since_last_purchase"] == (D(2026, 6, 30) - D(2026, 5, 15)).days
+    assert stopper["days_since_last_order"] == (D(2026, 6, 30) - D(2026, 5, 15)).days
 
 
 def test_a_fall_of_exactly_the_threshold_is_not_bad_but_just_past_it_is():
-    out = quarter_outcomes(_orders(), quarter="2026Q1", decline_threshold=0.5).collect()
+    out = _outcomes("2026Q1")
     assert out.filter(customer_id="boundary")["went_bad"].item() is False  # 50 vs average 100
     assert out.filter(customer_id="decliner")["went_bad"].item() is True  # 40 vs average 100
-    stricter = quarter_outcomes(_orders(), quarter="2026Q1", decline_threshold=0.49).collect()
+    stricter = _outcomes("2026Q1", threshold=0.49)
     assert stricter.filter(customer_id="boundary")["went_bad"].item() is True
 
 
@@ -163,7 +173,7 @@ def test_a_quarter_with_only_a_return_counts_as_no_order():
         _orders().filter(pl.col("customer_id") == "stopper"),
         pl.LazyFrame({"order_id": ["R"], "customer_id": ["stopper"], "order_date": [D(2026, 8, 1)], "amount": [-5.0]}),
     ])
-    out = quarter_outcomes(orders, quarter="2026Q2", decline_threshold=0.5).collect().row(0, named=True)
+    out = _outcomes("2026Q2", orders=orders).filter(customer_id="stopper").row(0, named=True)
     assert out["no_order_next"] is True and out["went_bad"] is True
 
 
@@ -175,36 +185,59 @@ def test_known_figures_per_quarter_and_pooled(fake_engine):
     assert result.scored == ("2026Q2", "2026Q1") and result.skipped == ()
     q2 = {m: _figure(result, "2026Q2", "tagkit", m) for m in ("flagged", "precision", "recall", "lift", "auc",
                                                               "top_k", "precision_top_k")}
-    assert q2 == {"flagged": 2, "precision": 0.5, "recall": 0.5, "lift": 1.0, "auc": 1.0, "top_k": 2,
-                  "precision_top_k": 1.0}
-    assert _figure(result, "2026Q2", "population", "customers") == 4
-    assert _figure(result, "2026Q2", "population", "base_rate") == 0.5
+    # judged in 2026Q2: steady, stopper (went bad), boundary; decliner had already collapsed
+    assert q2 == {"flagged": 2, "precision": 0.5, "recall": 1.0, "lift": 1.5, "auc": 1.0, "top_k": 2,
+                  "precision_top_k": 0.5}
+    assert _figure(result, "2026Q2", "population", "customers") == 3
+    assert _figure(result, "2026Q2", "population", "base_rate") == pytest.approx(1 / 3)
     assert _figure(result, "2026Q2", "population", "excluded_already_left") == 1
     assert _figure(result, "2026Q2", "population", "excluded_no_purchase_yet") == 2  # newbie, silent
     assert _figure(result, "2026Q2", "population", "excluded_net_sales_not_positive") == 1
+    assert _figure(result, "2026Q2", "population", "excluded_already_past_bar") == 1  # the decliner: late news
     assert _figure(result, "2026Q2", "population", "excluded_tagged_at_risk") == 1  # 'gone' is no prediction
-    assert _figure(result, "2026Q2", "abc", "auc") == 0.625
+    assert _figure(result, "2026Q2", "abc", "auc") == 0.75  # stopper and boundary tied at C, steady A
     assert _figure(result, "2026Q2", "abc", "precision") == 0.5
     # everyone ordered 46 days before 2026-06-30: the rule flags nobody and cannot rank
     assert _figure(result, "2026Q2", "no_order_rule", "flagged") == 0
     assert _figure(result, "2026Q2", "no_order_rule", "precision") is None
     assert _figure(result, "2026Q2", "no_order_rule", "auc") == 0.5
+    # the same recency and frequency for all: a coin toss; its call takes tagkit's workload (2), by id
+    assert _figure(result, "2026Q2", "recency_frequency", "auc") == 0.5
+    assert _figure(result, "2026Q2", "recency_frequency", "flagged") == 2
     assert _figure(result, "2026Q1", "tagkit", "auc") == 0.0  # the one that went bad scored lowest
     assert _figure(result, "2026Q1", "tagkit", "precision_top_k") is None  # k = 0
     assert _figure(result, "2026Q1", "abc", "auc") == 0.5  # all class A
-    assert _figure(result, POOLED, "population", "customers") == 8
-    assert _figure(result, POOLED, "population", "went_bad") == 3
+    assert _figure(result, POOLED, "population", "customers") == 7
+    assert _figure(result, POOLED, "population", "went_bad") == 2
     assert _figure(result, POOLED, "tagkit", "precision") == 0.5
-    assert _figure(result, POOLED, "tagkit", "recall") == pytest.approx(1 / 3)
-    assert _figure(result, POOLED, "tagkit", "lift") == pytest.approx(0.5 / (3 / 8))
-    assert _figure(result, POOLED, "tagkit", "auc") == pytest.approx(4 / 7)  # (4 + 0) right pairs of (4 + 3)
+    assert _figure(result, POOLED, "tagkit", "recall") == 0.5
+    assert _figure(result, POOLED, "tagkit", "lift") == pytest.approx(0.5 / (2 / 7))
+    assert _figure(result, POOLED, "tagkit", "auc") == pytest.approx(2 / 5)  # (2 + 0) right pairs of (2 + 3)
     assert any("no_order_rule flagged no customer" in n for n in result.notes)
+    assert fake_engine == ["2026Q2", "2026Q1"]
 
 
-def test_each_quarter_is_scored_without_its_future(fake_engine):
-    run_backtest({"customers": _customers(), "orders": _orders()}, quarter="2026Q3", scoring=PARAMS.scoring,
-                 backtest=BT)
-    assert fake_engine == {"2026Q2": D(2026, 5, 15), "2026Q1": D(2026, 2, 15)}
+def test_tagkit_losing_to_a_baseline_is_said_in_both_languages(fake_engine):
+    result = run_backtest({"customers": _customers(), "orders": _orders()}, quarter="2026Q3",
+                          scoring=PARAMS.scoring, backtest=BT)
+    lost = result.verdicts.filter(~pl.col("tagkit_better"))
+    # pooled AUC 0.4 against the coin tosses of the no-order rule and recency + frequency, and ABC's 0.6
+    assert set(lost.filter(metric="auc")["baseline"]) == {"no_order_rule", "recency_frequency", "abc"}
+    assert any(n.startswith("tagkit does not beat the abc baseline on auc: 0.4 against 0.6") for n in result.notes)
+    assert any("没有胜过基准方法 abc" in n for n in result.notes_zh)
+
+
+def test_each_quarter_is_scored_without_its_future():
+    """A back-tested quarter's tags and scores come from its own past: rewriting everything after it changes
+    its outcome, never what tagkit said then."""
+    tables = {"customers": _customers(), "orders": _orders()}
+    later = _orders().with_columns(
+        amount=pl.when(pl.col("order_date") > D(2026, 3, 31)).then(pl.col("amount") * 7).otherwise(pl.col("amount")))
+    said = {}
+    for name, orders in (("as is", _orders()), ("later rewritten", later)):
+        timeline = timeline_of({**tables, "orders": orders}, quarter="2026Q3", p=PARAMS.scoring, quarters_back=3)
+        said[name] = backtest_run.judged_tags(timeline, "2026Q1", PARAMS.scoring).collect()
+    assert_frame_equal(said["as is"], said["later rewritten"])
 
 
 def test_no_one_went_bad_gives_null_auc_and_a_note(fake_engine):
@@ -253,7 +286,8 @@ def test_no_orders_at_all_gives_empty_figures_not_a_crash(fake_engine, tmp_path)
                           scoring=PARAMS.scoring, backtest=BT)
     assert result.scored == () and result.skipped == ("2026Q2", "2026Q1") and result.figures.is_empty()
     table = backtest_table(result)
-    assert table["method"].to_list() == ["tagkit", "no_order_rule", "abc"] and table["auc"].null_count() == 3
+    assert table["method"].to_list() == ["tagkit", "no_order_rule", "recency_frequency", "abc"]
+    assert table["auc"].null_count() == 4
     write_backtest(result, tmp_path)
     assert json.loads((tmp_path / "backtest.json").read_text(encoding="utf-8"))["figures"] == []
 
@@ -269,7 +303,7 @@ def test_missing_tables_and_bad_quarter_are_errors_people_can_act_on():
 def test_explanations_exist_in_both_languages_with_params_filled():
     for language in ("en", "zh"):
         texts = explain(BT, language)
-        assert set(texts["methods"]) == {"tagkit", "no_order_rule", "abc"}
+        assert set(texts["methods"]) == {"tagkit", "no_order_rule", "recency_frequency", "abc"}
         assert "90" in texts["methods"]["no_order_rule"] and "50%" in texts["definitions"]["outcome"]
         assert all(t and "{" not in t for group in texts.values() for t in group.values())
 
@@ -298,7 +332,7 @@ def sample_result(tmp_path_factory):
 
 
 COUNT_METRICS = ("customers_scored", "excluded_no_purchase_yet", "excluded_already_left",
-                 "excluded_net_sales_not_positive", "excluded_tagged_at_risk", "customers", "went_bad",
+                 "excluded_net_sales_not_positive", "excluded_already_past_bar", "excluded_tagged_at_risk", "customers", "went_bad",
                  "went_bad_no_order", "flagged", "flagged_went_bad", "u_statistic", "pairs", "top_k",
                  "top_k_went_bad", "null_scores")
 SHARES = ("base_rate", "precision", "recall", "auc", "precision_top_k")
@@ -328,7 +362,8 @@ def test_sample_pooled_counts_add_up(sample_result):
     assert_frame_equal(per_quarter, pooled)
     for q in (*result.scored, POOLED):
         pop = dict(result.figures.filter(quarter=q, method="population").select("metric", "value").iter_rows())
-        excluded = sum(pop[f"excluded_{e}"] for e in ("no_purchase_yet", "already_left", "net_sales_not_positive"))
+        excluded = sum(pop[f"excluded_{e}"] for e in ("no_purchase_yet", "already_left", "net_sales_not_positive",
+                                                       "already_past_bar"))
         assert pop["customers"] + excluded == pop["customers_scored"]
         assert pop["went_bad_no_order"] <= pop["went_bad"] <= pop["customers"]
     assert result.cases.filter(status="in_population").height == _figure(result, POOLED, "population", "customers")
@@ -351,7 +386,7 @@ def test_sample_outputs_are_strict_deterministic_and_round_trip(sample_result, t
     assert first.read_bytes() == second.read_bytes()
     data = strict(first.read_text(encoding="utf-8"))
     assert data["quarter"] == "2026Q3" and data["scored_quarters"] == ["2026Q2", "2026Q1"]
-    assert set(data["pooled"]) == {"population", "tagkit", "no_order_rule", "abc"}
+    assert set(data["pooled"]) == {"population", "tagkit", "no_order_rule", "recency_frequency", "abc"}
     assert set(data["notes"]) == {"en", "zh"} and len(data["notes"]["en"]) >= 2  # exclusions, per quarter
     assert len(data["figures"]) == result.figures.height
     assert all(v is None or math.isfinite(v) for v in (f["value"] for f in data["figures"]))
@@ -363,7 +398,7 @@ def test_sample_table_has_one_row_per_method_in_either_language(sample_result):
     en, zh = backtest_table(result), backtest_table(result, language="zh")
     assert en.columns == ["method", "label", "customers", "base_rate", "flagged", "precision", "recall", "lift",
                           "auc", "precision_top_k"]
-    assert en["method"].to_list() == ["tagkit", "no_order_rule", "abc"]
+    assert en["method"].to_list() == ["tagkit", "no_order_rule", "recency_frequency", "abc"]
     assert_frame_equal(en.drop("label"), zh.drop("label"))
     assert zh["label"][0].startswith("tagkit：危险客户标签")
 

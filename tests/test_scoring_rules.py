@@ -191,8 +191,7 @@ def test_reasons_name_the_evidence_with_numbers(scores):
     assert f"no order for {days} days" in en and "× the usual interval of 14 days" in en
     assert f"已{days}天未订货" in zh and "惯常订货间隔（14天）" in zh
     zh, en = by_code["risk_sales_decline_yoy"]
-    assert re.search(r"^sales fell \d+% vs the same quarter last year \(¥.+ against ¥.+\) "
-                     r"while the region (grew \d+%|fell \d+%|was flat)$", en)
+    assert re.search(r"^sales fell \d+% vs the same quarter last year \(¥.+ against ¥.+\)$", en)
     assert re.search(r"本季销售额同比下降\d+%", zh)
     zh, en = by_code["risk_complaints"]
     assert en.startswith("3 complaints in the last 2 quarters, mostly about price") and "价格" in zh
@@ -200,8 +199,10 @@ def test_reasons_name_the_evidence_with_numbers(scores):
 
 def test_reasons_are_ordered_by_weight(scores):
     risky = _row(scores, "risky")
-    weights = {"risk_sales_decline_yoy": P.risk.weights.sales_decline * risky["risk_sales_decline"],
-               "risk_orders_lapsed": P.risk.weights.orders_lapsed * risky["risk_orders_lapsed"]}
+    # 12 customers are too few to learn from: the documented weights score them
+    signals = P.risk.signals
+    weights = {"risk_sales_decline_yoy": signals.sales_decline.weight * risky["risk_sales_decline"],
+               "risk_orders_lapsed": signals.orders_lapsed.weight * risky["risk_orders_lapsed"]}
     first = [c for c in risky["reason_codes"] if c in weights]
     assert first == sorted(weights, key=lambda c: -weights[c])
     assert _row(scores, "bench_risk")["reason_codes"][-1] == "benchmark_at_risk"

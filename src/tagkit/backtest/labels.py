@@ -19,6 +19,13 @@ METHODS: dict[str, Text] = {
               "days since the last order (ranking)",
         "zh": "简单规则：季度末已连续 {no_order_days} 天以上未下单（判定）；距上次下单的天数（排序）",
     },
+    "recency_frequency": {
+        "en": "Recency plus frequency: the percentile of days since the last order plus the percentile of few "
+              "ordering days in the last four quarters (ranking); as many customers as tagkit tagged, riskiest "
+              "first (flag)",
+        "zh": "最近购买加购买频次：距上次下单天数的百分位，加上近四季下单天数少的百分位（排序）；"
+              "按风险从高到低取与 tagkit 相同数量的客户（判定）",
+    },
     "abc": {
         "en": "ABC baseline: class C (flag); class A/B/C with C riskiest (ranking)",
         "zh": "ABC 分类基准：C 类客户（判定）；按 A/B/C 排序，C 类风险最高（排序）",
@@ -39,6 +46,12 @@ METRICS: dict[str, Text] = {
     "excluded_net_sales_not_positive": {
         "en": "Not judged: only returns or credits in those four quarters (no sales level to decline from)",
         "zh": "未纳入：这四个季度内只有退货或冲账（没有可供比较的销售水平）",
+    },
+    "excluded_already_past_bar": {
+        "en": "Not judged: already past the went-bad bar in the scored quarter (no purchase, or sales already "
+              "below half of its base): a warning then is late news, not a prediction",
+        "zh": "未纳入：评分季度已经越过“变差”线（没有采购，或销售额已不到其基准的一半）；"
+              "此时预警已是迟到的消息，不算预测",
     },
     "excluded_tagged_at_risk": {
         "en": "Of the customers not judged, how many tagkit tagged at_risk",
@@ -99,20 +112,29 @@ METRICS: dict[str, Text] = {
 
 DEFINITIONS: dict[str, Text] = {
     "population": {
-        "en": "Each of the {quarters} quarter(s) before the run's quarter is scored from history as of its own "
-              "last day. Judged are the customers with net sales above zero in the four quarters up to the "
-              "scored quarter; customers who had not bought yet, had already left, or had only returns are "
-              "counted and left out.",
-        "zh": "运行季度之前的 {quarters} 个季度，各自以当季最后一天为截止日、仅用当时已有的数据重新评分。"
-              "纳入检验的是评分季度及之前共四个季度净销售额大于零的客户；尚未采购、已经流失或只有退货的客户"
-              "单独计数，不纳入检验。",
+        "en": "Each of the {quarters} quarter(s) before the run's quarter is scored as of its own last day, with a "
+              "risk model learned only from the quarters before it. Judged are the customers who were active "
+              "(net sales above zero in the four quarters up to it) and still buying: not yet past the went-bad "
+              "bar. Customers who had not bought yet, had already left, had only returns, or had already "
+              "stopped or collapsed are counted and left out: flagging those would be late news, not a warning.",
+        "zh": "运行季度之前的 {quarters} 个季度，各自以当季最后一天为截止日评分，所用风险模型只从更早的季度学习。"
+              "纳入检验的是当时仍活跃（评分季度及之前四个季度净销售额大于零）且仍在正常采购、尚未越过“变差”线的客户；"
+              "尚未采购、已经流失、只有退货、或当时已经停购或骤降的客户单独计数，不纳入检验："
+              "对它们预警只是迟到的消息，不是预测。",
     },
     "outcome": {
         "en": "A customer went bad if, in the quarter after the scored one, it placed no order at all, or its "
               "net sales fell more than {decline_pct}% below its average quarter of the four quarters up to the "
-              "scored quarter.",
+              "scored quarter, with the region's usual seasonal movement taken out.",
         "zh": "若客户在评分季度的下一季度完全没有下单，或其净销售额比评分季度及之前四个季度的季度平均值"
-              "下降超过 {decline_pct}%，即视为变差。",
+              "下降超过 {decline_pct}%（已扣除大区的正常季节波动），即视为变差。",
+    },
+    "calibration": {
+        "en": "Calibration: the judged customers in ten groups by score_risk; in each, the average predicted "
+              "chance of going bad beside the share that did. Close together means the percentage can be "
+              "taken at its word.",
+        "zh": "校准：把纳入检验的客户按风险分分成十组，每组比较预测的平均变差概率和实际变差的比例；"
+              "两者越接近，风险分的百分比越可以按字面理解。",
     },
     "pooled": {
         "en": "Pooled figures add up the counts of every scored quarter; the pooled AUC compares customers only "
@@ -150,10 +172,20 @@ NOTES: dict[str, Text] = {
     "excluded": {
         "en": "{quarter}: {excluded} of {scored} customers not judged: {no_purchase_yet} not a customer yet, "
               "{already_left} had already left (no purchase {window}), {net_sales_not_positive} with only returns "
-              "or credits; {tagged} of them were tagged at_risk.",
+              "or credits, {already_past_bar} already past the went-bad bar; {tagged} of them were tagged at_risk.",
         "zh": "{quarter}：{scored} 个客户中有 {excluded} 个未纳入检验：{no_purchase_yet} 个尚未成为客户，"
-              "{already_left} 个已经流失（{window} 无采购），{net_sales_not_positive} 个只有退货或冲账；"
-              "其中 {tagged} 个被标为危险客户。",
+              "{already_left} 个已经流失（{window} 无采购），{net_sales_not_positive} 个只有退货或冲账，"
+              "{already_past_bar} 个当时已越过变差线；其中 {tagged} 个被标为危险客户。",
+    },
+    "not_better": {
+        "en": "tagkit does not beat the {method} baseline on {metric}: {tagkit} against {baseline} (pooled). "
+              "On this history the simple rule does at least as well there.",
+        "zh": "tagkit 在 {metric} 上没有胜过基准方法 {method}：{tagkit} 对 {baseline}（合计）。"
+              "在这份历史数据上，这条简单规则在该指标上至少一样好。",
+    },
+    "documented_model": {
+        "en": "{quarter}: scored with the documented weights, not a learned model ({reason}).",
+        "zh": "{quarter}：按文档中的默认权重评分，未使用学习得到的模型（{reason}）。",
     },
     "empty_population": {
         "en": "{quarter}: no customer to judge; every figure of this quarter is null.",
@@ -174,13 +206,15 @@ NOTES: dict[str, Text] = {
 }
 
 
-def explain(params: BacktestParams, language: str = "en") -> dict[str, dict[str, str]]:
+def explain(params: BacktestParams, language: str = "en", *, decline_threshold: float = 0.5) -> dict[str, dict[str, str]]:
     """Methods, metrics and definitions in one language, with the params filled in.
 
-    >>> explain(BacktestParams(quarters=2, decline_threshold=0.5, no_order_days=90))["methods"]["no_order_rule"][:37]
+    ``decline_threshold`` is the scoring params' ``risk.decline_threshold`` (what "went bad" means).
+
+    >>> explain(BacktestParams(quarters=2, no_order_days=90))["methods"]["no_order_rule"][:37]
     'Simple rule: no order for at least 90'
     """
-    fill = {"quarters": params.quarters, "decline_pct": round(params.decline_threshold * 100),
+    fill = {"quarters": params.quarters, "decline_pct": round(decline_threshold * 100),
             "no_order_days": params.no_order_days}
     return {
         group: {key: text[language].format(**fill) for key, text in texts.items()}

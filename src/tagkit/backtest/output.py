@@ -14,7 +14,7 @@ from tagkit.backtest.outcome import EXCLUSIONS
 from tagkit.backtest.run import METHOD_ORDER, POOLED, BacktestResult
 from tagkit.outputs import write_table
 
-FORMAT = "tagkit-backtest/1"
+FORMAT = "tagkit-backtest/2"
 JSON_FILE, PARQUET_FILE = "backtest.json", "backtest.parquet"
 TABLE_METRICS = ("flagged", "precision", "recall", "lift", "auc", "precision_top_k")
 # counts are whole numbers except the expected hits in the top k (ties at the cut share places)
@@ -33,7 +33,7 @@ def _json_value(metric: str, value: float | None) -> int | float | None:
 
 def backtest_dict(result: BacktestResult) -> dict[str, Any]:
     """Everything ``backtest.json`` holds, as plain JSON-safe values (no NaN, no inf)."""
-    texts = {lang: explain(result.params, lang) for lang in ("en", "zh")}
+    texts = {lang: explain(result.params, lang, decline_threshold=result.decline_threshold) for lang in ("en", "zh")}
     pooled: dict[str, dict[str, int | float | None]] = {}
     for row in result.figures.filter(pl.col("quarter") == POOLED).iter_rows(named=True):
         pooled.setdefault(row["method"], {})[row["metric"]] = _json_value(row["metric"], row["value"])
@@ -46,6 +46,9 @@ def backtest_dict(result: BacktestResult) -> dict[str, Any]:
         "definitions": {key: {lang: texts[lang]["definitions"][key] for lang in texts} for key in DEFINITIONS},
         "methods": {key: {lang: texts[lang]["methods"][key] for lang in texts} for key in METHODS},
         "pooled": pooled,
+        "calibration": result.calibration.to_dicts(),
+        "verdicts": result.verdicts.to_dicts(),
+        "models": result.models,
         "figures": [
             {"quarter": q, "method": m, "metric": k, "value": _json_value(k, v)}
             for q, m, k, v in result.figures.iter_rows()
@@ -76,7 +79,7 @@ def backtest_table(result: BacktestResult, *, language: str = "en", digits: int 
     Columns: ``method, label, customers, base_rate`` then :data:`TABLE_METRICS`.
     ``label`` is the method's description in ``language`` (``"en"`` or ``"zh"``).
     """
-    labels = explain(result.params, language)["methods"]
+    labels = explain(result.params, language, decline_threshold=result.decline_threshold)["methods"]
     pooled = result.summary.filter(pl.col("quarter") == POOLED)
     table = pl.DataFrame({"method": list(METHOD_ORDER)}).join(pooled, on="method", how="left")
     rates = ["base_rate", *(m for m in TABLE_METRICS if m != "flagged")]

@@ -1,15 +1,23 @@
 """Back-test a run on the company's own history: did past tags and scores foresee what happened next?
 
-For each of the ``backtest.quarters`` quarters before the run's quarter, the scoring
-engine scores that quarter as of its last day from the history up to then; each
-customer's outcome in the quarter after is then compared with the tag, the score
-and two baselines an analyst would otherwise use (see :mod:`.outcome` for who is
-judged and what "went bad" means, :mod:`.metrics` for how each figure is computed).
+For each of the ``backtest.quarters`` quarters before the run's quarter, the customers are scored
+and tagged as they would have been then: features as of that quarter's last day, and a risk model
+learned only from the quarters before it (:class:`~tagkit.scoring.timeline.Timeline`, rolling
+origin). Each customer's outcome in the quarter after is then compared with the tag, the score
+and three baselines an analyst would otherwise use.
 
-Every table is read once: its customer × quarter panels (:class:`~tagkit.scoring.panel.Panels`;
-for the order lines :class:`~tagkit.scoring.order_lines.OrderPanels`, or a precomputed
-features table) are materialised, and every back-tested quarter, and its outcome, is taken
-from them.
+**Who is judged (honest).** Customers active then (net sales above zero in the four quarters up
+to it) *and not already past the went-bad bar when tagged*: still buying, at
+``1 - risk.decline_threshold`` of their base or more. A customer who has already stopped or
+collapsed is late news: calling it at risk predicts nothing, and counting it would let a lagging
+rule win by construction. The others are counted by reason and left out.
+
+**Methods.** ``tagkit`` (the at_risk tag as the call, ``score_risk`` as the ranking),
+``no_order_rule`` (no order for ``backtest.no_order_days`` days; days since the last order),
+``recency_frequency`` (the percentile of days since the last order plus the percentile of few
+ordering days in the last four quarters; its call: the same number of customers tagkit tagged,
+riskiest first), ``abc`` (class C; A < B < C). See :mod:`.metrics` for the figures and
+:mod:`.calibration` for predicted against observed.
 """
 from __future__ import annotations
 
@@ -19,20 +27,24 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tagkit.backtest.calibration import calibration_table, verdicts
 from tagkit.backtest.labels import NOTES
 from tagkit.backtest.metrics import COUNTS, method_counts, rates
-from tagkit.backtest.outcome import EXCLUSIONS, IN_POPULATION, attach_outcomes, cut_at, history_quarters, panel_outcomes
+from tagkit.backtest.outcome import EXCLUSIONS, IN_POPULATION, cut_at, history_quarters
 from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
 from tagkit.quarters import quarter_end, shift_quarter
-from tagkit.scoring import score_customers
-from tagkit.scoring.order_lines import Features, OrderPanels, quarter_label_of, resolve_panels
-from tagkit.scoring.panel import Panels, build_panels
+from tagkit.scoring.engine import timeline_of
+from tagkit.scoring.grid import QI
+from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, quarter_label_of
+from tagkit.scoring.rules import abc_frame
+from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
 POOLED = "pooled"
-METHOD_ORDER = ("tagkit", "no_order_rule", "abc")
+METHOD_ORDER = ("tagkit", "no_order_rule", "recency_frequency", "abc")
+BASELINES = METHOD_ORDER[1:]
 POPULATION = "population"
 POPULATION_METRICS = ("customers_scored", *(f"excluded_{e}" for e in EXCLUSIONS), "excluded_tagged_at_risk",
                       "customers", "went_bad", "went_bad_no_order", "base_rate")
@@ -52,16 +64,23 @@ class BacktestResult:
     - ``summary``: the same per quarter and method, one column per metric.
     - ``cases``: one row per customer and scored quarter (status, outcome, tag, scores), for audit
       and for breakdowns the figures do not make (by region, by rep).
-    - ``notes`` / ``notes_zh``: what was skipped, excluded or undefined, and why.
+    - ``calibration``: predicted against observed by decile of ``score_risk`` (pooled, judged customers).
+    - ``verdicts``: per baseline and metric, whether tagkit beat it (pooled).
+    - ``models``: the risk model of each scored quarter (learned or documented, learned from what).
+    - ``notes`` / ``notes_zh``: what was skipped, excluded or undefined, where tagkit lost, and why.
     """
 
     quarter: str
     params: BacktestParams
+    decline_threshold: float
     scored: tuple[str, ...]
     skipped: tuple[str, ...]
     figures: pl.DataFrame
     summary: pl.DataFrame
     cases: pl.DataFrame
+    calibration: pl.DataFrame
+    verdicts: pl.DataFrame
+    models: dict[str, dict[str, object]]
     notes: tuple[str, ...]
     notes_zh: tuple[str, ...]
 
@@ -79,17 +98,22 @@ class _Notes:
 
 def _method_rows(cases: pl.LazyFrame, p: BacktestParams) -> pl.LazyFrame:
     """The population's rows once per method: ``quarter, method, went_bad, flag, score, k``."""
-    days = pl.col("days_since_last_purchase").cast(pl.Float64)
+    days = pl.col("days_since_last_order").cast(pl.Float64)
+    population = cases.filter(pl.col("status") == IN_POPULATION).with_columns(
+        # every ranking is judged at tagkit's workload: as many customers as it tagged at_risk
+        k=(pl.col("tag") == "at_risk").sum().over("quarter").cast(pl.Float64),
+        recency_frequency=(days.rank("average") / pl.len() + (-pl.col("frequency")).rank("average") / pl.len())
+        .over("quarter"),
+    )
+    rf = pl.col("recency_frequency")
+    riskiest_first = rf.rank("ordinal", descending=True).over("quarter", order_by="customer_id")
     methods = {
         "tagkit": (pl.col("tag") == "at_risk", pl.col("score_risk")),
         "no_order_rule": (days >= p.no_order_days, days),
+        "recency_frequency": (riskiest_first <= pl.col("k"), rf),
         "abc": (pl.col("abc_class") == "C", pl.col("abc_class").replace_strict(ABC_RISK, default=None,
                                                                                 return_dtype=pl.Float64)),
     }
-    population = cases.filter(pl.col("status") == IN_POPULATION).with_columns(
-        # every ranking is judged at tagkit's workload: as many customers as it tagged at_risk
-        k=(pl.col("tag") == "at_risk").sum().over("quarter").cast(pl.Float64)
-    )
     return pl.concat([
         population.select("quarter", "went_bad", "k", method=pl.lit(name), flag=flag.fill_null(False),
                           score=score.cast(pl.Float64))
@@ -157,9 +181,9 @@ def _tidy(summary: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _data_span(panels: Panels) -> tuple[dt.date | None, dt.date | None, set[str]]:
+def _data_span(timeline: Timeline) -> tuple[dt.date | None, dt.date | None, set[str]]:
     """The first and last order dates and the quarters that have order lines."""
-    span = panels.orders.select(
+    span = timeline.panels.orders.select(
         first=pl.col("first_order").min(),
         last=pl.col("last_order").max(),
         quarters=quarter_label_of("qi").unique().implode(),
@@ -191,60 +215,100 @@ def _explain_quarter(summary: pl.DataFrame, quarter: str, notes: _Notes) -> None
             notes.add("null_scores", quarter=quarter, method=row["method"], n=int(row["null_scores"]))
 
 
+def judged_tags(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.LazyFrame:
+    """``customer_id, region, tag, score_risk, abc_class`` of ``quarter`` as tagkit would have published them
+    then: its own model, last quarter's tags for the hysteresis."""
+    q = quarter_index(quarter)
+    rows = timeline.frame.lazy().filter(pl.col(QI) == q)
+    tagged = timeline.score(rows, q, previous=timeline.previous_tags(q)).pipe(abc_frame, p=scoring)
+    return tagged.select("customer_id", "region", "tag", "score_risk", "abc_class")
+
+
+def quarter_outcomes(timeline: Timeline, quarter: str) -> pl.LazyFrame:
+    """Who is judged and what happened next, per customer of ``quarter`` (see the module docstring)."""
+    q = quarter_index(quarter)
+    rows = timeline.signals(timeline.frame.lazy().filter(pl.col(QI) == q), q)
+    status = pl.when((pl.col("status") == IN_POPULATION) & pl.col("stage_bad")).then(pl.lit("already_past_bar"))
+    judged = (status.is_null() & (pl.col("status") == IN_POPULATION))
+    return rows.select(
+        "customer_id",
+        status=status.otherwise(pl.col("status")),
+        went_bad=pl.when(judged).then(pl.col("went_bad")),
+        no_order_next=pl.when(judged).then(~pl.col("next_purchase")),
+        sales_4q="sales_4q",
+        sales_next=pl.col("next_cents") / 100,
+        days_since_last_order="days_since_last_order",
+        frequency=pl.sum_horizontal([pl.col(f"q_days_{k}") for k in range(4)]).cast(pl.Float64),
+    )
+
+
+def _cases(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.DataFrame:
+    return (
+        judged_tags(timeline, quarter, scoring)
+        .join(quarter_outcomes(timeline, quarter), on="customer_id", how="left")
+        .with_columns(pl.col("status").fill_null("no_purchase_yet"), quarter=pl.lit(quarter))
+        .collect()
+    )
+
+
 def run_backtest(
     tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams,
-    features: Features | OrderPanels | None = None,
+    features: Features | OrderPanels | None = None, timeline: Timeline | None = None,
 ) -> BacktestResult:
-    """Score the ``backtest.quarters`` quarters before ``quarter`` from history and judge them by what followed.
+    """Score the ``backtest.quarters`` quarters before ``quarter`` as of then and judge them by what followed.
 
-    Pure: reads only ``tables`` (rows after ``quarter``'s end are ignored) and returns frames.
-    ``features`` replaces the order lines as in :func:`tagkit.scoring.score_customers` (a features
-    table or its path, or collected panels); without it the order lines are aggregated once here.
+    Reads only ``tables`` (rows after ``quarter``'s end are ignored) and returns frames.
+    ``features`` replaces the order lines as in :func:`tagkit.scoring.score_customers`;
+    ``timeline`` is the run's :class:`~tagkit.scoring.timeline.Timeline` (made here without it).
 
     >>> result = run_backtest(tables, quarter="2026Q3", scoring=p.scoring, backtest=p.backtest)  # doctest: +SKIP
     >>> result.summary.filter(quarter="pooled").select("method", "precision", "auc")             # doctest: +SKIP
     """
-    missing = [t for t in ("customers", "orders") if t not in tables and (t == "customers" or features is None)]
-    if missing:
-        raise InputError(
-            f"backtest: table(s) {', '.join(missing)} missing; got {', '.join(sorted(tables)) or 'none'}. "
-            "Pass the validated tables of the run (tagkit.pipeline.steps.load_clean_tables(run_dir))."
-        )
-    tables = cut_at(tables, quarter_end(quarter))
-    orders = resolve_panels(tables.get("orders"), features, quarter=quarter)
-    # once, for every quarter below and its outcome
-    panels = build_panels(tables, last_quarter=quarter, orders=orders).collect()
+    if timeline is None:
+        missing = [t for t in ("customers", "orders") if t not in tables and (t == "customers" or features is None)]
+        if missing:
+            raise InputError(
+                f"backtest: table(s) {', '.join(missing)} missing; got {', '.join(sorted(tables)) or 'none'}. "
+                "Pass the validated tables of the run (tagkit.pipeline.steps.load_clean_tables(run_dir))."
+            )
+        timeline = timeline_of(cut_at(tables, quarter_end(quarter)), quarter=quarter, p=scoring, features=features,
+                               quarters_back=backtest.quarters + 1)
     notes = _Notes()
-    plans, skipped = _plan(tables, panels, quarter=quarter, scoring=scoring, backtest=backtest, notes=notes)
-    scored = [q for q, _ in plans]
-    # one quarter at a time: each is scored wide on every customer, and at once they would add up
-    frames = [lf.collect() for _, lf in plans]
+    scored, skipped = _plan(timeline, quarter=quarter, backtest=backtest, notes=notes)
+    # one quarter at a time: each is scored on every customer
+    frames = [_cases(timeline, q, scoring) for q in scored]
     cases = pl.concat(frames, how="vertical_relaxed") if frames else _empty_cases()
     cases = cases.select("quarter", *[c for c in cases.columns if c != "quarter"]).sort("quarter", "customer_id",
                                                                                         descending=[True, False])
     summary = _summarise(cases, backtest, scored) if scored else _empty_summary()
     for q in scored:
         _explain_quarter(summary, q, notes)
-    return BacktestResult(quarter=quarter, params=backtest, scored=tuple(scored), skipped=tuple(skipped),
-                          figures=_tidy(summary), summary=summary, cases=cases, notes=tuple(notes.en),
-                          notes_zh=tuple(notes.zh))
+    judged = verdicts(summary)
+    for row in judged.filter(~pl.col("tagkit_better")).iter_rows(named=True):
+        notes.add("not_better", method=row["baseline"], metric=row["metric"], tagkit=row["tagkit"],
+                  baseline=row["baseline_value"])
+    models = {q: timeline.models().get(q) for q in scored}
+    for q, model in models.items():
+        if model and model["source"] != "learned":
+            notes.add("documented_model", quarter=q, reason=model["reason"])
+    return BacktestResult(quarter=quarter, params=backtest, decline_threshold=scoring.risk.decline_threshold,
+                          scored=tuple(scored), skipped=tuple(skipped), figures=_tidy(summary), summary=summary,
+                          cases=cases, calibration=calibration_table(cases), verdicts=judged, models=models,
+                          notes=tuple(notes.en), notes_zh=tuple(notes.zh))
 
 
-def _plan(
-    tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str, scoring: ScoringParams,
-    backtest: BacktestParams, notes: _Notes
-) -> tuple[list[tuple[str, pl.LazyFrame]], list[str]]:
-    """The lazy scores-with-outcomes of every quarter that can be back-tested, and the quarters skipped."""
-    data_start, data_end, with_orders = _data_span(panels)
+def _plan(timeline: Timeline, *, quarter: str, backtest: BacktestParams, notes: _Notes) -> tuple[list[str], list[str]]:
+    """The quarters that can be back-tested, and the quarters skipped (each with a note)."""
+    data_start, data_end, with_orders = _data_span(timeline)
     candidates = [shift_quarter(quarter, -i) for i in range(1, backtest.quarters + 1)]
     if data_start is None:
         notes.add("no_orders", run_end=quarter_end(quarter))
         return [], candidates
-    plans: list[tuple[str, pl.LazyFrame]] = []
+    scored: list[str] = []
     skipped: list[str] = []
     for q in candidates:
         nxt = shift_quarter(q, 1)
-        if quarter_end(q) < data_start:
+        if quarter_end(q) < data_start or quarter_index(q) < timeline.earliest():
             notes.add("before_data", quarter=q, data_start=data_start)
             skipped.append(q)
             continue
@@ -255,15 +319,12 @@ def _plan(
         history = history_quarters(q, data_start)
         if history < 4:
             notes.add("partial_history", quarter=q, data_start=data_start, history=history)
-        scores = score_customers(cut_at(tables, quarter_end(q)), quarter=q, p=scoring, panels=panels.until(q))
-        outcomes = panel_outcomes(panels.orders, quarter=q, decline_threshold=backtest.decline_threshold,
-                                  history=history)
-        plans.append((q, attach_outcomes(scores, outcomes, quarter=q)))
+        scored.append(q)
         gap = (quarter_end(nxt) - data_end).days
         if gap > EXTRACT_SLACK_DAYS:
             # "no order" may only mean "not in the extract yet": the outcome would look worse than it is
             notes.add("data_ends_early", quarter=q, next=nxt, data_end=data_end, days=gap)
-    return plans, skipped
+    return scored, skipped
 
 
 def _empty_summary() -> pl.DataFrame:
@@ -275,7 +336,7 @@ def _empty_summary() -> pl.DataFrame:
 def _empty_cases() -> pl.DataFrame:
     return pl.DataFrame(schema={
         "quarter": pl.String, "customer_id": pl.String, "region": pl.String, "tag": pl.String,
-        "score_risk": pl.Float64, "abc_class": pl.String, "status": pl.String, "sales_4q": pl.Float64,
-        "avg_quarter": pl.Float64, "sales_next": pl.Float64, "purchased_next": pl.Boolean, "went_bad": pl.Boolean,
-        "no_order_next": pl.Boolean, "days_since_last_purchase": pl.Int64,
+        "score_risk": pl.Float64, "abc_class": pl.String, "status": pl.String, "went_bad": pl.Boolean,
+        "no_order_next": pl.Boolean, "sales_4q": pl.Float64, "sales_next": pl.Float64,
+        "days_since_last_order": pl.Int64, "frequency": pl.Float64,
     })

@@ -25,7 +25,9 @@ from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the ind
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
 from tagkit.scoring import score_customers
-from tagkit.scoring.order_lines import OrderPanels, order_panels
+from tagkit.scoring.engine import timeline_of
+from tagkit.scoring.order_lines import order_panels
+from tagkit.scoring.timeline import Timeline
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
 logger = logging.getLogger(__name__)
@@ -141,34 +143,42 @@ def _file_key(path: Path) -> tuple:
     return str(path.resolve()), stat and (stat.st_size, stat.st_mtime_ns)
 
 
-_ORDER_PANELS: dict[tuple, OrderPanels] = {}
+_TIMELINE: dict[tuple, Timeline] = {}
 
 
-def shared_order_panels(run_dir: str | Path, *, quarter: str, params: Params) -> OrderPanels | None:
-    """The run's order lines aggregated once for the score step's three parts (scores, prescription,
-    back-test), which run in one kernel: at 100M order lines each aggregation takes half a minute.
+def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params) -> Timeline | None:
+    """The run's :class:`~tagkit.scoring.timeline.Timeline`, made once for the score step's three parts
+    (scores, prescription, back-test), which run in one kernel: the order lines are aggregated once
+    (with the speculator's columns), the history's feature panel is built once, and each quarter's
+    risk model is learned once.
 
-    One entry, keyed by the clean orders file (path, size, time), the quarter and the speculator's
-    ``quarter_end_days``, so a rewritten run folder is read again; None when the run has no clean orders.
-    The back-test, the last of the three, lets it go (:func:`release_order_panels`): the kernel goes
-    on to the region reports.
+    One entry, keyed by the clean orders file (path, size, time), the quarter and the params, so a
+    rewritten run folder or a change of params is read again; None when the run has no clean orders.
+    The back-test, the last of the three, lets it go (:func:`release_timeline`): the kernel goes on
+    to the region reports.
     """
     orders = Path(run_dir) / "clean" / "orders.parquet"
     if not orders.exists():
         return None
     end_days = params.prescription.speculator.quarter_end_days
-    return _kept(_ORDER_PANELS, (_file_key(orders), quarter, end_days),
-                 lambda: order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect())
+    back = max(params.prescription.quality_index.history_quarters - 1, params.backtest.quarters + 1)
+
+    def make() -> Timeline:
+        panels = order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect()
+        return timeline_of(load_clean_tables(run_dir), quarter=quarter, p=params.scoring, features=panels,
+                           quarters_back=back)
+
+    return _kept(_TIMELINE, (_file_key(orders), quarter, params.digest()), make)
 
 
-def release_order_panels() -> None:
-    _ORDER_PANELS.clear()
+def release_timeline() -> None:
+    _TIMELINE.clear()
 
 
 def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.DataFrame:
     """Score every customer and write ``scores.parquet``; returns the scores."""
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
-                             features=shared_order_panels(run_dir, quarter=quarter, params=params)).collect()
+                             timeline=shared_timeline(run_dir, quarter=quarter, params=params)).collect()
     path = Path(run_dir) / "scores.parquet"
     write_table(scores, path)
     logger.info("wrote %s (%d customers)", path, scores.height)
@@ -272,9 +282,8 @@ def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
     from tagkit.backtest import run_backtest, write_backtest
 
     result = run_backtest(load_clean_tables(run_dir), quarter=quarter, scoring=params.scoring,
-                          backtest=params.backtest,
-                          features=shared_order_panels(run_dir, quarter=quarter, params=params))
-    release_order_panels()
+                          backtest=params.backtest, timeline=shared_timeline(run_dir, quarter=quarter, params=params))
+    release_timeline()
     write_backtest(result, Path(run_dir))
     return result
 
@@ -316,7 +325,7 @@ def run_prescription(*, quarter: str, run_dir: str | Path, params: Params):
     from tagkit.prescription import prescribe, write_prescription
 
     rx = prescribe(load_scores(run_dir), load_clean_tables(run_dir), quarter=quarter, params=params,
-                   features=shared_order_panels(run_dir, quarter=quarter, params=params)).collect()
+                   timeline=shared_timeline(run_dir, quarter=quarter, params=params)).collect()
     write_table(rx.customers, Path(run_dir) / "scores.parquet")
     write_prescription(rx, Path(run_dir))
     return rx

@@ -31,8 +31,10 @@ from tagkit.prescription.regions import movement, region_summary, transitions
 from tagkit.prescription.reps import rep_scorecards
 from tagkit.prescription.speculators import attach_speculators, speculator_precedence
 from tagkit.scoring import CONTRACT_COLUMNS
+from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.order_lines import Features, OrderPanels, check_quarter_end_days, resolve_panels
-from tagkit.scoring.panel import Panels, build_panels
+from tagkit.scoring.panel import Panels
+from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], p
 
 
 def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, params: Params,
-              features: Features | OrderPanels | None = None) -> Prescription:
+              features: Features | OrderPanels | None = None, timeline: Timeline | None = None) -> Prescription:
     """Everything the management views need for ``quarter`` (see :class:`Prescription`).
 
     ``scores`` is the scorer's frame of ``quarter`` (:func:`tagkit.scoring.score_customers`, best
@@ -118,8 +120,9 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     what needs a missing one is null, or falls back as documented in each module).
     ``features`` replaces the order lines as in :func:`tagkit.scoring.score_customers`; the table
     must then have the speculator columns, made with ``prescription.speculator.quarter_end_days``.
-    Without it the order lines are aggregated once here; every table's panels are collected once,
-    for this quarter and every earlier one.
+    ``timeline`` is the run's :class:`~tagkit.scoring.timeline.Timeline` (its panels made with those
+    columns), shared with the scores and the back-test; without it one is made here from ``features``
+    or the order lines. The earlier quarters' tags come from it.
 
     This is the step boundary, and the one place that collects: the panels of every table, once;
     the date of the first order (how far back the history can go); the per-customer prescription;
@@ -133,18 +136,20 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     """
     p = params.prescription
     end_days = p.speculator.quarter_end_days
-    orders = resolve_panels(tables.get("orders"), features, quarter=quarter, quarter_end_days=end_days)
-    check_quarter_end_days(orders, end_days, source=str(features) if isinstance(features, (str, Path))
-                           else "features table")
-    # once: this quarter and every earlier one read these rows, not the tables
-    panels = build_panels(tables, last_quarter=quarter, orders=orders).collect()
+    if timeline is None:
+        orders = resolve_panels(tables.get("orders"), features, quarter=quarter, quarter_end_days=end_days)
+        timeline = timeline_of(tables, quarter=quarter, p=params.scoring, features=orders.collect(),
+                               quarters_back=p.quality_index.history_quarters - 1)
+    check_quarter_end_days(
+        OrderPanels(timeline.panels.orders, timeline.panels.lines, timeline.panels.lines_top), end_days,
+        source=str(features) if isinstance(features, (str, Path)) else "features table")
+    panels = timeline.panels
     first_order = panels.orders.select(pl.col("first_order").min()).collect().item()
-    quarters = history_quarters(quarter, first_order=first_order, p=p)
+    quarters = history_quarters(quarter, first_order=first_order, p=p, earliest=timeline.earliest())
     customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect()
     # each wide frame is let go once the next is made: at a million customers each holds a GB or two
     del scores
-    earlier = earlier_history(tables, panels, quarters=quarters, scoring=params.scoring, p=p)
-    del panels
+    earlier = earlier_history(timeline, quarters=quarters, scoring=params.scoring, p=p)
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan

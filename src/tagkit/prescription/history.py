@@ -1,10 +1,11 @@
 """The tags over the history: earlier quarters scored cheaply, and the customer-quality index.
 
-Each earlier quarter (``quality_index.history_quarters`` in all, this one included) is scored
-with :func:`~tagkit.scoring.score_quarter` (raw tags, no hysteresis), its speculators detected
-as of that quarter and the speculator precedence applied, so every quarter is judged the same
-way. Every quarter reads the same collected panels (:class:`~tagkit.scoring.panel.Panels`),
-not the tables. The current quarter's rows are the prescribed customers themselves (what the report shows).
+Each earlier quarter (``quality_index.history_quarters`` in all, this one included) comes from
+the run's :class:`~tagkit.scoring.timeline.Timeline`: scored as it would have been then (its
+features as of its last day, a risk model learned from the quarters before it, raw tags without
+hysteresis), its speculators detected as of that quarter and the speculator precedence applied,
+so every quarter is judged the same way. The current quarter's rows are the prescribed customers
+themselves (what the report shows).
 
 **Customer-quality index** (one value per region and quarter): the share of the quarter's sales
 (positive net sales) that comes from benchmark customers and healthy regular customers (regular,
@@ -21,9 +22,8 @@ import polars as pl
 from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.prescription.speculators import attach_speculators, speculator_demoted
 from tagkit.quarters import quarter_of, shift_quarter
-from tagkit.scoring import score_quarter
-from tagkit.scoring.panel import Panels, quarter_index
-from tagkit.scoring.scores import RISK_COMPONENTS
+from tagkit.scoring.panel import quarter_index
+from tagkit.scoring.timeline import Timeline
 
 HISTORY_SCHEMA = {
     "customer_id": pl.String, "region": pl.String, "rep_id": pl.String, "quarter": pl.String, "qi": pl.Int64,
@@ -33,53 +33,45 @@ HISTORY_SCHEMA = {
 QUALITY_PARTS = ("benchmark", "healthy_regular", "nail", "at_risk", "speculator", "dormant")
 
 
-def _history_rows(frame: pl.LazyFrame, quarter: str) -> pl.LazyFrame:
+def _history_rows(frame: pl.LazyFrame, quarter: str, *, dormant: pl.Expr) -> pl.LazyFrame:
     return frame.select(
         "customer_id", "region", "rep_id",
         quarter=pl.lit(quarter), qi=pl.lit(quarter_index(quarter), dtype=pl.Int64),
-        tag="tag", is_speculator="is_speculator",
-        is_dormant=pl.col("flags").list.contains("dormant").fill_null(False),
+        tag="tag", is_speculator="is_speculator", is_dormant=dormant.fill_null(False),
         sales_quarter="sales_quarter", lines_bought=pl.col("lines_bought").cast(pl.Int64),
     ).cast(HISTORY_SCHEMA)
 
 
-def earlier_quarter(tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str,
-                    scoring: ScoringParams, p: PrescriptionParams) -> pl.LazyFrame:
-    """One earlier quarter's rows: raw tag, then the speculator precedence."""
-    scored = score_quarter(tables, quarter=quarter, p=scoring, panels=panels).select(
-        "customer_id", "region", "rep_id", "tag", "previous_tag", "flags", "sales_quarter", "lines_bought",
-        *(f"risk_{c}" for c in RISK_COMPONENTS),
-    )
-    scored = attach_speculators(scored, panels.orders, quarter=quarter, p=p.speculator)
+def earlier_quarter(timeline: Timeline, *, quarter: str, scoring: ScoringParams, p: PrescriptionParams) -> pl.LazyFrame:
+    """One earlier quarter's rows: the timeline's raw tag, then the speculator precedence."""
+    scored = timeline.quarter(quarter_index(quarter)).lazy()
+    scored = attach_speculators(scored, timeline.panels.orders, quarter=quarter, p=p.speculator)
     scored = scored.with_columns(tag=pl.when(speculator_demoted(scoring)).then(pl.lit("regular"))
                                  .otherwise(pl.col("tag")))
-    return _history_rows(scored, quarter)
+    return _history_rows(scored, quarter, dormant=pl.col("is_dormant"))
 
 
-def history_quarters(quarter: str, *, first_order: object, p: PrescriptionParams) -> list[str]:
+def history_quarters(quarter: str, *, first_order: object, p: PrescriptionParams, earliest: int | None = None) -> list[str]:
     """The earlier quarters of the history: up to ``history_quarters - 1`` before ``quarter``, none
-    before the quarter of the first order (``first_order``, a date or None)."""
+    before the quarter of the first order (``first_order``, a date or None) nor before ``earliest``
+    (a quarter index: the first the timeline holds)."""
     earlier = [shift_quarter(quarter, -k) for k in range(p.quality_index.history_quarters - 1, 0, -1)]
     if first_order is None:
         return []
-    first = quarter_index(quarter_of(first_order))
+    first = max(quarter_index(quarter_of(first_order)), earliest if earliest is not None else 0)
     return [q for q in earlier if quarter_index(q) >= first]
 
 
-def earlier_history(tables: dict[str, pl.LazyFrame], panels: Panels, *, quarters: list[str],
-                    scoring: ScoringParams, p: PrescriptionParams) -> pl.DataFrame:
-    """customer × quarter rows (:data:`HISTORY_SCHEMA`) of ``quarters``, each scored on its own from ``panels``.
-
-    Collected one quarter at a time: each is scored wide (every feature of every customer) before
-    it is cut to these few columns, so the memory held is one quarter's, not all of them at once.
-    """
-    frames = [earlier_quarter(tables, panels, quarter=q, scoring=scoring, p=p).collect() for q in quarters]
+def earlier_history(timeline: Timeline, *, quarters: list[str], scoring: ScoringParams,
+                    p: PrescriptionParams) -> pl.DataFrame:
+    """customer × quarter rows (:data:`HISTORY_SCHEMA`) of ``quarters``, each as the timeline scored it."""
+    frames = [earlier_quarter(timeline, quarter=q, scoring=scoring, p=p).collect() for q in quarters]
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=HISTORY_SCHEMA)
 
 
 def current_rows(customers: pl.LazyFrame, *, quarter: str) -> pl.LazyFrame:
     """This quarter's history rows, from the prescribed customers (tags after the precedence)."""
-    return _history_rows(customers, quarter)
+    return _history_rows(customers, quarter, dormant=pl.col("flags").list.contains("dormant"))
 
 
 def _cents(expr: pl.Expr) -> pl.Expr:

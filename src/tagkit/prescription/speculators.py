@@ -13,9 +13,9 @@ deep discount, buys then and hardly ever otherwise. From the order lines over
 - ``speculator_quarters``: quarters with orders in the window (too few is no pattern).
 
 **Precedence.** Its long gaps and swings would read as a lapse and a sales decline, so a
-speculator tagged ``at_risk`` is re-judged on ``score_risk`` without the ``sales_decline`` and
-``orders_lapsed`` components (``speculator_risk_without_rhythm``, same weights and band, same
-hysteresis). Below the band it is tagged ``regular`` (the scorer's tag stays in ``scored_tag``)
+speculator tagged ``at_risk`` is re-judged on ``score_risk`` without the signals of its rhythm
+(:data:`~tagkit.scoring.timeline.RHYTHM_SIGNALS`: sales decline, lapse, recency, frequency,
+fewer orders; ``speculator_risk_without_rhythm``, same model and band, same hysteresis). Below the band it is tagged ``regular`` (the scorer's tag stays in ``scored_tag``)
 with reason ``speculator_not_at_risk``: dormant ≻ **speculator rhythm** ≻ at_risk ≻ benchmark ≻
 nail ≻ regular. Complaints, competitor signals or a satisfaction drop strong enough on their own
 keep it at risk.
@@ -30,11 +30,7 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import ScoringParams, SpeculatorParams
-from tagkit.scoring.exprs import weighted_mean
 from tagkit.scoring.order_lines import order_panels, quarter_index
-from tagkit.scoring.scores import RISK_COMPONENTS
-
-RHYTHM_COMPONENTS = ("sales_decline", "orders_lapsed")
 SPECULATOR_COLUMNS = {
     "speculator_quarter_end_share": pl.Float64,
     "speculator_discount": pl.Float64,
@@ -106,10 +102,9 @@ def attach_speculators(frame: pl.LazyFrame, panel: pl.LazyFrame, *, quarter: str
 
 
 def risk_without_rhythm(scoring: ScoringParams) -> pl.Expr:
-    """``score_risk`` re-weighted without the components a speculator's rhythm inflates."""
-    parts = {c: (getattr(scoring.risk.weights, c), pl.col(f"risk_{c}")) for c in RISK_COMPONENTS
-             if c not in RHYTHM_COMPONENTS}
-    return 100 * weighted_mean(parts)
+    """``score_risk`` without the signals a speculator's rhythm inflates (the scorer's
+    ``score_risk_without_rhythm``: the same model, those signals' contributions left out)."""
+    return pl.col("score_risk_without_rhythm")
 
 
 def speculator_demoted(scoring: ScoringParams) -> pl.Expr:

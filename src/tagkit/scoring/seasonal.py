@@ -13,8 +13,8 @@ window, divided by its mean quarter over the window (the four indices average 1)
 own quarter is not in the window: a region-wide fall that is not the usual season stays visible
 (and becomes a region alert) instead of being taken for seasonality. With less than a whole year
 before the vintage the index is 1 (nothing can be told apart yet); a region with fewer than
-``min_customers`` buying customers, or without sales in some quarter of the year, takes the
-index of all regions together.
+``min_customers`` buying customers a quarter, or without sales in some quarter of the year, takes
+the index of all regions together, and with fewer than that in all regions together it is 1.
 
 Dividing every quarter by its index makes the comparisons invariant to a seasonal factor that
 repeats every year: scale every order of a region's first quarters by any factor, and every
@@ -64,7 +64,11 @@ def seasonal_index(panel: pl.LazyFrame, *, vintage: int, data_start: int | None,
     )
     by_region = _index(totals, ["region"]).join(
         totals.group_by("region").agg(pl.col("buyers").mean()), on="region", how="left")
-    pooled = _index(totals.group_by(QI).agg(pl.col("cents", "days").sum()), [])
+    all_regions = totals.group_by(QI).agg(pl.col("cents", "days", "buyers").sum())
+    pooled = _index(all_regions, []).join(all_regions.select(_pooled_buyers=pl.col("buyers").mean()), how="cross")
+    # a handful of customers is too few to tell a season from their own stories: no index at all
+    pooled = pooled.with_columns(pl.when(pl.col("_pooled_buyers") >= min_customers).then(pl.col(c))
+                                 for c in ("sales_index", "days_index")).drop("_pooled_buyers")
     enough = (pl.col("buyers") >= min_customers) & (pl.col("sales_index") > 0)
     return (
         regions.join(every_quarter, how="cross")
