@@ -577,6 +577,14 @@ class PrescriptionReasonParams(_Frozen):
     benchmark_candidate: ReasonText
 
 
+class RegionAlertParams(_Frozen):
+    """A region-wide fall that is not the usual season (tagkit/prescription/alerts.py)."""
+
+    min_decline: Annotated[float, Field(gt=0, le=1)]
+    min_customers: Annotated[int, Field(ge=1)]
+    breakdown_rows: Annotated[int, Field(ge=1, le=50)]
+
+
 class PrescriptionParams(_Frozen):
     """What to do about each customer, rep and region (units in params/prescription.yaml)."""
 
@@ -590,6 +598,7 @@ class PrescriptionParams(_Frozen):
     regions: RegionPrescriptionParams
     radiation: RadiationParams
     quality_index: QualityIndexParams
+    region_alert: RegionAlertParams
     reasons: PrescriptionReasonParams
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.params import Params
+from tagkit.prescription.alerts import region_alerts
 from tagkit.prescription.benchmarks import benchmark_frame, showcase
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.evidence import cause_evidence
@@ -70,7 +71,9 @@ class Prescription:
     - ``transitions``: previous tag → tag cells per region with their customers (``transitions.parquet``);
     - ``radiation``: benchmark × neighbour within the radius (``radiation.parquet``);
     - ``coverage_gaps``: cities without a benchmark in reach (``coverage_gaps.parquet``);
-    - ``quality_index``: customer quality per region and quarter (``quality_index.parquet``).
+    - ``quality_index``: customer quality per region and quarter (``quality_index.parquet``);
+    - ``region_alerts`` / ``region_alert_breakdown``: a region-wide fall that is not the season, and
+      where it comes from (``region_alerts.parquet``, ``region_alert_breakdown.parquet``).
     """
 
     quarter: str
@@ -81,6 +84,8 @@ class Prescription:
     radiation: Frame
     coverage_gaps: Frame
     quality_index: Frame
+    region_alerts: Frame
+    region_alert_breakdown: Frame
 
     @classmethod
     def table_names(cls) -> list[str]:
@@ -162,6 +167,10 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     located = located_frame.lazy()
     gaps = coverage_gaps(located, p=p.radiation)
     quality = quality_index(history)
+    alerts, breakdown = region_alerts(panels, located.select("customer_id", "region", "rep_id", "tag", "city"),
+                                      quarter=quarter, p=p, data_start=timeline.data_start,
+                                      seasonal_years=params.scoring.risk.seasonal_years,
+                                      min_region_customers=params.scoring.windows.region_min_customers)
     first = [*CONTRACT_COLUMNS, "reasons_zh", "reasons_en", "unavailable_signals", *PRESCRIPTION_COLUMNS,
              *FURTHER_COLUMNS]
     return Prescription(
@@ -174,4 +183,6 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
         radiation=pairs,
         coverage_gaps=gaps,
         quality_index=quality,
+        region_alerts=alerts,
+        region_alert_breakdown=breakdown,
     )

@@ -2,8 +2,8 @@
 
 ``scores.parquet`` itself is written by the pipeline step from ``prescription.customers``; this
 module writes the management tables beside it: ``reps.parquet``, ``regions.parquet``,
-``transitions.parquet``, ``radiation.parquet``, ``coverage_gaps.parquet`` and
-``quality_index.parquet``. Written without statistics, like the scores, so that the same input
+``transitions.parquet``, ``radiation.parquet``, ``coverage_gaps.parquet``,
+``quality_index.parquet``, ``region_alerts.parquet`` and ``region_alert_breakdown.parquet``. Written without statistics, like the scores, so that the same input
 gives the same bytes.
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ FILES = {
     "radiation": "radiation.parquet",
     "coverage_gaps": "coverage_gaps.parquet",
     "quality_index": "quality_index.parquet",
+    "region_alerts": "region_alerts.parquet",
+    "region_alert_breakdown": "region_alert_breakdown.parquet",
 }
 
 

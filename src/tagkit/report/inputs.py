@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index")
+PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index", "region_alerts",
+                      "region_alert_breakdown")
 
 
 @dataclass(frozen=True)
