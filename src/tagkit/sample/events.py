@@ -28,6 +28,7 @@ RAID_DAYS = 7  # speculators buy in the last week
 RETURN_SHARE = 0.015
 JITTER = 0.6  # an order's date moves up to ±30 % of the customer's interval around its rhythm
 _MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+_PHASE = 1 << 62  # the "order number" whose hash is a customer's thinning phase (no real order has it)
 
 _VISIT_TYPES = cumulative(PROFILES, "visit_types")
 _OUTCOMES = cumulative(PROFILES, "outcomes")
@@ -100,7 +101,7 @@ def orders_for_quarter(
     if cal.quarter_of_year[t] == 1:
         into = rhythm_days - qs - ref.CNY_BREAK_START
         inside &= (into < 0) | (into >= plan.break_days[owner])
-    owner, rhythm_days = owner[inside], rhythm_days[inside]
+    owner, rhythm_days, k = owner[inside], rhythm_days[inside], k[inside]
     # the quarter-end push: reps short of target pull orders into the last two weeks, region by region
     push_owner, _ = _expand(np.where(regular, rng.poisson(plan.push), 0))
     push_days = qe - rng.integers(0, PUSH_DAYS, len(push_owner))
@@ -113,7 +114,14 @@ def orders_for_quarter(
     cust = np.concatenate([owner, push_owner, raid_owner])
     day = np.concatenate([rhythm_days, push_days, raid_days])
     kind = np.concatenate([np.zeros(len(owner)), np.ones(len(push_owner)), np.full(len(raid_owner), 2)]).astype(np.int8)
-    ok = (rng.random(len(cust)) < plan.keep[t, cust]) & (day >= plan.order_from[cust]) & (day <= plan.order_until[cust])
+    kept = rng.random(len(cust)) < plan.keep[t, cust]
+    # `keep` thins the rhythm evenly: order k survives when k * keep passes a whole number (from a phase fixed
+    # per customer), so fewer orders mean stretching gaps, not random holes, and a quarter keeps close to that
+    # share of its orders whatever the luck; the push and the raids are thinned at random
+    p = plan.keep[t, owner]
+    phase = _unit(seed, np.arange(n) + plan.offset, np.full(n, _PHASE))[owner]
+    kept[: len(owner)] = np.floor((k + 1) * p + phase) > np.floor(k * p + phase)
+    ok = kept & (day >= plan.order_from[cust]) & (day <= plan.order_until[cust])
     cust, day, kind = cust[ok], day[ok], kind[ok]
     order = np.lexsort((np.arange(len(cust)), cust, day))
     cust, day, kind = cust[order], day[order], kind[order]
