@@ -6,6 +6,7 @@ can be measured against ``_truth/planted.parquet``.
 
 Modules: :mod:`~tagkit.sample.reference` (geography, names, product lines),
 :mod:`~tagkit.sample.archetypes` (the planted stories as data),
+:mod:`~tagkit.sample.timeline` (the visible quarters and the outcome quarter),
 :mod:`~tagkit.sample.population` (reps, customers, their plan),
 :mod:`~tagkit.sample.events` (one quarter of orders, visits, feedback, signals),
 :mod:`~tagkit.sample.truth` (the truth file and its README),

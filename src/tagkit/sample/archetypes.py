@@ -3,8 +3,9 @@
 An :class:`Archetype` fixes who a customer is (influence, size, share of wallet,
 assortment, buying rhythm, latent survey scores). An :class:`EventProfile` fixes
 how a customer behaves in one quarter (visits, surveys, complaints, competitor
-signals); a customer switches profile when its story moves on, e.g. an at-risk
-customer from ``regular`` to ``decline`` at its onset quarter.
+signals, how wide its baskets are); a customer switches profile when its story
+moves on, e.g. an at-risk customer from ``regular`` to ``slip`` (still buying,
+warning signs) to ``decline`` (the collapse).
 
 Everything is data so that the generator stays one vectorised pass: each
 parameter becomes an array indexed by archetype or profile code.
@@ -79,6 +80,13 @@ ARCHETYPES: tuple[Archetype, ...] = (
         "at_risk", "at_risk", 0.060, share_of_wallet=(0.25, 0.65), interval=(15.0, 0.3, 7.0, 22.0),
         extra_lines=1.5, satisfaction=(3.5, 0.3),
     ),
+    # healthy until the last visible quarter (the slip), collapsing in the outcome quarter after it; a steady,
+    # frequent buyer with few push orders, so that one quarter's slip to 55-85 % of its normal stands out of
+    # the sales noise (against the same quarter last year: 0.5-0.9 for most, at-risk-like buyers less often)
+    _regular_like(
+        "slipping", "at_risk", 0.040, share_of_wallet=(0.25, 0.65), interval=(12.0, 0.25, 7.0, 18.0),
+        extra_lines=1.5, satisfaction=(3.5, 0.3), push=0.4,
+    ),
     _regular_like("dormant", "regular", 0.025, ("dormant",), satisfaction=(3.1, 0.3), cooperation=(3.0, 0.3)),
     _regular_like(
         "big_buyer_no_influence", "regular", 0.040, profile="big_buyer", channel=(0.40, 0.20, 0.0, 0.40),
@@ -94,6 +102,10 @@ ARCHETYPES: tuple[Archetype, ...] = (
         cooperation=(2.6, 0.3), growth=(0.01, 0.04), push=0.7,
     ),
     _regular_like("seasonal_dip", "regular", 0.030),
+    # confounders for the early warning: one signal alone, a slow rhythm, a slip that healed
+    _regular_like("isolated_signal", "regular", 0.025),
+    _regular_like("long_rhythm", "regular", 0.025, interval=(85.0, 0.25, 60.0, 130.0), extra_lines=2.5, push=0.0),
+    _regular_like("recovered", "regular", 0.025),
     _regular_like(
         "speculator", "regular", 0.025, ("speculator",), profile="speculator", channel=(0.5, 0.5, 0.0, 0.0),
         scope=(0.0, 0.05, 0.35, 0.60), outlets=(10.0, 0.8, 60), referrals=(0.2, 0), potential=(1.5e6, 0.5, 3.0e5),
@@ -128,12 +140,18 @@ class EventProfile:
     topics: tuple[float, float, float, float, float, float, float]
     signal_rate: float  # competitor signals per quarter
     signals: tuple[float, float, float, float, float]
+    max_complaints: int = 99  # per quarter: the Poisson count is clipped to [min_complaints, max_complaints]
+    min_signals: int = 0  # per quarter, like the complaints
+    max_signals: int = 99
+    basket: float = 1.0  # share of the customer's product lines it still buys (its favourites first)
 
 
 _ROUTINE = (0.90, 0.07, 0.03, 0.0)
 _ESCALATED = (0.60, 0.25, 0.12, 0.03)
 _TOPICS = (0.22, 0.25, 0.20, 0.15, 0.03, 0.06, 0.09)
 _SIGNALS = (0.45, 0.40, 0.15, 0.0, 0.0)
+_UNHAPPY = (0.0, 0.35, 0.25, 0.20, 0.0, 0.20, 0.0)  # price, delivery, service, payment
+_COURTED = (0.45, 0.35, 0.20, 0.0, 0.0)  # quote, visit, promotion
 
 PROFILES: tuple[EventProfile, ...] = (
     EventProfile("regular", 2.0, _ROUTINE, (0.45, 0.45, 0.10), 0.6, 0.0, 0.06, 0, _TOPICS, 0.05, _SIGNALS),
@@ -156,12 +174,27 @@ PROFILES: tuple[EventProfile, ...] = (
                  (0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0), 0.10, (1.0, 0.0, 0.0, 0.0, 0.0)),
     EventProfile("new_customer", 3.0, (0.85, 0.10, 0.05, 0.0), (0.60, 0.35, 0.05), 0.5, 0.0, 0.05, 0, _TOPICS, 0.05,
                  _SIGNALS),
-    # an at-risk customer from its onset quarter on
+    # the quarter before a collapse: still buying, but visits are fewer and colder, one to three complaints,
+    # one or two approaches from the competitor, surveys a point lower and a narrower basket
+    EventProfile("slip", 1.0, (0.80, 0.12, 0.08, 0.0), (0.15, 0.45, 0.40), 0.6, -1.0, 1.0, 1, _UNHAPPY, 0.6,
+                 _COURTED, max_complaints=3, min_signals=1, max_signals=2, basket=0.6),
+    # an at-risk customer from its collapse (onset) quarter on, a dormant one in its last quarter of orders
     EventProfile("decline", 0.8, (0.70, 0.15, 0.10, 0.05), (0.10, 0.45, 0.45), 0.7, -1.3, 0.9, 0,
-                 (0.10, 0.35, 0.15, 0.15, 0.0, 0.25, 0.0), 1.0, (0.30, 0.25, 0.20, 0.10, 0.15)),
+                 (0.10, 0.35, 0.15, 0.15, 0.0, 0.25, 0.0), 1.0, (0.30, 0.25, 0.20, 0.10, 0.15), basket=0.6),
     # a dormant customer after its last order
     EventProfile("lapsed", 0.4, (1.0, 0.0, 0.0, 0.0), (0.20, 0.50, 0.30), 0.15, -0.3, 0.02, 0, _TOPICS, 0.2,
                  (0.3, 0.3, 0.0, 0.0, 0.4)),
+    # isolated_signal in the last visible quarter: a regular quarter with exactly one complaint, or exactly
+    # one competitor visit, and nothing else out of the ordinary
+    EventProfile("lone_complaint", 2.0, _ROUTINE, (0.45, 0.45, 0.10), 0.6, 0.0, 0.0, 1, _UNHAPPY, 0.0, _SIGNALS,
+                 max_complaints=1),
+    EventProfile("lone_visit", 2.0, _ROUTINE, (0.45, 0.45, 0.10), 0.6, 0.0, 0.0, 0, _TOPICS, 0.0,
+                 (0.0, 1.0, 0.0, 0.0, 0.0), min_signals=1, max_signals=1),
+    # recovered: its two dip quarters a year back (milder than a slip, the basket kept), then settled:
+    # a regular without the background complaints and competitor signals, so the recovery is clean
+    EventProfile("dip", 1.5, _ROUTINE, (0.25, 0.50, 0.25), 0.6, -0.6, 0.8, 1, _UNHAPPY, 0.5, _COURTED,
+                 max_complaints=2, min_signals=1, max_signals=2),
+    EventProfile("settled", 2.0, _ROUTINE, (0.45, 0.45, 0.10), 0.6, 0.0, 0.0, 0, _TOPICS, 0.0, _SIGNALS),
     # a healthy customer at odds with its current rep
     EventProfile("rep_issue", 2.5, _ROUTINE, (0.15, 0.40, 0.45), 0.6, -0.2, 0.8, 1,
                  (0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0.05, _SIGNALS),

@@ -31,7 +31,8 @@ import numpy as np
 
 from tagkit.sample import events
 from tagkit.sample import reference as ref
-from tagkit.sample.population import MAX_LINES, SPECULATOR_ACTIVE, SPECULATOR_ACTIVE_LATEST, Calendar, Plan
+from tagkit.sample.population import MAX_LINES, SPECULATOR_ACTIVE, SPECULATOR_ACTIVE_LATEST, Plan
+from tagkit.sample.timeline import Calendar
 
 MIN_FREQUENCY = 0.5  # thinnest: orders half as often as planted (and one line each)
 MAX_SCALE = 10.0  # densest: ten times the lines per order and ten times the orders
@@ -66,7 +67,7 @@ def _rates(plan: Plan, cal: Calendar) -> _Rates:
     regular = ~plan.speculator
     scaled = np.zeros(len(plan))
     fixed = np.zeros(len(plan))
-    for t in range(len(cal)):
+    for t in range(cal.visible):  # the lines written; the outcome quarter is the truth's
         qs, qe = int(cal.starts[t]), int(cal.ends[t])
         lo, hi = np.maximum(qs, plan.order_from), np.minimum(qe, plan.order_until)
         start = np.maximum(lo, np.ceil(plan.anchor).astype(np.int64))
@@ -77,7 +78,7 @@ def _rates(plan: Plan, cal: Calendar) -> _Rates:
         keep = plan.keep[t]
         rhythm = days / plan.interval
         push = plan.push * _overlap(lo, hi, qe - events.PUSH_DAYS + 1, qe) / events.PUSH_DAYS
-        active = SPECULATOR_ACTIVE_LATEST if t == len(cal) - 1 else SPECULATOR_ACTIVE
+        active = SPECULATOR_ACTIVE_LATEST if t == cal.last else SPECULATOR_ACTIVE
         raid = active * _overlap(lo, hi, qe - events.RAID_DAYS + 1, qe) / events.RAID_DAYS
         scaled += keep * np.where(regular, rhythm + push, raid * plan.raid_extra)
         fixed += keep * np.where(regular, 0.0, raid)
@@ -125,7 +126,7 @@ class _Model:
 
 
 def expected_lines(plan: Plan, cal: Calendar) -> float:
-    """Order lines the plan is expected to make over the calendar, as it stands."""
+    """Order lines the plan is expected to make over the visible quarters, as it stands."""
     rates = _rates(plan, cal)
     return float(((rates.scaled + rates.fixed) * _mean_lines(plan.extra_lines, plan.max_lines)).sum())
 

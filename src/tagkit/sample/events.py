@@ -1,7 +1,8 @@
 """One quarter of events (order lines, visits, feedback, competitor signals) drawn from the plan.
 
 Each function takes the plan of one block of customers (:meth:`Plan.block`,
-the whole population when it fits in one) and a quarter index, and draws from
+the whole population when it fits in one) and a quarter index (a visible
+quarter, or the outcome quarter after them for the truth), and draws from
 its own random stream ``default_rng([seed, stream, quarter, block])`` (block 0
 keeps the original key ``[seed, stream, quarter]``, so a population of one block
 is what the generator always made). Quarters and blocks are independent: a
@@ -9,7 +10,8 @@ scale-up generates and writes one quarter and a batch of blocks at a time, and
 the data does not depend on how many blocks a batch holds. An order's place in
 its customer's rhythm is jittered by a hash of (customer, order number) rather
 than a stream draw, so no order is lost or doubled at a quarter boundary however
-the work is cut. Everything is arrays: rows are made with ``np.repeat`` over
+the work is cut; ``keep`` thins that rhythm evenly from a phase hashed the same
+way. Everything is arrays: rows are made with ``np.repeat`` over
 per-customer counts, never a Python loop.
 """
 from __future__ import annotations
@@ -20,7 +22,8 @@ import polars as pl
 from tagkit.contract import OUTCOMES, SIGNALS, TOPICS, VISIT_TYPES
 from tagkit.sample import reference as ref
 from tagkit.sample.archetypes import PROFILES, cumulative, draw_categorical, profile_code, table
-from tagkit.sample.population import SPECULATOR_ACTIVE, SPECULATOR_ACTIVE_LATEST, Calendar, Plan
+from tagkit.sample.population import SPECULATOR_ACTIVE, SPECULATOR_ACTIVE_LATEST, Plan
+from tagkit.sample.timeline import Calendar
 
 STREAMS = {"orders": 1, "visits": 2, "feedback": 3, "signals": 4}
 PUSH_DAYS = 14  # the quarter-end push happens in the last two weeks
@@ -28,6 +31,7 @@ RAID_DAYS = 7  # speculators buy in the last week
 RETURN_SHARE = 0.015
 JITTER = 0.6  # an order's date moves up to ±30 % of the customer's interval around its rhythm
 _MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+_PHASE = 1 << 62  # the "order number" whose hash is a customer's thinning phase (no real order has it)
 
 _VISIT_TYPES = cumulative(PROFILES, "visit_types")
 _OUTCOMES = cumulative(PROFILES, "outcomes")
@@ -100,12 +104,12 @@ def orders_for_quarter(
     if cal.quarter_of_year[t] == 1:
         into = rhythm_days - qs - ref.CNY_BREAK_START
         inside &= (into < 0) | (into >= plan.break_days[owner])
-    owner, rhythm_days = owner[inside], rhythm_days[inside]
+    owner, rhythm_days, k = owner[inside], rhythm_days[inside], k[inside]
     # the quarter-end push: reps short of target pull orders into the last two weeks, region by region
     push_owner, _ = _expand(np.where(regular, rng.poisson(plan.push), 0))
     push_days = qe - rng.integers(0, PUSH_DAYS, len(push_owner))
     # speculators: a raid in the last week of some quarters, at a deep discount
-    active = rng.random(n) < (SPECULATOR_ACTIVE_LATEST if t == len(cal) - 1 else SPECULATOR_ACTIVE)
+    active = rng.random(n) < (SPECULATOR_ACTIVE_LATEST if t >= cal.last else SPECULATOR_ACTIVE)
     raids = np.where(plan.speculator & active, 1 + rng.poisson(plan.raid_extra, n), 0)
     raid_owner, _ = _expand(raids)
     raid_days = qe - rng.integers(0, RAID_DAYS, len(raid_owner))
@@ -113,7 +117,14 @@ def orders_for_quarter(
     cust = np.concatenate([owner, push_owner, raid_owner])
     day = np.concatenate([rhythm_days, push_days, raid_days])
     kind = np.concatenate([np.zeros(len(owner)), np.ones(len(push_owner)), np.full(len(raid_owner), 2)]).astype(np.int8)
-    ok = (rng.random(len(cust)) < plan.keep[t, cust]) & (day >= plan.order_from[cust]) & (day <= plan.order_until[cust])
+    kept = rng.random(len(cust)) < plan.keep[t, cust]
+    # `keep` thins the rhythm evenly: order k survives when k * keep passes a whole number (from a phase fixed
+    # per customer), so fewer orders mean stretching gaps, not random holes, and a quarter keeps close to that
+    # share of its orders whatever the luck; the push and the raids are thinned at random
+    p = plan.keep[t, owner]
+    phase = _unit(seed, np.arange(n) + plan.offset, np.full(n, _PHASE))[owner]
+    kept[: len(owner)] = np.floor((k + 1) * p + phase) > np.floor(k * p + phase)
+    ok = kept & (day >= plan.order_from[cust]) & (day <= plan.order_until[cust])
     cust, day, kind = cust[ok], day[ok], kind[ok]
     order = np.lexsort((np.arange(len(cust)), cust, day))
     cust, day, kind = cust[order], day[order], kind[order]
@@ -127,7 +138,9 @@ def orders_for_quarter(
     n_lines = np.minimum(plan.max_lines, 1 + rng.poisson(plan.extra_lines[cust]))
     o, _ = _expand(n_lines)
     c = cust[o]
-    held = plan.lines_held[c]
+    # a narrower basket keeps the customer's favourite lines (line_order is most preferred first)
+    basket = table(PROFILES, "basket")[plan.profile[t, c]]
+    held = np.maximum(1, np.round(plan.lines_held[c] * basket)).astype(np.int64)
     line = plan.line_order[c, (rng.random(len(o)) * held).astype(np.int64)]
     weight = rng.gamma(2.0, 1.0, len(o))
     gross = value[o] * weight / np.bincount(o, weights=weight)[o]
@@ -193,6 +206,14 @@ def visits_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block: i
     )
 
 
+def _bounded(counts: np.ndarray, prof: np.ndarray, frac: np.ndarray, what: str) -> np.ndarray:
+    """Poisson ``counts`` of complaints or signals held to the profile's ``min_<what>``..``max_<what>``
+    (the minimum plants a story that is never silent), none outside the customer's window."""
+    lo = table(PROFILES, f"min_{what}")[prof].astype(np.int64)
+    hi = table(PROFILES, f"max_{what}")[prof].astype(np.int64)
+    return np.where(frac > 0, np.clip(counts, lo, hi), 0)
+
+
 def _score(rng: np.random.Generator, latent: np.ndarray) -> np.ndarray:
     return np.clip(np.round(latent + 0.5 * rng.standard_normal(len(latent))), 1, 5).astype(np.int64)
 
@@ -209,7 +230,7 @@ def feedback_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block:
     cooperation = _score(rng, plan.cooperation[s_owner] + 0.8 * shift).astype(np.float64)
     cooperation[rng.random(len(s_owner)) < 0.04] = np.nan  # the odd unanswered question
     counts = rng.poisson(table(PROFILES, "complaint_rate")[prof] * frac)
-    counts = np.where(frac > 0, np.maximum(counts, table(PROFILES, "min_complaints")[prof].astype(np.int64)), 0)
+    counts = _bounded(counts, prof, frac, "complaints")
     c_owner, _ = _expand(counts)
     topic = draw_categorical(rng, _TOPICS, prof[c_owner])
 
@@ -239,7 +260,7 @@ def signals_for_quarter(plan: Plan, cal: Calendar, t: int, seed: int, *, block: 
     rng = _stream(seed, "signals", t, block)
     lo, hi, frac = _window(plan, cal, t)
     prof = plan.profile[t]
-    owner, _ = _expand(rng.poisson(table(PROFILES, "signal_rate")[prof] * frac))
+    owner, _ = _expand(_bounded(rng.poisson(table(PROFILES, "signal_rate")[prof] * frac), prof, frac, "signals"))
     day = _spread(rng, owner, lo, hi)
     usual = rng.random(len(owner)) < 0.8
     competitor = np.where(usual, plan.competitor[owner], rng.integers(0, len(ref.COMPETITORS), len(owner)))

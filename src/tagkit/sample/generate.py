@@ -1,5 +1,11 @@
 """Write a whole sample data folder: contract tables, hive-partitioned orders and the planted truth.
 
+The generator makes one quarter more than it shows: the outcome quarter after
+the end quarter, whose orders go to ``_truth/next_quarter/`` (intake skips
+``_truth``), so that a warning given as of the end quarter can be checked
+against what came next. Nothing in the visible tables is dated after the end
+quarter's last day.
+
 Memory stays bounded however large the sample: the plan (a few dozen numbers per
 customer) is held whole, the events are made one quarter and one batch of
 customers at a time and written straight away (orders as one parquet part per
@@ -11,7 +17,7 @@ gives the same rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +27,19 @@ from tagkit.errors import UsageError
 from tagkit.params import parse_quarter
 from tagkit.sample import events
 from tagkit.sample.density import Density, expected_lines, fit_density, line_range
-from tagkit.sample.population import BLOCK, MIN_CUSTOMERS_PER_REGION, Calendar, Plan, blocks, plan_population
+from tagkit.sample.population import BLOCK, MIN_CUSTOMERS_PER_REGION, Plan, blocks, plan_population
 from tagkit.sample.regions import MAX_REGIONS, MIN_REGIONS, Geography, geography
+from tagkit.sample.timeline import Calendar
 from tagkit.sample.truth import truth_frame, truth_readme
-from tagkit.sample.write import TableSink, write_csv
+from tagkit.sample.write import ParquetFile, TableSink, write_csv
 
 logger = logging.getLogger(__name__)
 
 MIN_CUSTOMERS = 60  # enough for two of every archetype and one nail of every cause
-MIN_QUARTERS = 6  # an at-risk decline needs a year of history before it, dormancy three empty quarters
+# A slip needs a year of history before it: the earliest, an at-risk customer collapsing in the second-to-last
+# quarter, slips in the third-to-last. Dormancy needs three empty quarters after a slip and a collapse, and a
+# recovered customer's dip (five and four quarters back) a normal quarter before it.
+MIN_QUARTERS = 7
 BATCH_CUSTOMERS = 100_000  # customers whose events are held in memory at once (at most) ...
 BATCH_LINES = 2_000_000  # ... and order lines of one quarter held at once (about), whichever is fewer customers
 CSV_MAX_CUSTOMERS = 100_000  # table_format="auto": visits, feedback, signals as CSV up to this many customers
@@ -56,7 +66,7 @@ def _check(
     if quarters < MIN_QUARTERS:
         raise UsageError(
             f"sample data: quarters must be at least {MIN_QUARTERS}; got {quarters}. "
-            "At-risk and dormant customers need that much history."
+            "At-risk, dormant and recovered customers need that much history."
         )
     if regions is not None:
         if not MIN_REGIONS <= regions <= MAX_REGIONS:
@@ -90,7 +100,7 @@ def _fit(plan: Plan, cal: Calendar, order_lines: int) -> tuple[Plan, Density]:
         planted = expected_lines(plan, cal)
         raise UsageError(
             f"sample data: order_lines must be between {lo:,.0f} and {hi:,.0f} for {n:,} customers over "
-            f"{len(cal)} quarters ({lo / n:,.0f} to {hi / n:,.0f} per customer; the planted density makes about "
+            f"{cal.visible} quarters ({lo / n:,.0f} to {hi / n:,.0f} per customer; the planted density makes about "
             f"{planted:,.0f}); got {order_lines:,}. Ask for a number in that range, or change the customers."
         )
     return fit_density(plan, cal, order_lines)
@@ -101,7 +111,7 @@ def _batches(plan: Plan, cal: Calendar, batch_customers: int | None) -> list[lis
     about BATCH_LINES order lines a quarter; ``batch_customers`` is rounded up to whole blocks."""
     n = len(plan)
     if batch_customers is None:
-        per_quarter = expected_lines(plan, cal) / n / len(cal)
+        per_quarter = expected_lines(plan, cal) / n / cal.visible
         batch_customers = int(min(BATCH_CUSTOMERS, BATCH_LINES / max(per_quarter, 1e-9)))
     per_batch = max(1, batch_customers // BLOCK)
     count = len(blocks(n))
@@ -112,27 +122,43 @@ def _stack(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical", rechunk=True)
 
 
-def _write_orders(plan: Plan, cal: Calendar, seed: int, sink: TableSink, batches: list[list[int]]) -> None:
+def _quarter_orders(plan: Plan, cal: Calendar, t: int, seed: int, batches: list[list[int]]) -> Iterator[pl.DataFrame]:
+    """The order lines of quarter ``t``, one frame per batch."""
     bounds = blocks(len(plan))
-    for t, label in enumerate(cal.quarters):
-        numbered = 0  # order numbers run on across the quarter's blocks
-        for part, batch in enumerate(batches):
-            frames = []
-            for j in batch:
-                frame, n_orders = events.orders_for_quarter(
-                    plan.block(*bounds[j]), cal, t, seed, block=j, first_order=numbered
-                )
-                numbered += n_orders
-                frames.append(frame)
-            sink.write(_stack(frames), label, part)
+    numbered = 0  # order numbers run on across the quarter's blocks
+    for batch in batches:
+        frames = []
+        for j in batch:
+            frame, n_orders = events.orders_for_quarter(plan.block(*bounds[j]), cal, t, seed, block=j,
+                                                        first_order=numbered)
+            numbered += n_orders
+            frames.append(frame)
+        yield _stack(frames)
+
+
+def _write_orders(plan: Plan, cal: Calendar, seed: int, sink: TableSink, batches: list[list[int]]) -> None:
+    for t, label in enumerate(cal.visible_quarters):
+        for part, frame in enumerate(_quarter_orders(plan, cal, t, seed, batches)):
+            sink.write(frame, label, part)
         logger.debug("orders of %s written", label)
+
+
+def _write_outcome(plan: Plan, cal: Calendar, seed: int, truth_dir: Path, batches: list[list[int]]) -> int:
+    """The outcome quarter's orders as ``next_quarter/orders.parquet``; returns its rows."""
+    out = ParquetFile(truth_dir / "next_quarter" / "orders.parquet", "orders")
+    try:
+        for frame in _quarter_orders(plan, cal, cal.outcome, seed, batches):
+            out.write(frame)
+    finally:
+        out.close()
+    return out.rows
 
 
 def _write_events(
     make: Callable[..., pl.DataFrame], plan: Plan, cal: Calendar, seed: int, sink: TableSink, batches: list[list[int]]
 ) -> None:
     bounds = blocks(len(plan))
-    for t, label in enumerate(cal.quarters):
+    for t, label in enumerate(cal.visible_quarters):
         for part, batch in enumerate(batches):
             frames = [make(plan.block(*bounds[j]), cal, t, seed, block=j) for j in batch]
             sink.write(_stack(frames), label, part)
@@ -174,8 +200,10 @@ def generate_sample(
     ``out_dir`` receives ``customers.csv``, ``reps.csv``, ``visits``, ``feedback`` and
     ``competitor_signals`` (CSV files, or folders of hive-partitioned parquet, see ``table_format``),
     ``orders/quarter=<YYYYQn>/part-<i>.parquet`` (one part per batch of customers: ``part-0`` up to
-    100,000 customers) and ``_truth/`` (the planted tags and archetypes, see its README). The same
-    arguments always give byte-identical files. What an earlier generation wrote for a table
+    100,000 customers) and ``_truth/`` (the planted tags and archetypes, and in ``next_quarter/orders.parquet``
+    the orders of the outcome quarter after ``end_quarter``, see its README). ``quarters`` (at least
+    seven) are the visible quarters, ending with ``end_quarter``; nothing visible is dated after its last
+    day. The same arguments always give byte-identical files. What an earlier generation wrote for a table
     (``<table>.csv``, ``<table>/quarter=*``) is replaced, so no stale quarter survives; other files in
     ``out_dir`` are left alone.
 
@@ -190,9 +218,8 @@ def generate_sample(
     - ``table_format``: visits, feedback and signals as ``"csv"``, ``"parquet"`` (folders), or
       ``"auto"``: CSV up to 100,000 customers.
 
-    Without ``order_lines`` and ``regions``, up to 5,000 customers, the files are those the generator
-    has always written. Returns a summary: row counts per table, the quarters covered, archetype and
-    true-tag counts.
+    Returns a summary: row counts per table (and ``outcome_orders``, the outcome quarter's order lines),
+    the visible quarters, the ``outcome_quarter``, archetype and true-tag counts.
 
     >>> summary = generate_sample(Path("data/sample"), customers=300)  # doctest: +SKIP
     >>> summary["quarters"][-1]
@@ -226,6 +253,7 @@ def generate_sample(
     truth = truth_frame(plan, cal)
     truth_dir = out_dir / "_truth"
     truth_dir.mkdir(exist_ok=True)
+    outcome_rows = _write_outcome(plan, cal, seed, truth_dir, batches)
     truth.write_parquet(truth_dir / "planted.parquet")
     dip_region = geo.names[plan.dip_region]
     readme = truth_readme(truth, cal, seed, dip_region, _scale_note(geo, density))
@@ -234,9 +262,11 @@ def generate_sample(
     summary: dict[str, Any] = {
         "out_dir": str(out_dir),
         "seed": seed,
-        "quarters": list(cal.quarters),
+        "quarters": list(cal.visible_quarters),
         "as_of": str(pl.Series([cal.as_of], dtype=pl.Int32).cast(pl.Date)[0]),
+        "outcome_quarter": cal.quarters[cal.outcome],
         "rows": rows,
+        "outcome_orders": outcome_rows,
         "archetypes": dict(sorted(truth.group_by("archetype").len().iter_rows())),
         "true_tags": dict(sorted(truth.group_by("true_tag").len().iter_rows())),
         "dip_region": dip_region,

@@ -1,21 +1,21 @@
-"""Who is in the sample: the calendar, the sales organisation and the customers with their planted story.
+"""Who is in the sample: the sales organisation and the customers with their planted story.
 
 :func:`plan_population` draws everything that is fixed per customer (who it is,
-its archetype, its buying rhythm, when its story turns) in one vectorised pass.
+its archetype, its buying rhythm, when its story turns) in one vectorised pass,
+over the visible quarters and the outcome quarter after them (see
+:mod:`tagkit.sample.timeline`).
 The per-quarter events in :mod:`tagkit.sample.events` only read this plan, so a
 quarter, and within it a block of customers (:meth:`Plan.block`), can be
 generated on its own (see the chunking note there).
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import polars as pl
 
 from tagkit.contract import CHANNELS, SCOPES
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
 from tagkit.sample import reference as ref
 from tagkit.sample.archetypes import (
     ARCHETYPES,
@@ -28,11 +28,11 @@ from tagkit.sample.archetypes import (
     table,
 )
 from tagkit.sample.regions import Geography, geography
+from tagkit.sample.timeline import Calendar
 
-EPOCH = dt.date(1970, 1, 1)
 CUSTOMERS_PER_REP = 85
-# Speculators: chance of a quarter-end raid, raised in the latest quarter so that a
-# skipped quarter is rare evidence, not the rule; orders per raid = 1 + Poisson(0.5).
+# Speculators: chance of a quarter-end raid, raised from the latest quarter on (the outcome quarter too) so
+# that a skipped quarter is rare evidence, not the rule; orders per raid = 1 + Poisson(0.5).
 SPECULATOR_ACTIVE = 0.7
 SPECULATOR_ACTIVE_LATEST = 0.9
 SPECULATOR_EXTRA_ORDERS = 0.5
@@ -42,47 +42,22 @@ MAX_LINES = 6  # order lines per order at the planted density
 BLOCK = 5_000
 MIN_CUSTOMERS_PER_REGION = 10  # province-based regions: every region gets customers and reps
 # Knobs of the planted stories (the truth README quotes them).
-DECLINE_KEEP = (0.35, 0.6)  # at-risk after onset: share of its scheduled orders still placed
+SLIP_DEPTH = (0.55, 0.85)  # the slip quarter: share of its normal sales still bought ...
+SLIP_FEWER = (0.4, 0.7)  # ... the drop (in log terms) this much fewer orders, the rest smaller ones
+DECLINE_KEEP = (0.35, 0.6)  # at-risk from its collapse on: share of its scheduled orders still placed
 DECLINE_SIZE = (0.5, 0.8)  # ... and their size
-LAPSE_DAYS = (30, 80)  # at-risk: no order at all in this many last days of the window
+LAPSE_DAYS = (30, 80)  # at-risk: no order in this many last days of its collapse (or last visible) quarter
+RECOVERED_DIP = (0.4, 0.6)  # recovered: share of its normal sales bought in its two dip quarters ...
+RECOVERED_BACK = 5  # ... which are this many and one fewer quarters before the last visible one
+ISOLATED_COMPLAINT = 0.5  # isolated_signal: share whose one signal is a complaint (the rest: a competitor visit)
 DIP_KEEP, DIP_SIZE = 0.9, 0.8  # the dip region's latest quarter: orders kept and their size
 TROUGH_KEEP, TROUGH_SIZE = 0.9, 0.42  # seasonal_dip in its own low quarter
 
 
-def to_day(day: dt.date) -> int:
-    return (day - EPOCH).days
-
-
-@dataclass(frozen=True)
-class Calendar:
-    """The generated quarters as epoch-day bounds; ``as_of`` is the last day of the last quarter."""
-
-    quarters: tuple[str, ...]
-    starts: np.ndarray
-    ends: np.ndarray
-    quarter_of_year: np.ndarray
-
-    @classmethod
-    def ending(cls, end_quarter: str, quarters: int) -> Calendar:
-        labels = tuple(shift_quarter(end_quarter, i - quarters + 1) for i in range(quarters))
-        return cls(
-            quarters=labels,
-            starts=np.array([to_day(quarter_start(q)) for q in labels], dtype=np.int64),
-            ends=np.array([to_day(quarter_end(q)) for q in labels], dtype=np.int64),
-            quarter_of_year=np.array([int(q[-1]) for q in labels], dtype=np.int64),
-        )
-
-    @property
-    def as_of(self) -> int:
-        return int(self.ends[-1])
-
-    def __len__(self) -> int:
-        return len(self.quarters)
-
-
 @dataclass(frozen=True)
 class Plan:
-    """Per-customer latent parameters (arrays of length n) and per-quarter matrices (shape quarters × n)."""
+    """Per-customer latent parameters (arrays of length n) and per-quarter matrices (shape quarters × n,
+    the outcome quarter included)."""
 
     customer_ids: np.ndarray
     archetype: np.ndarray
@@ -111,8 +86,9 @@ class Plan:
     event_from: np.ndarray
     speculator: np.ndarray  # bool
     big_buyer: np.ndarray  # bool
-    onset: np.ndarray  # at-risk: first quarter index of the decline, else -1
-    stop_quarter: np.ndarray  # dormant: quarter index of the last order, else -1
+    onset: np.ndarray  # at-risk: quarter index of the collapse (may be the outcome quarter), else -1
+    slip: np.ndarray  # at-risk and dormant: quarter index of the slip before the collapse, else -1
+    stop_quarter: np.ndarray  # dormant: quarter index of the last order (its collapse), else -1
     handover: np.ndarray  # internal nails: quarter index the current rep took over, else -1
     story_quarter: np.ndarray  # quarter index where the planted behaviour starts (-1: none)
     profile: np.ndarray  # quarters × n event-profile codes
@@ -256,7 +232,8 @@ def plan_population(
     """
     geo = geo or geography()
     rng = np.random.default_rng([seed, 0])
-    n, q = customers, len(cal)
+    n, q = customers, cal.visible
+    last, outcome = cal.last, cal.outcome
     a = rng.permutation(np.repeat(np.arange(len(ARCHETYPES)), archetype_counts(n)))
     arche = {x.name: a == archetype_code(x.name) for x in ARCHETYPES}
     if geo.default:
@@ -315,25 +292,45 @@ def plan_population(
     order_from = np.where(new, since, start).astype(np.int64)
     event_from = np.where(new, since, start).astype(np.int64)
 
-    at_risk = arche["at_risk"] | arche["benchmark_at_risk"]
-    onset = np.where(at_risk, q - 1 - rng.integers(0, 2, n), -1)
+    # At-risk customers slip for a quarter (still buying, with the warning signs), then collapse. Declining
+    # ones (at_risk, half the benchmarks at risk) collapse in the last or second-to-last visible quarter, so
+    # a run sees the drop; the early ones (slipping, the other half) slip in the last visible quarter and
+    # collapse in the outcome quarter, so a run sees only the warning signs. Dormant customers went the
+    # same way before they stopped, which gives a model whole episodes to learn from.
+    early = arche["slipping"].copy()
+    bench_at_risk = np.flatnonzero(arche["benchmark_at_risk"])
+    early[bench_at_risk] = rng.permutation(np.arange(len(bench_at_risk)) % 2 == 0)
+    at_risk = arche["at_risk"] | arche["benchmark_at_risk"] | arche["slipping"]
+    onset = np.where(at_risk, np.where(early, outcome, last - rng.integers(0, 2, n)), -1)
     lapse = rng.integers(LAPSE_DAYS[0], LAPSE_DAYS[1] + 1, n)
     dormant = arche["dormant"]
     stop_quarter = np.where(dormant, rng.integers(1, q - 3, n), -1)
+    slip = np.where(at_risk, onset - 1, np.where(dormant, stop_quarter - 1, -1))
     stop_day = cal.starts[np.maximum(stop_quarter, 0)] + rng.random(n) * 88
-    order_until = np.where(at_risk, as_of - lapse, as_of)
+    # the last order comes a few intervals before the end of the collapse quarter (of the last visible
+    # quarter when the collapse came earlier); everyone else buys on into the outcome quarter
+    order_until = np.where(at_risk, cal.ends[np.maximum(onset, last)] - lapse, cal.ends[outcome])
     order_until = np.where(dormant, stop_day, order_until).astype(np.int64)
     handover = np.where(internal, rng.integers(2, q // 2 + 1, n), -1)
     complaint_from = np.where(arche["rep_complaint"], q - 2 - rng.integers(0, 2, n), -1)
 
     # Per-quarter matrices: which behaviour profile, how many scheduled orders survive, how big they are.
-    t = np.arange(q)[:, None]
+    t = np.arange(q + 1)[:, None]
     base_profile = np.array([profile_code(x.profile) for x in ARCHETYPES])[a]
     for cause in NAIL_CAUSES:
         base_profile = np.where(nail_cause == NAIL_CAUSES.index(cause), profile_code(f"nail_{cause}"), base_profile)
-    profile = np.broadcast_to(base_profile, (q, n)).copy()
-    profile = np.where(at_risk & (t >= onset), profile_code("decline"), profile)
+    profile = np.broadcast_to(base_profile, (q + 1, n)).copy()
+    slipping = t == slip
+    declining = (at_risk & (t >= onset)) | (dormant & (t == stop_quarter))
+    recovered = arche["recovered"]
+    dip_quarters = recovered & (t >= last - RECOVERED_BACK) & (t <= last - RECOVERED_BACK + 1)
+    lone = np.where(rng.random(n) < ISOLATED_COMPLAINT, profile_code("lone_complaint"), profile_code("lone_visit"))
+    profile = np.where(slipping, profile_code("slip"), profile)
+    profile = np.where(declining, profile_code("decline"), profile)
     profile = np.where(dormant & (t > stop_quarter), profile_code("lapsed"), profile)
+    profile = np.where(dip_quarters, profile_code("dip"), profile)
+    profile = np.where(recovered & (t > last - RECOVERED_BACK + 1), profile_code("settled"), profile)
+    profile = np.where(arche["isolated_signal"] & (t == last), lone, profile)
     profile = np.where(arche["rep_complaint"] & (t >= complaint_from), profile_code("rep_issue"), profile)
     profile = np.where(internal & (t < handover), profile_code("nail_internal_former_rep"), profile)
 
@@ -342,27 +339,36 @@ def plan_population(
     q1 = geo.q1_factor[region] / (1 - break_days / 90)
     by_quarter = np.array([1.0] + [ref.QUARTER_FACTOR.get(i, 1.0) for i in (1, 2, 3, 4)])
     size = np.where(qoy == 1, q1, by_quarter[qoy])
-    keep = np.ones((q, n))
+    keep = np.ones((q + 1, n))
     dip_region = int(rng.integers(0, len(geo)))
     in_dip = region == dip_region
-    latest = (t == q - 1) & in_dip
+    latest = (t >= last) & in_dip  # the dip goes on into the outcome quarter
     keep, size = np.where(latest, keep * DIP_KEEP, keep), np.where(latest, size * DIP_SIZE, size)
-    trough = arche["seasonal_dip"] & (qoy == cal.quarter_of_year[-1])
+    trough = arche["seasonal_dip"] & (qoy == cal.quarter_of_year[last])
     keep, size = np.where(trough, keep * TROUGH_KEEP, keep), np.where(trough, size * TROUGH_SIZE, size)
-    declining = at_risk & (t >= onset)
+    # a slip (and a recovered customer's dip) is part fewer orders (gaps stretching), part smaller ones
+    fewer = rng.uniform(*SLIP_FEWER, n)
+    for when, depth in ((slipping, SLIP_DEPTH), (dip_quarters, RECOVERED_DIP)):
+        share = rng.uniform(*depth, n)
+        keep, size = np.where(when, keep * share**fewer, keep), np.where(when, size * share ** (1 - fewer), size)
     keep = np.where(declining, keep * rng.uniform(*DECLINE_KEEP, n), keep)
     size = np.where(declining, size * rng.uniform(*DECLINE_SIZE, n), size)
-    size = size * (1.0 + growth) ** ((t - (q - 1)) / 4.0)
+    size = size * (1.0 + growth) ** ((t - last) / 4.0)
 
     orders_per_quarter = np.where(speculator, SPECULATOR_ACTIVE * (1 + SPECULATOR_EXTRA_ORDERS), 91.3 / interval + push)
     order_value = potential * sow / 4.0 / orders_per_quarter
 
     story = np.full(n, -1)
-    standing = ("benchmark", "nail", "seasonal_dip", "speculator", "big_buyer_no_influence", "influential_dissatisfied")
+    standing = (
+        "benchmark", "nail", "seasonal_dip", "speculator", "big_buyer_no_influence", "influential_dissatisfied",
+        "long_rhythm",
+    )
     for name in standing:
         story = np.where(arche[name], 0, story)
-    story = np.where(at_risk, onset, story)
+    story = np.where(at_risk, slip, story)
     story = np.where(dormant, stop_quarter + 1, story)
+    story = np.where(recovered, last - RECOVERED_BACK, story)
+    story = np.where(arche["isolated_signal"], last, story)
     story = np.where(arche["rep_complaint"], complaint_from, story)
     story = np.where(new, np.searchsorted(cal.ends, since), story)
 
@@ -400,7 +406,7 @@ def plan_population(
         interval=interval, anchor=anchor, extra_lines=extra_lines, lines_held=lines_held, line_order=line_order,
         order_value=order_value, push=push, satisfaction=satisfaction, cooperation=cooperation, since=since,
         order_from=order_from, order_until=order_until, event_from=event_from, speculator=speculator,
-        big_buyer=arche["big_buyer_no_influence"], onset=onset, stop_quarter=stop_quarter, handover=handover,
+        big_buyer=arche["big_buyer_no_influence"], onset=onset, slip=slip, stop_quarter=stop_quarter, handover=handover,
         story_quarter=story,
         profile=profile, break_days=break_days, keep=keep, size=size, dip_region=dip_region, in_dip_region=in_dip,
         region_names=geo.names,

@@ -5,6 +5,9 @@ part per batch of customers, numbered with as many digits as the last part
 needs (``part-0`` when a quarter is one part, ``part-00`` … ``part-19`` for
 twenty), so the parts sort in the order they were written. The io layer reads
 such a folder as one table (DATA_CONTRACT.md, "a folder: every file in it").
+
+The outcome quarter's orders (``_truth/next_quarter/orders.parquet``) are one
+parquet file instead, each batch a row group of it (:class:`ParquetFile`).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from tagkit.contract import TABLES
 
@@ -69,3 +73,24 @@ class TableSink:
                 frame.write_csv(fh, include_header=not self._started)
         self._started = True
         self.rows += frame.height
+
+
+class ParquetFile:
+    """One table written batch by batch into a single parquet file, each batch a row group, contract columns
+    in contract order: a scale-up's batches need not be held at once to make one file."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path, self.name, self.rows = path, name, 0
+        self._writer: pq.ParquetWriter | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, frame: pl.DataFrame) -> None:
+        table = frame.select(TABLES[self.name].column_names).to_arrow()
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self._writer.write_table(table)
+        self.rows += frame.height
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
