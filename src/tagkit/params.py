@@ -174,10 +174,22 @@ class SignalWeights(_Frozen):
 
 class RiskSignal(_Frozen):
     """One risk signal: the way it may weigh (``up``: more of it, more risk) and its documented weight
-    (log-odds per unit of the signal), used when nothing can be learned."""
+    (log-odds per unit of the signal), used when nothing can be learned.
+
+    ``steps``: instead of one weight per unit, one weight per threshold the signal reaches (a
+    monotone step function learned from the data); the documented weight is then per step reached.
+    """
 
     direction: Literal["up", "down"]
     weight: Annotated[float, Field(ge=0)]
+    steps: list[Annotated[float, Field(gt=0)]] = []
+
+    @field_validator("steps")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if value != sorted(set(value)):
+            raise ValueError("steps must be increasing, without repeats")
+        return value
 
 
 class RiskSignals(_Frozen):
@@ -194,6 +206,20 @@ class RiskSignals(_Frozen):
     complaints: RiskSignal
     satisfaction_drop: RiskSignal
     competitor_signals: RiskSignal
+    warning_signs: RiskSignal
+
+
+class WarningSignFloors(_Frozen):
+    """From which value of each leading signal it counts as a warning sign (same units as the signal)."""
+
+    sales_decline: Annotated[float, Field(gt=0)]
+    fewer_orders: Annotated[float, Field(gt=0)]
+    fewer_lines: Annotated[float, Field(gt=0)]
+    fewer_visits: Annotated[float, Field(gt=0)]
+    cold_visits: Annotated[float, Field(gt=0)]
+    complaints: Annotated[float, Field(gt=0)]
+    satisfaction_drop: Annotated[float, Field(gt=0)]
+    competitor_signals: Annotated[float, Field(gt=0)]
 
 
 class RiskModelParams(_Frozen):
@@ -220,6 +246,7 @@ class RiskParams(_Frozen):
     model: RiskModelParams
     intercept: float
     signals: RiskSignals
+    warning_sign_floors: WarningSignFloors
     seasonal_years: Annotated[int, Field(ge=1, le=5)]
     decline_long_interval_days: Annotated[float, Field(gt=0)]
     visits_before_min: Annotated[float, Field(ge=0)]

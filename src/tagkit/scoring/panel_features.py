@@ -182,8 +182,7 @@ def _visits(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams
     w = p.windows
     if panels.visits is None:
         return frame.with_columns(*(pl.lit(None, dtype=d).alias(n) for n, d in VISIT_SCHEMA.items()),
-                                  visits_negative_recent=pl.lit(None, dtype=pl.Int64),
-                                  visits_outcome_recent=pl.lit(None, dtype=pl.Int64))
+                                  **{n: pl.lit(None, dtype=pl.Float64) for n in CHANGE_COLUMNS["visits"]})
     t, r, b = w.trailing_quarters, w.recent_quarters, w.before_quarters
     trailing = ["visits", *(f"visits_{v}" for v in VISIT_TYPES), "visits_escalated", "visits_positive",
                 "visits_with_outcome"]
@@ -193,9 +192,28 @@ def _visits(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams
            for n in trailing},
         visits_recent=window_sum(c("visits"), r - 1, 0, start=start),
         visits_before=window_sum(c("visits"), r + b - 1, r, start=start),
-        visits_negative_recent=window_sum(c("visits_negative"), r - 1, 0, start=start),
-        visits_outcome_recent=window_sum(c("visits_with_outcome"), r - 1, 0, start=start),
+        **_now_and_usual("visits", c("visits"), start=start),
+        **_now_and_usual("visits_negative", c("visits_negative"), start=start),
+        **_now_and_usual("visits_with_outcome", c("visits_with_outcome"), start=start),
     ).drop(*trailing[1:]).rename({f"_{n}": n for n in trailing[1:]})
+
+
+USUAL_QUARTERS = 4  # a customer's usual quarter: the mean of the four before
+CHANGE_COLUMNS = {
+    "visits": ("visits_quarter", "visits_usual", "visits_negative_quarter", "visits_negative_usual",
+               "visits_with_outcome_quarter", "visits_with_outcome_usual"),
+    "feedback": ("complaints_quarter", "complaints_usual"),
+    "signals": ("signals_weighted_quarter", "signals_weighted_usual"),
+}
+
+
+def _now_and_usual(name: str, expr: pl.Expr, *, start: int) -> dict[str, pl.Expr]:
+    """``<name>_quarter`` (this quarter) and ``<name>_usual`` (the mean quarter of the four before; a window
+    reaching before the data counts what there is): what changed, for the risk signals."""
+    return {
+        f"{name}_quarter": window_sum(expr, 0, 0, start=start).cast(pl.Float64),
+        f"{name}_usual": (window_sum(expr, USUAL_QUARTERS, 1, start=start) / USUAL_QUARTERS).fill_null(0.0),
+    }
 
 
 def _visit_rates(frame: pl.LazyFrame, p: ScoringParams) -> pl.LazyFrame:
@@ -211,7 +229,8 @@ def _feedback(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringPara
     w = p.windows
     if panels.feedback is None:
         return frame.with_columns(*(pl.lit(None, dtype=d).alias(n) for n, d in FEEDBACK_SCHEMA.items()),
-                                  top_complaint_topic=pl.lit(None, dtype=pl.String))
+                                  top_complaint_topic=pl.lit(None, dtype=pl.String),
+                                  **{n: pl.lit(None, dtype=pl.Float64) for n in CHANGE_COLUMNS["feedback"]})
     r, b, s, f = w.recent_quarters, w.before_quarters, w.survey_quarters, w.survey_fallback_quarters
     spans = {"survey": (s - 1, 0), "recent": (r - 1, 0), "before": (r + b - 1, r)}
     c = pl.col
@@ -229,7 +248,7 @@ def _feedback(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringPara
         for name, span in (("mean", "survey"), ("recent", "recent"), ("before", "before"))
     }
     out = frame.with_columns(
-        **sums, **latest,
+        **sums, **latest, **_now_and_usual("complaints", c("complaints"), start=start),
         surveys_window=window_sum(c("satisfaction_n"), s - 1, 0, start=start),
         complaints_recent=window_sum(c("complaints"), r - 1, 0, start=start),
         complaints_window=window_sum(c("complaints"), s - 1, 0, start=start),
@@ -247,17 +266,20 @@ def _feedback(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringPara
 
 def _signals(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams) -> pl.LazyFrame:
     w = p.windows
+    weights = p.risk.signal_weights
     if panels.signals is None:
-        out = frame.with_columns(*(pl.lit(None, dtype=d).alias(n) for n, d in SIGNAL_SCHEMA.items()))
+        out = frame.with_columns(*(pl.lit(None, dtype=d).alias(n) for n, d in SIGNAL_SCHEMA.items()),
+                                 **{n: pl.lit(None, dtype=pl.Float64) for n in CHANGE_COLUMNS["signals"]})
     else:
         r, t = w.recent_quarters, w.trailing_quarters
         c = pl.col
+        per_quarter = pl.sum_horizontal([getattr(weights, s) * c(f"signals_{s}") for s in SIGNALS])
         out = frame.with_columns(
+            **_now_and_usual("signals_weighted", per_quarter, start=start),
             signals_recent=window_sum(c("signals"), r - 1, 0, start=start),
             signals_trailing=window_sum(c("signals"), t - 1, 0, start=start),
             **{f"_signals_{s}": window_sum(c(f"signals_{s}"), r - 1, 0, start=start) for s in SIGNALS},
         ).drop(*(f"signals_{s}" for s in SIGNALS)).rename({f"_signals_{s}": f"signals_{s}" for s in SIGNALS})
-    weights = p.risk.signal_weights
     weighted = pl.sum_horizontal([getattr(weights, s) * pl.col(f"signals_{s}") for s in SIGNALS])
     kinds = labels_where({s: pl.col(f"signals_{s}") > 0 for s in SIGNALS})
     return out.with_columns(

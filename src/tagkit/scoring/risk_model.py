@@ -39,12 +39,28 @@ logger = logging.getLogger(__name__)
 LEARNED, DOCUMENTED = "learned", "documented"
 
 
+def terms(p: ScoringParams) -> dict[str, tuple[str, float | None]]:
+    """The model's terms: name → (signal, step). A plain signal is one term (weight per unit); a signal
+    with ``steps`` is one term per step (weight once the signal reaches it), named ``signal>=step``."""
+    out: dict[str, tuple[str, float | None]] = {}
+    for s in SIGNALS:
+        steps = getattr(p.risk.signals, s).steps
+        out.update({f"{s}>={k:g}": (s, k) for k in steps} if steps else {s: (s, None)})
+    return out
+
+
+def _term(signal: str, step: float | None) -> pl.Expr:
+    value = pl.col(f"risk_{signal}").cast(pl.Float64)
+    return value if step is None else (value >= step).cast(pl.Float64)
+
+
 @dataclass(frozen=True)
 class RiskModel:
     """The weights that score one quarter (``vintage``, a quarter index) and how they came about.
 
-    ``training`` describes what was learned from: ``quarters`` (labels), ``rows``, ``went_bad``,
-    ``base_rate``; ``reason`` says why the documented weights were used, when they were.
+    ``weights`` are per term (:func:`terms`: a signal, or a step of one). ``training`` describes
+    what was learned from: ``quarters`` (labels), ``rows``, ``went_bad``, ``base_rate``; ``reason``
+    says why the documented weights were used, when they were.
     """
 
     vintage: int
@@ -56,7 +72,8 @@ class RiskModel:
 
     def contribution(self, signal: str) -> pl.Expr:
         """The signal's additive part of the log-odds (0 where the signal is null: it drops out)."""
-        return (pl.lit(self.weights[signal]) * pl.col(f"risk_{signal}")).fill_null(0.0)
+        parts = [pl.lit(w) * _term(*_parse(name)) for name, w in self.weights.items() if _parse(name)[0] == signal]
+        return (pl.sum_horizontal(parts) if parts else pl.lit(0.0)).fill_null(0.0)
 
     def log_odds(self, *, without: tuple[str, ...] = ()) -> pl.Expr:
         parts = [self.contribution(s) for s in SIGNALS if s not in without]
@@ -79,10 +96,16 @@ def _label(qi: int) -> str:
     return f"{qi // 4}Q{qi % 4 + 1}"
 
 
+def _parse(name: str) -> tuple[str, float | None]:
+    signal, _, step = name.partition(">=")
+    return signal, float(step) if step else None
+
+
 def documented_model(p: ScoringParams, *, vintage: int, reason: str | None = None,
                      training: dict[str, object] | None = None) -> RiskModel:
     """The weights written in ``params/scoring.yaml``."""
-    weights = {s: _signed(getattr(p.risk.signals, s).weight, getattr(p.risk.signals, s).direction) for s in SIGNALS}
+    weights = {name: _signed(getattr(p.risk.signals, s).weight, getattr(p.risk.signals, s).direction)
+               for name, (s, _) in terms(p).items()}
     return RiskModel(vintage=vintage, source=DOCUMENTED, intercept=p.risk.intercept, weights=weights,
                      training=training or {}, reason=reason)
 
@@ -91,8 +114,8 @@ def _signed(weight: float, direction: str) -> float:
     return -abs(weight) if direction == "down" else abs(weight)
 
 
-def _design(rows: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    x = rows.select(pl.col(f"risk_{s}").cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for s in SIGNALS).to_numpy()
+def _design(rows: pl.DataFrame, names: dict[str, tuple[str, float | None]]) -> tuple[np.ndarray, np.ndarray]:
+    x = rows.select(_term(s, k).fill_null(0.0).fill_nan(0.0).alias(n) for n, (s, k) in names.items()).to_numpy()
     y = rows["went_bad"].cast(pl.Float64).to_numpy()
     return x, y
 
@@ -155,12 +178,13 @@ def fit_risk_model(rows: pl.DataFrame, *, vintage: int, p: ScoringParams) -> Ris
         step = -(-ordered.height // m.max_training_rows)
         ordered = ordered.gather_every(step)
         training["rows_used"] = ordered.height
-    x, y = _design(ordered)
-    bounds = [(None, 0.0) if getattr(p.risk.signals, s).direction == "down" else (0.0, None) for s in SIGNALS]
+    names = terms(p)
+    x, y = _design(ordered, names)
+    bounds = [(None, 0.0) if getattr(p.risk.signals, s).direction == "down" else (0.0, None) for s, _ in names.values()]
     intercept, weights = _fit(x, y, bounds, m.penalty)
     logger.info("risk model for %s learned from %d rows of %s", _label(vintage), ordered.height, training["quarters"])
     return RiskModel(vintage=vintage, source=LEARNED, intercept=intercept,
-                     weights={s: float(w) for s, w in zip(SIGNALS, weights, strict=True)}, training=training)
+                     weights={n: float(w) for n, w in zip(names, weights, strict=True)}, training=training)
 
 
 def training_quarters(vintage: int, *, first: int, p: ScoringParams) -> range:

@@ -20,12 +20,15 @@ direction, and the model (:mod:`tagkit.scoring.risk_model`) may only weigh a sig
 - ``fewer_orders`` (0..1): ordering days short of the same base as the sales (order gaps stretching).
 - ``fewer_lines`` (0..1): product lines bought this quarter short of the customer's usual quarter
   with a purchase (narrower baskets); 0 in a quarter without a purchase.
-- ``fewer_visits`` (0..1): visits a quarter, recent against before (from ``risk.visits_before_min``
-  visits before on).
-- ``cold_visits`` (0..1): the share of recent visits with an outcome that ended negative.
-- ``complaints``: ``ln(1 + complaints in the recent quarters)``.
+- ``fewer_visits`` (0..1): visits this quarter short of the customer's usual quarter (the mean of
+  the four before; from ``risk.visits_before_min`` visits in those four on).
+- ``cold_visits`` (0..1): the share of this quarter's visits with an outcome that ended negative.
+- ``complaints``: ``ln(1 + complaints this quarter beyond the customer's usual quarter)``.
 - ``satisfaction_drop`` (0..1): the survey mean's fall, recent against before, over ``risk.satisfaction_drop_full``.
-- ``competitor_signals``: ``ln(1 + weighted competitor signals in the recent quarters)``.
+- ``competitor_signals``: ``ln(1 + weighted competitor signals this quarter beyond its usual quarter)``.
+- ``warning_signs``: how many of the leading signals above (sales decline to competitor signals)
+  are past their floor (``risk.warning_sign_floors``) at once. One complaint is noise; a slipping
+  customer shows several signs together, which a sum of separate weights undervalues.
 
 A signal whose table is absent is null (it drops out of the score: contributes nothing). The
 **outcome** of a quarter (:func:`outcome_columns`) is the back-test's: no purchase next quarter,
@@ -40,7 +43,10 @@ from tagkit.params import ScoringParams
 from tagkit.scoring.panel_features import LAGS
 
 SIGNALS = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orders", "fewer_lines", "fewer_visits",
-           "cold_visits", "complaints", "satisfaction_drop", "competitor_signals")
+           "cold_visits", "complaints", "satisfaction_drop", "competitor_signals", "warning_signs")
+# the leading signals counted by ``warning_signs`` (each past its floor in risk.warning_sign_floors)
+LEADING = ("sales_decline", "fewer_orders", "fewer_lines", "fewer_visits", "cold_visits", "complaints",
+           "satisfaction_drop", "competitor_signals")
 IN_POPULATION = "in_population"
 STATUSES = ("no_purchase_yet", "already_left", "net_sales_not_positive", IN_POPULATION)
 NORMAL_QUARTERS = 4  # a customer's normal quarter: the mean of the four before
@@ -110,6 +116,12 @@ def decline_basis(p: ScoringParams) -> pl.Expr:
     )
 
 
+def _excess(name: str) -> pl.Expr:
+    """``ln(1 + what this quarter brought beyond the customer's usual quarter)``: a customer who always
+    complains is not slipping for complaining again; a new complaint this quarter is news."""
+    return (pl.col(f"{name}_quarter") - pl.col(f"{name}_usual")).clip(0.0).log1p()
+
+
 def _present(column: str, value: pl.Expr) -> pl.Expr:
     """``value`` where the table behind ``column`` is present (its counts are non-null), else null."""
     return pl.when(pl.col(column).is_not_null()).then(value.fill_null(0.0))
@@ -123,8 +135,8 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     r = p.risk
     c = pl.col
     usual = pl.coalesce("usual_interval_days", pl.lit(p.lifecycle.default_interval_days))
-    visits_drop = pl.when(c("visits_before") >= r.visits_before_min).then(
-        (1 - c("visits_recent_per_quarter") / c("visits_before_per_quarter")).clip(0.0, 1.0)
+    visits_drop = pl.when(c("visits_usual") * NORMAL_QUARTERS >= r.visits_before_min).then(
+        (1 - c("visits_quarter") / c("visits_usual")).clip(0.0, 1.0)
     )
     lines_usual = _mean([pl.when(c(f"q_purchase_{k}")).then(c(f"q_lines_{k}").cast(pl.Float64))
                          for k in range(1, NORMAL_QUARTERS + 1)])
@@ -147,11 +159,13 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
         risk_fewer_lines=pl.when(c("q_purchase_0") & c("q_lines_0").is_not_null())
         .then(_short(_ratio(c("q_lines_0").cast(pl.Float64), lines_usual))).otherwise(0.0),
         risk_fewer_visits=_present("visits_trailing", visits_drop),
-        risk_cold_visits=_present("visits_trailing", _ratio(c("visits_negative_recent").cast(pl.Float64),
-                                                            c("visits_outcome_recent"))),
-        risk_complaints=_present("complaints_recent", c("complaints_recent").cast(pl.Float64).log1p()),
+        risk_cold_visits=_present("visits_trailing", _ratio(c("visits_negative_quarter"), c("visits_with_outcome_quarter"))),
+        risk_complaints=_present("complaints_recent", _excess("complaints")),
         risk_satisfaction_drop=_present("complaints_recent", satisfaction_drop),
-        risk_competitor_signals=_present("signals_recent", c("signals_weighted").cast(pl.Float64).log1p()),
+        risk_competitor_signals=_present("signals_recent", _excess("signals_weighted")),
+    ).with_columns(
+        risk_warning_signs=pl.sum_horizontal(
+            (c(f"risk_{s}") >= getattr(r.warning_sign_floors, s)).fill_null(False).cast(pl.Float64) for s in LEADING),
     )
 
 

@@ -28,7 +28,7 @@ from tagkit.quarters import shift_quarter
 from tagkit.scoring.grid import QI
 from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
-from tagkit.scoring.panel_features import LAGS, feature_panel
+from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
 from tagkit.scoring.risk_signals import IN_POPULATION, SIGNALS, outcome_columns, signal_frame
 from tagkit.scoring.rules import lifecycle_frame, tag_frame
@@ -49,7 +49,7 @@ HISTORY_FEATURES = (
     "regularity", "share_of_wallet", "headroom", "stalled_quarters", "complaints_window", "complaints_recent",
     "satisfaction_mean", "cooperation_mean", "satisfaction_before", "cooperation_before", "satisfaction_recent",
     "visits_trailing", "positive_share", "visits_before", "visits_recent_per_quarter", "visits_before_per_quarter",
-    "visits_negative_recent", "visits_outcome_recent", "signals_recent", "signals_weighted",
+    "signals_recent", "signals_weighted", *(c for cs in CHANGE_COLUMNS.values() for c in cs),
     *(f"q_{kind}_{k}" for kind in ("cents", "days", "purchase", "lines") for k in range(LAGS)),
     "next_cents", "next_purchase",
 )
