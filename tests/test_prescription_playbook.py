@@ -14,7 +14,7 @@ from tagkit.params import load_params
 from tagkit.prescription import playbook_table
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.playbook import playbook_frame
-from tagkit.scoring.scores import RISK_COMPONENTS
+from tagkit.scoring.risk_signals import SIGNALS as RISK_COMPONENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")

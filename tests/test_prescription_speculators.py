@@ -63,14 +63,11 @@ def test_without_a_discount_column_concentration_and_rhythm_decide():
 
 
 def _scored() -> pl.LazyFrame:
-    """Three at-risk speculators: one only through its rhythm, one with complaints and competitor
-    signals strong enough on their own, and one whose rhythm-free risk sits between the band's exit
-    (38) and enter (45) values, at risk last quarter (hysteresis keeps it)."""
-    risk = {
-        "risk_sales_decline": [1.0, 1.0, 1.0], "risk_orders_lapsed": [1.0, 1.0, 1.0],
-        "risk_fewer_visits": [0.0, 0.8, 0.5], "risk_complaints": [0.0, 1.0, 0.5],
-        "risk_satisfaction_drop": [0.0, 0.5, 0.4], "risk_competitor_signals": [0.2, 1.0, 0.3],
-    }
+    """Three at-risk speculators, as the scorer leaves them (``score_risk_without_rhythm``: the same model
+    without the signals of their buying rhythm): one at risk only through its rhythm, one whose complaints
+    and competitor signals are strong enough on their own, and one whose rhythm-free risk sits between the
+    band's exit (32) and enter (40) values, at risk last quarter (hysteresis keeps it)."""
+    risk = {"score_risk": [95.0, 97.0, 90.0], "score_risk_without_rhythm": [10.004, 85.0, 35.0]}
     return pl.LazyFrame({
         "customer_id": ["rhythm", "real", "kept"],
         "tag": ["at_risk"] * 3, "previous_tag": [None, None, "at_risk"],
@@ -92,5 +89,4 @@ def test_precedence_keeps_a_speculator_from_at_risk_for_its_rhythm_alone():
         "reason_codes": [[], ["risk_orders_lapsed"], ["risk_orders_lapsed"]],
     }, schema_overrides={"flags": pl.List(pl.String), "reason_codes": pl.List(pl.String)})
     assert_frame_equal(out.select(expected.columns), expected)
-    # 100 × weighted mean with fewer_visits .08, complaints .10, satisfaction_drop .07, competitor_signals .10
-    assert out["speculator_risk_without_rhythm"].to_list() == [5.71, 85.43, 42.29]
+    assert out["speculator_risk_without_rhythm"].to_list() == [10.0, 85.0, 35.0]

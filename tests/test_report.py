@@ -31,7 +31,8 @@ SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps",
 def _scores() -> pl.DataFrame:
     """Five customers of 华东 and one of 华北, as scores.parquet has them before the prescription step.
 
-    C1 (hostile name) is at risk and benchmark-quality; C5 at risk, more risk but no flag; C2 a
+    C1 (hostile name) is at risk (an early warning) and benchmark-quality; C5 at risk (declining), more risk
+    but less at stake and no flag; C2 a
     benchmark; C3 a regular C-class; C4 a nail; C9 is 华北's and must never show in 华东's report.
     """
     n = 6
@@ -51,6 +52,7 @@ def _scores() -> pl.DataFrame:
         "score_cooperation": [75.0, 90.0, None, 30.0, 40.0, 50.0],
         "score_potential": [10.0, 20.0, 5.0, 95.0, 30.0, 90.0],
         "score_risk": [70.0, 10.0, 5.0, 20.0, 90.0, 20.0],
+        "risk_stage": ["early", None, None, None, "declining", None],
         "reason_codes": [["risk_orders_lapsed", "benchmark_at_risk"], ["benchmark_influence"], [],
                          ["nail_high_potential"], ["risk_complaints"], ["nail_high_potential"]],
         "sales_quarter": [10_000.0, 200_000.0, 3_000.0, 40_000.0, 5_000.0, 4.0],
@@ -147,13 +149,15 @@ def test_charts_are_embedded_as_json_specs():
 
 
 def test_at_risk_most_urgent_first():
-    """The benchmark-quality customer comes first although C5's risk score is higher."""
+    """The early warning (also benchmark-quality, with more sales at stake) comes before the declining C5, although
+    C5's risk score is higher."""
     ranked = rank_at_risk(_scores().filter(pl.col("region") == "华东"))
     assert ranked["customer_id"].to_list() == ["C1", "C5"]
     html = _report()
-    table = html[html.index('id="tbl-at-risk"'):]
-    assert table.index("C1 ·") < table.index("C5 ·")
-    assert 'class="top-priority"' in table
+    early, declining = html.index('id="tbl-at-risk-early"'), html.index('id="tbl-at-risk-declining"')
+    assert early < declining  # early warnings first
+    assert early < html.index("C1 ·", early) < declining < html.index("C5 ·", declining)
+    assert 'class="top-priority"' in html[early:declining]
 
 
 def test_abc_surprises_list_the_disagreeing_cells():
@@ -296,7 +300,7 @@ def test_headline_by_tag():
 def test_lists_are_capped_and_say_so():
     html = _report(max_customers_listed=1)
     assert "按优先级列出前 1 位，共 2 位" in html
-    table = html[html.index('id="tbl-at-risk"'):]
+    table = html[html.index('id="tbl-at-risk-early"'):]
     assert table[:table.index("</table>")].count("<tr") == 2  # the header and one customer
 
 

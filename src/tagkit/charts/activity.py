@@ -124,3 +124,26 @@ def backtest_chart(figures: pl.DataFrame, *, text: Mapping[str, str], methods: l
         )
         .properties(width=170, height=alt.Step(22))
     )
+
+
+def calibration_chart(groups: pl.DataFrame, *, text: Mapping[str, str]) -> alt.LayerChart:
+    """Predicted chance against the share that went bad, per group of customers by score (the back-test).
+
+    ``groups``: ``group, customers, predicted, observed`` (shares 0..1), ``predicted_label``,
+    ``observed_label``; the diagonal is where a calibrated score sits. ``text``: ``title, predicted,
+    observed, customers``.
+    """
+    top = max(0.05, float(groups.select(pl.max_horizontal(pl.col("predicted", "observed")).max()).item() or 0.0))
+    scale = alt.Scale(domain=[0, min(1.0, top * 1.05)])
+    diagonal = alt.Chart(pl.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(
+        color=MUTED, strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
+    points = alt.Chart(groups).mark_line(point=True, color=ACCENT).encode(
+        x=alt.X("predicted:Q", title=text["predicted"], scale=scale, axis=alt.Axis(format="%", tickCount=5)),
+        y=alt.Y("observed:Q", title=text["observed"], scale=scale, axis=alt.Axis(format="%", tickCount=5)),
+        tooltip=[
+            alt.Tooltip("predicted_label:N", title=text["predicted"]),
+            alt.Tooltip("observed_label:N", title=text["observed"]),
+            alt.Tooltip("customers:Q", title=text["customers"]),
+        ],
+    )
+    return alt.layer(diagonal, points, title=text["title"]).properties(width=260, height=260)

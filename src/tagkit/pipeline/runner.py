@@ -214,7 +214,8 @@ def run_quarter(
                     run._pool.terminate() if run.result.outcome not in ("ok", "regions_failed") else run._pool.close()
                 progress.close()
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
-                           validation=_validation_summary(work.path), keys=work.done)
+                           validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
+                           keys=work.done)
                 mf.write_manifest(work.path / "manifest.json", doc)
         work.publish()
     if run.result.failed_regions:
@@ -418,3 +419,14 @@ def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
     return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
             "missing_optional_tables": data.get("missing_optional_tables", [])}
 
+
+def _risk_model_summary(run_dir: Path, quarter: str) -> dict[str, Any] | None:
+    """Which model gave this quarter's score_risk: learned from the history, or the documented weights and why."""
+    path = run_dir / "risk_model.json"
+    if not path.exists():
+        return None
+    model = json.loads(path.read_text(encoding="utf-8")).get("models", {}).get(quarter)
+    if model is None:
+        return None
+    return {"file": path.name, "source": model["source"], "reason": model["reason"],
+            "learned_from": model["training"].get("quarters", [])}

@@ -32,6 +32,7 @@ from tagkit.validation import ValidationResult, raise_if_blocked, validate_datas
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+RISK_MODEL_FILE = "risk_model.json"
 
 
 class StepPaths(NamedTuple):
@@ -175,14 +176,35 @@ def release_timeline() -> None:
     _TIMELINE.clear()
 
 
+def write_risk_models(timeline: Timeline | None, run_dir: str | Path) -> Path | None:
+    """``risk_model.json``: every risk model the run made (its quarter, the back-tested ones and the quarters
+    before them): learned or documented, why, from which quarters, and the weights of every signal."""
+    if timeline is None:
+        return None
+    path = Path(run_dir) / RISK_MODEL_FILE
+    doc = {"format": "tagkit-risk-model/1", "quarter": timeline.quarter_label, "models": timeline.models()}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.DataFrame:
-    """Score every customer and write ``scores.parquet``; returns the scores."""
+    """Score every customer and write ``scores.parquet`` and ``risk_model.json``; returns the scores."""
+    timeline = shared_timeline(run_dir, quarter=quarter, params=params)
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
-                             timeline=shared_timeline(run_dir, quarter=quarter, params=params)).collect()
+                             timeline=timeline).collect()
     path = Path(run_dir) / "scores.parquet"
     write_table(scores, path)
+    write_risk_models(timeline, run_dir)
     logger.info("wrote %s (%d customers)", path, scores.height)
     return scores
+
+
+def risk_model_summary(run_dir: str | Path) -> dict:
+    """The run's ``risk_model.json``."""
+    path = Path(run_dir) / RISK_MODEL_FILE
+    if not path.exists():
+        raise InputError(f"{path}: missing. Run the score step first (tagkit run --only validate,score).")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_scores(run_dir: str | Path) -> pl.DataFrame:
@@ -232,9 +254,10 @@ def failed_regions(run_dir: str | Path) -> dict[str, dict]:
 def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
     """Write ``index.html``: every region's headline figures and link, failed regions marked."""
     run = Path(run_dir)
-    quality = run / "quality_index.parquet"
+    quality, alerts = run / "quality_index.parquet", run / "region_alerts.parquet"
     return write_index(load_scores(run), quarter=quarter, params=params.report, run_dir=run,
-                       failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None)
+                       failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None,
+                       alerts=pl.read_parquet(alerts) if alerts.exists() else None)
 
 
 def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
@@ -281,8 +304,10 @@ def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
     """Score the previous quarters from history, judge them by what followed, write backtest.json/.parquet."""
     from tagkit.backtest import run_backtest, write_backtest
 
+    timeline = shared_timeline(run_dir, quarter=quarter, params=params)
     result = run_backtest(load_clean_tables(run_dir), quarter=quarter, scoring=params.scoring,
-                          backtest=params.backtest, timeline=shared_timeline(run_dir, quarter=quarter, params=params))
+                          backtest=params.backtest, timeline=timeline)
+    write_risk_models(timeline, run_dir)  # now with the back-tested quarters' models too
     release_timeline()
     write_backtest(result, Path(run_dir))
     return result

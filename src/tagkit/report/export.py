@@ -3,7 +3,8 @@
 A report lists at most ``max_customers_listed`` customers per table so it stays small at any
 size; the manager who wants all of them opens the export, ranked the same way (at-risk first,
 then nails, benchmarks, regular; within a tag by the risk or value that orders the report's
-lists). Column headers and texts are in the report's language.
+lists: at-risk customers early warnings first, each stage by the sales at stake). Column headers
+and texts are in the report's language.
 """
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from tagkit.quarters import quarter_end
 from tagkit.report.inputs import RunData
 from tagkit.report.labels import VALUES, flag_name, name_of, tag_name
 from tagkit.report.prescribed import action_text
+from tagkit.report.sections.at_risk import STAGES, at_stake
 from tagkit.report.xlsx import write_table
 
 logger = logging.getLogger(__name__)
 
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows, less the header
 TAG_RANK = {"at_risk": 0, "nail": 1, "benchmark": 2, "regular": 3}
+STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
 HEADERS = {  # column -> (zh, en)
     "customer_id": ("客户编号", "customer id"),
     "customer_name": ("客户名称", "customer"),
@@ -40,7 +43,8 @@ HEADERS = {  # column -> (zh, en)
     "score_satisfaction": ("满意度", "satisfaction"),
     "score_cooperation": ("配合度", "cooperation"),
     "score_potential": ("潜力", "potential"),
-    "score_risk": ("流失风险", "risk"),
+    "score_risk": ("下季变差概率%", "chance of going bad next quarter, %"),
+    "risk_stage": ("危险阶段", "risk stage"),
     "flags": ("提示", "flags"),
     "nail_decision": ("钉子决策", "nail decision"),
     "escalate_to": ("牵头人", "lead"),
@@ -67,6 +71,8 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         "tag": pl.col("tag").replace_strict(tags, default=pl.col("tag")),
         "previous_tag": pl.col("previous_tag").replace_strict(tags, default=pl.col("previous_tag")),
         "flags": joined("flags", lambda f: flag_name(f, lang)),
+        "risk_stage": pl.col("risk_stage").replace_strict(
+            {v: name_of("risk_stage", v, lang) for v in VALUES["risk_stage"]}, default=pl.col("risk_stage")),
         "nail_decision": pl.col("nail_decision").replace_strict(
             {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
         "actions": joined("action_codes", lambda c: action_text(c, lang, playbook)),
@@ -76,10 +82,12 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
                                      "reasons" if reasons in scores.columns else ""}
     columns = [c for c in HEADERS if c in present]
     order = pl.col("tag").replace_strict(TAG_RANK, default=9, return_dtype=pl.Int8)
-    urgency = pl.coalesce(pl.col("score_risk") if "score_risk" in scores.columns else pl.lit(None),
-                          pl.lit(0.0))
-    ranked = scores.sort([order, urgency, pl.col("sales_trailing_4q"), pl.col("customer_id")],
-                         descending=[False, True, True, False], nulls_last=True)
+    # at-risk customers as the report lists them: early warnings first, then by the sales at stake
+    stage = (pl.col("risk_stage").replace_strict(STAGE_RANK, default=len(STAGE_RANK), return_dtype=pl.Int8)
+             if "risk_stage" in scores.columns else pl.lit(0, dtype=pl.Int8))
+    urgency = at_stake() if "score_risk" in scores.columns else pl.lit(0.0)
+    ranked = scores.sort([order, stage, urgency, pl.col("sales_trailing_4q"), pl.col("customer_id")],
+                         descending=[False, False, True, True, False], nulls_last=True)
     def value(c: str) -> pl.Expr:
         if texts.get(c) is not None:
             return texts[c]

@@ -25,6 +25,7 @@ from tagkit.report.failure import FAILURE_ANCHOR
 from tagkit.report.formats import format_change, format_count, format_money, format_percent
 from tagkit.report.labels import tag_name
 from tagkit.report.region import CSP, TAG_ORDER, env, report_filename
+from tagkit.report.sections.alert import region_alert
 from tagkit.report.words import ui
 
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
@@ -114,8 +115,8 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
 
 
 def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
-                 quality: pl.DataFrame | None = None, quarter: str = "") -> Table:
-    """The index's table: one row per region with its headline figures and its report's link."""
+                 quality: pl.DataFrame | None = None, quarter: str = "", alerts: pl.DataFrame | None = None) -> Table:
+    """The index's table: one row per region with its headline figures, its region alert and its report's link."""
     columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
                Column("customers", ui("customers", lang), num=True),
                Column("sales", ui("sales_quarter", lang), num=True),
@@ -124,6 +125,8 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
                Column("bar", ui("benchmark_at_risk_short", lang), num=True)]
     if quality is not None:
         columns.append(Column("quality", ui("quality_index", lang), num=True))
+    if alerts is not None:
+        columns.insert(2, Column("alert", ui("index_alert", lang)))
     rows, classes = [], []
     for r in region_headlines(scores).iter_rows(named=True):
         before = r["sales_previous_quarter"]
@@ -145,22 +148,29 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
                 upto = series.filter(pl.col("quarter") <= quarter) if quarter else series
                 value = upto["value"][-1] if upto.height else None
             row["quality"] = Cell(format_percent(value), sort=value, num=True)
+        if alerts is not None:
+            alert = region_alert(alerts, r["region"])
+            row["alert"] = (Cell(ui("index_alert_cell", lang, change=format_change(alert["change"])), cls="alert",
+                                 sort=alert["change"]) if alert else Cell("", sort=1.0))
         rows.append(row)
-        classes.append("failed-row" if status.sort == 0 else "")
+        classes.append("failed-row" if status.sort == 0 else "alert-row" if alerts is not None and row["alert"].text
+                       else "")
     return Table("tbl-regions", columns, rows, row_classes=classes)
 
 
 def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: FailedRegions,
-                 others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None) -> str:
+                 others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None,
+                 alerts: pl.DataFrame | None = None) -> str:
     """``failed`` maps a region to its failure: ``{"notebook": "notebooks/03_region_report-华北.ipynb",
     "page": "notebooks/03_region_report-华北.html", "cell": 4, "ename": "ValueError", "evalue": "…"}``, all
     paths relative to the run folder and every key but ``notebook`` optional (a bare notebook path is read as
     ``{"notebook": path}``); ``present`` names the report files written (None: do not check); ``others`` the
-    sibling quarters."""
+    sibling quarters; ``alerts`` the run's ``region_alerts.parquet`` (None: no alert column)."""
     lang = params.language
     failures = {region: RegionFailure.of(value) for region, value in failed.items()}
-    table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter)
-    missing = sum(1 for cls in table.row_classes if cls)
+    table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter,
+                         alerts=alerts)
+    missing = sum(1 for cls in table.row_classes if cls == "failed-row")
     return env.get_template("index.html.j2").render(
         lang=lang,
         csp=CSP,
@@ -181,12 +191,13 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
 
 
 def write_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, run_dir: Path,
-                failed: FailedRegions | None = None, quality: pl.DataFrame | None = None) -> Path:
+                failed: FailedRegions | None = None, quality: pl.DataFrame | None = None,
+                alerts: pl.DataFrame | None = None) -> Path:
     """Write ``index.html`` in the run folder; ``failed`` as for :func:`render_index`."""
     path = run_dir / "index.html"
     reports = run_dir / "reports"
     present = {p.name for p in reports.glob("*.html")} if reports.is_dir() else set()
     html = render_index(scores, quarter=quarter, params=params, failed=failed or {},
-                        others=sibling_quarters(run_dir), present=present, quality=quality)
+                        others=sibling_quarters(run_dir), present=present, quality=quality, alerts=alerts)
     path.write_text(html, encoding="utf-8")
     return path

@@ -41,6 +41,7 @@ class RunData:
     scores: pl.DataFrame
     reps: pl.DataFrame | None = None  # clean/reps.parquet: rep_id → rep_name, role, manager_id
     backtest: Mapping[str, Any] | None = None  # backtest.json
+    risk_model: Mapping[str, Any] | None = None  # risk_model.json: how score_risk was learned (or not)
     validation: Mapping[str, Any] | None = None  # validation.json
     prescription: Mapping[str, pl.DataFrame] = field(default_factory=dict)  # name → frame, present files only
     playbook: Mapping[str, Any] | None = None  # the playbook's wording (params/playbook.yaml, via Params)
@@ -103,6 +104,7 @@ def load_run_data(run_dir: str | Path, params: Params) -> RunData:
         scores=pl.read_parquet(scores_path),
         reps=_read_parquet(run / "clean" / "reps.parquet"),
         backtest=_read_json(run / "backtest.json"),
+        risk_model=_read_json(run / "risk_model.json"),
         validation=_read_json(run / "validation.json"),
         prescription=prescription,
         playbook=values.get("playbook"),

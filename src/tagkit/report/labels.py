@@ -137,9 +137,18 @@ VALUES: dict[str, Names] = {
         "satisfaction": {"zh": "满意度（调查窗口内无问卷）", "en": "satisfaction (no survey in the window)"},
         "cooperation": {"zh": "配合度（调查窗口内无问卷）", "en": "cooperation (no survey in the window)"},
     },
+    "risk_stage": {
+        "early": {"zh": "早期预警", "en": "early warning"}, "declining": {"zh": "已在下滑", "en": "declining"},
+    },
+    "competitor_signal": {
+        "quote": {"zh": "报价", "en": "quotes"}, "visit": {"zh": "拜访", "en": "visits"},
+        "promotion": {"zh": "促销", "en": "promotions"}, "exclusive_offer": {"zh": "独家条件", "en": "exclusive offers"},
+        "lost_listing": {"zh": "丢失陈列", "en": "lost listings"},
+    },
     "method": {
         "tagkit": {"zh": "tagkit", "en": "tagkit"},
         "no_order_rule": {"zh": "简单规则（未下单天数）", "en": "simple rule (days without an order)"},
+        "recency_frequency": {"zh": "最近购买 + 购买频次", "en": "recency + frequency"},
         "abc": {"zh": "ABC 分类", "en": "ABC classes"},
     },
     "metric": {

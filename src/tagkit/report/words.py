@@ -62,6 +62,28 @@ UI: dict[str, tuple[str, str]] = {
                       "{benchmark} 位标杆。",
                       "{customers} customers this quarter: {at_risk} at risk ({bar} of them benchmark-quality), "
                       "{nail} nails, {benchmark} benchmarks."),
+    # region alert
+    "region_alert_title": ("大区警报：整体下滑，并非季节性", "Region alert: a region-wide fall that is not the season"),
+    "region_alert": ("本大区本季销售额同比{change}（{now}，去年同期{before}）；去年同一季度并无此降幅，"
+                     "因此不是季节因素。扣除季节因素后，较前四季的平常水平{adjusted}。竞品动态：本季 {signals_now} 条，"
+                     "去年同期 {signals_before} 条。每位客户仍按其自身历史评估，整体下滑不会被当作“正常”而掩盖。"
+                     "下表列出下滑主要来自哪里。",
+                     "The region's sales this quarter {change} on the same quarter last year ({now} against "
+                     "{before}); last year's same quarter did not fall like this, so it is not the season. With the "
+                     "season taken out, against its usual level of the four quarters before: {adjusted}. Competitor "
+                     "signals: {signals_now} this quarter, {signals_before} a year ago. Every customer is still judged "
+                     "on its own history: the fall is shown, not excused. Where it comes from:"),
+    "alert_dimension": ("维度", "By"),
+    "alert_key": ("对象", "Which"),
+    "alert_last_year": ("去年同期", "Same quarter last year"),
+    "alert_share": ("占整体降幅", "Share of the fall"),
+    "alert_signals": ("竞品动态（本季/去年）", "Competitor signals (now / a year ago)"),
+    "alert_by_city": ("城市", "City"),
+    "alert_by_rep_id": ("业务员", "Rep"),
+    "alert_by_tag": ("本季标签", "Tag now"),
+    "alert_by_competitor": ("竞品动作", "Competitor move"),
+    "index_alert": ("大区警报", "Region alert"),
+    "index_alert_cell": ("同比{change}", "{change} on last year"),
     # ABC
     "abc": ("ABC", "ABC"),
     "abc_class": ("ABC 分类", "ABC class"),
@@ -92,9 +114,26 @@ UI: dict[str, tuple[str, str]] = {
     "yoy": ("同比", "vs last year"),
     "rank": ("#", "#"),
     # at risk
-    "at_risk_lead": ("按紧急程度排序：标杆级危险客户在最前，其后按风险分和销售额。{dormant}",
-                     "Most urgent first: benchmark-quality customers at the top, then by risk score and value. "
+    "at_risk_lead": ("风险分是客户下季“变差”（不再下单，或销售额不到其近四季季度平均的一半）的预计概率。"
+                     "先列早期预警：仍在正常采购、但已出现预警信号的客户，这时防守最有效；再列已在下滑的客户。"
+                     "两张表都按预计损失金额（概率 × 近四季销售额）排序。{dormant}",
+                     "The risk score is the estimated chance that the customer goes bad next quarter (no order, or "
+                     "sales below half of its average quarter of the last four). Early warnings come first: customers "
+                     "still buying normally but showing warning signs, when defending works best; then those already "
+                     "declining. Both lists are ranked by the sales at stake (chance × last four quarters' sales). "
                      "{dormant}"),
+    "at_risk_model_learned": ("本季的风险模型从本公司 {quarters} 的历史中学习（{rows} 个客户季度，其中 {bad} 个随后变差）。",
+                              "This quarter's risk model was learned from the company's own history, {quarters} "
+                              "({rows} customer-quarters, {bad} of which went bad the quarter after)."),
+    "at_risk_model_documented": ("本季历史数据不足以学习风险模型（{reason}），风险分按 params/scoring.yaml 中的默认权重计算。",
+                                 "Too little history to learn the risk model this quarter ({reason}): the risk "
+                                 "score uses the documented weights of params/scoring.yaml."),
+    "early_warnings": ("早期预警：仍在采购，已现预警信号", "Early warnings: still buying, showing warning signs"),
+    "declining": ("已在下滑", "Already declining"),
+    "no_early_warnings": ("本大区本季没有早期预警。", "No early warnings in this region this quarter."),
+    "chance": ("下季变差概率", "Chance of going bad"),
+    "at_stake": ("预计损失", "Sales at stake"),
+    "what_changed": ("发生了什么变化", "What changed"),
     "dormant_note": ("另有 {n} 位长期未订货的客户列入挽回名单，不在此表。",
                      "{n} long-dormant customers are on the win-back list instead, not here."),
     "chart_risk": ("风险与价值", "Risk against value"),
@@ -236,16 +275,38 @@ UI: dict[str, tuple[str, str]] = {
     "quarter": ("季度", "Quarter"),
     "value": ("数值", "Value"),
     # trust
-    "trust_lead": ("回测：用过去 {quarters} 个季度当时可得的数据重新贴标签，再看下一季度谁真的变差，"
-                   "并与简单规则和 ABC 对比。以下为全公司数字。",
-                   "Back-test: the previous {quarters} quarter(s) were tagged again from the data available then, "
-                   "and checked against which customers really went bad the quarter after, beside a simple rule "
-                   "and ABC. Company-wide figures."),
-    "trust_summary": ("tagkit 标为危险的客户中 {precision} 随后确实变差，是随机挑选（{base}）的 {lift} 倍；"
-                      "简单规则为 {rule_precision}，ABC 为 {abc_precision}。",
-                      "Of the customers tagkit tagged at risk, {precision} went bad the next quarter — {lift}× "
-                      "picking at random ({base}); the simple rule: {rule_precision}, ABC: {abc_precision}."),
-    "chart_trust": ("回测：tagkit 与简单规则、ABC", "Back-test: tagkit against a simple rule and ABC"),
+    "trust_lead": ("回测：过去 {quarters} 个季度，各自只用当时已有的数据（风险模型也只从更早的季度学习）重新贴标签，"
+                   "再看下一季度谁真的变差，并与三种简单做法对比。只检验当时仍在正常采购的客户："
+                   "对已经停购的客户“预警”不算预测。以下为全公司数字。",
+                   "Back-test: each of the previous {quarters} quarter(s) was tagged again from the data available "
+                   "then (the risk model, too, learned only from the quarters before it), and checked against which "
+                   "customers really went bad the quarter after, beside three simple methods. Only customers still "
+                   "buying normally then are judged: warning about one that has already stopped predicts nothing. "
+                   "Company-wide figures."),
+    "trust_summary": ("在 {customers} 位当时仍正常采购的客户中，tagkit 标了 {flagged} 位为危险：其中 {precision} "
+                      "下季确实变差，是随机挑选（{base}）的 {lift} 倍；所有下季变差的客户中，有 {recall} 被事先标出"
+                      "（召回率）。把任一变差客户和任一未变差客户放在一起，tagkit 把前者排在更危险位置的概率为 {auc}"
+                      "（AUC；0.5 相当于抛硬币）。",
+                      "Of {customers} customers still buying normally then, tagkit tagged {flagged} at risk: {precision} "
+                      "of them went bad the next quarter, {lift}× picking at random ({base}); of all who went bad, "
+                      "it had tagged {recall} beforehand (recall). Take one customer who went bad and one who did "
+                      "not: tagkit ranks the first as riskier {auc} of the time (AUC; 0.5 is a coin toss)."),
+    "trust_beats_all": ("在这份历史上，tagkit 的排序（AUC）和前 k 名精确率都不低于三种简单做法。",
+                        "On this history, tagkit's ranking (AUC) and its precision in the top k are at least those "
+                        "of all three simple methods."),
+    "trust_loses_lead": ("请注意：在这份历史上，tagkit 并没有胜过以下简单做法——在这些指标上，简单规则至少一样好：",
+                         "Mind this: on this history tagkit does not beat these simple methods; there, the simple "
+                         "rule does at least as well:"),
+    "trust_loses": ("{metric}：tagkit {tagkit}，{method} {baseline}", "{metric}: tagkit {tagkit}, {method} {baseline}"),
+    "trust_models_learned": ("每个回测季度的风险模型都只从它之前的季度学习。",
+                             "Each back-tested quarter's risk model learned only from the quarters before it."),
+    "trust_models_documented": ("{quarters} 的历史不足以学习风险模型，改用文档中的默认权重；这些季度的数字反映的是默认权重。",
+                                "{quarters}: too little history to learn the risk model, so the documented weights "
+                                "scored them; those quarters' figures judge the documented weights."),
+    "chart_calibration": ("校准：预测的变差概率与实际比例", "Calibration: predicted chance against what happened"),
+    "calibration_predicted": ("预测概率（每组平均）", "Predicted chance (group mean)"),
+    "calibration_observed": ("实际变差比例", "Share that went bad"),
+    "chart_trust": ("回测：tagkit 与简单做法", "Back-test: tagkit against simple methods"),
     "method": ("方法", "Method"),
     "metric": ("指标", "Metric"),
     "what_backtest": ("回测（backtest.json）", "the back-test (backtest.json)"),

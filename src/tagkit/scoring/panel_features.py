@@ -203,7 +203,7 @@ CHANGE_COLUMNS = {
     "visits": ("visits_quarter", "visits_usual", "visits_negative_quarter", "visits_negative_usual",
                "visits_with_outcome_quarter", "visits_with_outcome_usual"),
     "feedback": ("complaints_quarter", "complaints_usual"),
-    "signals": ("signals_weighted_quarter", "signals_weighted_usual"),
+    "signals": ("signals_weighted_quarter", "signals_weighted_usual", "signals_quarter", "signals_usual"),
 }
 
 
@@ -276,6 +276,7 @@ def _signals(frame: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParam
         per_quarter = pl.sum_horizontal([getattr(weights, s) * c(f"signals_{s}") for s in SIGNALS])
         out = frame.with_columns(
             **_now_and_usual("signals_weighted", per_quarter, start=start),
+            **_now_and_usual("signals", c("signals"), start=start),
             signals_recent=window_sum(c("signals"), r - 1, 0, start=start),
             signals_trailing=window_sum(c("signals"), t - 1, 0, start=start),
             **{f"_signals_{s}": window_sum(c(f"signals_{s}"), r - 1, 0, start=start) for s in SIGNALS},

@@ -49,8 +49,8 @@ def terms(p: ScoringParams) -> dict[str, tuple[str, float | None]]:
     return out
 
 
-def _term(signal: str, step: float | None) -> pl.Expr:
-    value = pl.col(f"risk_{signal}").cast(pl.Float64)
+def _term(signal: str, step: float | None, column: str | None = None) -> pl.Expr:
+    value = pl.col(column or f"risk_{signal}").cast(pl.Float64)
     return value if step is None else (value >= step).cast(pl.Float64)
 
 
@@ -69,14 +69,34 @@ class RiskModel:
     weights: dict[str, float]
     training: dict[str, object] = field(default_factory=dict)
     reason: str | None = None
+    centres: dict[str, float] = field(default_factory=dict)  # each term's mean over the rows learned from
 
-    def contribution(self, signal: str) -> pl.Expr:
-        """The signal's additive part of the log-odds (0 where the signal is null: it drops out)."""
-        parts = [pl.lit(w) * _term(*_parse(name)) for name, w in self.weights.items() if _parse(name)[0] == signal]
+    def contribution(self, signal: str, column: str | None = None) -> pl.Expr:
+        """The signal's additive part of the log-odds (0 where the signal is null: it drops out).
+
+        ``column`` reads the signal's value from another column (the steady warning signs).
+        """
+        parts = [pl.lit(w) * _term(*_parse(name), column) for name, w in self.weights.items()
+                 if _parse(name)[0] == signal]
         return (pl.sum_horizontal(parts) if parts else pl.lit(0.0)).fill_null(0.0)
 
+    def _typical(self, signal: str) -> pl.Expr:
+        """The signal's contribution for a typical customer (its terms at their means over the rows learned from)."""
+        return pl.lit(sum(w * self.centres.get(name, 0.0) for name, w in self.weights.items()
+                          if _parse(name)[0] == signal))
+
     def log_odds(self, *, without: tuple[str, ...] = ()) -> pl.Expr:
-        parts = [self.contribution(s) for s in SIGNALS if s not in without]
+        """The log-odds; signals in ``without`` count as a typical customer's, and the warning signs are
+        counted without them (``risk_warning_signs_steady``, made for
+        :data:`~tagkit.scoring.risk_signals.RHYTHM`)."""
+        parts = []
+        for s in SIGNALS:
+            if s in without:
+                parts.append(self._typical(s))
+            elif s == "warning_signs" and without:
+                parts.append(self.contribution(s, column="risk_warning_signs_steady"))
+            else:
+                parts.append(self.contribution(s))
         return pl.lit(self.intercept) + pl.sum_horizontal(parts)
 
     def probability(self, *, without: tuple[str, ...] = ()) -> pl.Expr:
@@ -88,6 +108,7 @@ class RiskModel:
         return {
             "vintage": _label(self.vintage), "source": self.source, "reason": self.reason,
             "intercept": round(self.intercept, 6), "weights": {k: round(v, 6) for k, v in self.weights.items()},
+            "typical": {k: round(v, 6) for k, v in self.centres.items()},
             "training": self.training,
         }
 
@@ -102,12 +123,12 @@ def _parse(name: str) -> tuple[str, float | None]:
 
 
 def documented_model(p: ScoringParams, *, vintage: int, reason: str | None = None,
-                     training: dict[str, object] | None = None) -> RiskModel:
+                     training: dict[str, object] | None = None, centres: dict[str, float] | None = None) -> RiskModel:
     """The weights written in ``params/scoring.yaml``."""
     weights = {name: _signed(getattr(p.risk.signals, s).weight, getattr(p.risk.signals, s).direction)
                for name, (s, _) in terms(p).items()}
     return RiskModel(vintage=vintage, source=DOCUMENTED, intercept=p.risk.intercept, weights=weights,
-                     training=training or {}, reason=reason)
+                     training=training or {}, reason=reason, centres=centres or {})
 
 
 def _signed(weight: float, direction: str) -> float:
@@ -163,28 +184,31 @@ def fit_risk_model(rows: pl.DataFrame, *, vintage: int, p: ScoringParams) -> Ris
         "quarters": [_label(q) for q in quarters], "rows": rows.height, "went_bad": went_bad,
         "base_rate": round(went_bad / rows.height, 6) if rows.height else None,
     }
+    ordered = rows.sort("qi", "customer_id")
+    names = terms(p)
+    centres = (dict(zip(names, _design(ordered, names)[0].mean(axis=0).round(9).tolist(), strict=True))
+               if ordered.height else {})
     if not m.learn:
         return documented_model(p, vintage=vintage, reason="learning is switched off (risk.model.learn: false)",
-                                training=training)
+                                training=training, centres=centres)
     if len(quarters) < m.min_training_quarters:
-        return documented_model(p, vintage=vintage, training=training, reason=(
+        return documented_model(p, vintage=vintage, training=training, centres=centres, reason=(
             f"{len(quarters)} earlier quarter(s) with a known next quarter; {m.min_training_quarters} are needed"))
     if min(went_bad, rows.height - went_bad) < m.min_outcomes:
-        return documented_model(p, vintage=vintage, training=training, reason=(
+        return documented_model(p, vintage=vintage, training=training, centres=centres, reason=(
             f"{went_bad} customers went bad and {rows.height - went_bad} did not in the quarters learned from; "
             f"at least {m.min_outcomes} of each are needed"))
-    ordered = rows.sort("qi", "customer_id")
     if ordered.height > m.max_training_rows:
         step = -(-ordered.height // m.max_training_rows)
         ordered = ordered.gather_every(step)
         training["rows_used"] = ordered.height
-    names = terms(p)
     x, y = _design(ordered, names)
     bounds = [(None, 0.0) if getattr(p.risk.signals, s).direction == "down" else (0.0, None) for s, _ in names.values()]
     intercept, weights = _fit(x, y, bounds, m.penalty)
     logger.info("risk model for %s learned from %d rows of %s", _label(vintage), ordered.height, training["quarters"])
     return RiskModel(vintage=vintage, source=LEARNED, intercept=intercept,
-                     weights={n: float(w) for n, w in zip(names, weights, strict=True)}, training=training)
+                     weights={n: float(w) for n, w in zip(names, weights, strict=True)}, training=training,
+                     centres=centres)
 
 
 def training_quarters(vintage: int, *, first: int, p: ScoringParams) -> range:

@@ -29,6 +29,8 @@ direction, and the model (:mod:`tagkit.scoring.risk_model`) may only weigh a sig
 - ``warning_signs``: how many of the leading signals above (sales decline to competitor signals)
   are past their floor (``risk.warning_sign_floors``) at once. One complaint is noise; a slipping
   customer shows several signs together, which a sum of separate weights undervalues.
+  (``risk_warning_signs_steady`` counts those outside :data:`RHYTHM` only: the count a speculator is
+  judged on.)
 
 A signal whose table is absent is null (it drops out of the score: contributes nothing). The
 **outcome** of a quarter (:func:`outcome_columns`) is the back-test's: no purchase next quarter,
@@ -47,6 +49,9 @@ SIGNALS = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orde
 # the leading signals counted by ``warning_signs`` (each past its floor in risk.warning_sign_floors)
 LEADING = ("sales_decline", "fewer_orders", "fewer_lines", "fewer_visits", "cold_visits", "complaints",
            "satisfaction_drop", "competitor_signals")
+# the signals a quarter-end speculator's buying pattern inflates (long gaps, swings, a few lines bought in a
+# rush): :mod:`tagkit.prescription.speculators` judges a speculator's risk without them
+RHYTHM = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orders", "fewer_lines")
 IN_POPULATION = "in_population"
 STATUSES = ("no_purchase_yet", "already_left", "net_sales_not_positive", IN_POPULATION)
 NORMAL_QUARTERS = 4  # a customer's normal quarter: the mean of the four before
@@ -116,6 +121,12 @@ def decline_basis(p: ScoringParams) -> pl.Expr:
     )
 
 
+def _signs(signals: list[str] | tuple[str, ...], r) -> pl.Expr:
+    """How many of ``signals`` are past their warning-sign floor."""
+    return pl.sum_horizontal(
+        (pl.col(f"risk_{s}") >= getattr(r.warning_sign_floors, s)).fill_null(False).cast(pl.Float64) for s in signals)
+
+
 def _excess(name: str) -> pl.Expr:
     """``ln(1 + what this quarter brought beyond the customer's usual quarter)``: a customer who always
     complains is not slipping for complaining again; a new complaint this quarter is news."""
@@ -164,8 +175,7 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
         risk_satisfaction_drop=_present("complaints_recent", satisfaction_drop),
         risk_competitor_signals=_present("signals_recent", _excess("signals_weighted")),
     ).with_columns(
-        risk_warning_signs=pl.sum_horizontal(
-            (c(f"risk_{s}") >= getattr(r.warning_sign_floors, s)).fill_null(False).cast(pl.Float64) for s in LEADING),
+        risk_warning_signs=_signs(LEADING, r), risk_warning_signs_steady=_signs([s for s in LEADING if s not in RHYTHM], r),
     )
 
 

@@ -46,6 +46,13 @@ def decimal(expr: pl.Expr, places: int = 1) -> pl.Expr:
     return _str(expr.cast(pl.Float64).round(places))
 
 
+def figure(expr: pl.Expr) -> pl.Expr:
+    """A figure to one decimal, without a trailing ``.0``: ``2``, ``2.5``, ``0``."""
+    rounded = expr.cast(pl.Float64).round(1)
+    return _str(pl.when(rounded == rounded.round(0)).then(rounded.round(0).cast(pl.Int64).cast(pl.String))
+                .otherwise(rounded.cast(pl.String)))
+
+
 def percent(share: pl.Expr) -> pl.Expr:
     """A share (0.42) as ``42%``."""
     return _str(pl.format("{}%", (share * 100).round(0).cast(pl.Int64)))
@@ -107,8 +114,14 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "orders_change": change(c("orders_ratio") - 1, lang),
         "decline_base": money(c("decline_base"), lang),
         "cold_share": percent(c("risk_cold_visits")),
+        "visits_quarter": integer(c("visits_quarter")),
+        "visits_usual": figure(c("visits_usual")),
+        "complaints_quarter": integer(c("complaints_quarter")),
+        "complaints_usual": figure(c("complaints_usual")),
+        "signals_quarter": integer(c("signals_quarter")),
+        "signals_usual": figure(c("signals_usual")),
         "lines_quarter": integer(c("q_lines_0")),
-        "lines_usual": decimal(c("lines_usual")),
+        "lines_usual": figure(c("lines_usual")),
         "days_since_last_order": integer(c("days_since_last_order")),
         "last_order_date": _str(c("last_order").dt.to_string("%Y-%m-%d")),
         "usual_interval_days": integer(c("usual_interval_days")),

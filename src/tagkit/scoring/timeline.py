@@ -30,15 +30,13 @@ from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
-from tagkit.scoring.risk_signals import IN_POPULATION, SIGNALS, outcome_columns, signal_frame
+from tagkit.scoring.risk_signals import IN_POPULATION, RHYTHM, SIGNALS, outcome_columns, signal_frame
 from tagkit.scoring.rules import lifecycle_frame, tag_frame
 from tagkit.scoring.scores import score_frame
 from tagkit.scoring.seasonal import attach_index, seasonal_index
 
 logger = logging.getLogger(__name__)
 
-# signals a speculator's buying pattern inflates (long gaps, swings): tagkit.prescription.speculators
-RHYTHM_SIGNALS = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orders")
 
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "region", "rep_id", "influence_scope", "downstream_outlets",
                     "referrals", "potential_annual_value")
@@ -130,7 +128,7 @@ class Timeline:
             .with_columns(
                 score_risk=pl.when(pl.col("last_order").is_not_null()).then(model.probability()),
                 score_risk_without_rhythm=pl.when(pl.col("last_order").is_not_null())
-                .then(model.probability(without=RHYTHM_SIGNALS)),
+                .then(model.probability(without=RHYTHM)),
             )
             .pipe(score_frame, p=self.p)
             .pipe(lifecycle_frame, p=self.p)

@@ -1,28 +1,44 @@
-"""At-risk customers, most urgent first: benchmark-quality ones at the very top, then by risk and value."""
+"""At-risk customers: early warnings first (still buying, warning signs), then those already declining.
+
+Both lists are ranked by the sales at stake: ``score_risk`` (the chance of going bad next quarter)
+× the last four quarters' sales. The reasons say what changed in the customer's signals.
+"""
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 
 from tagkit.charts import risk_value_chart
-from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
+from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_change, format_money, format_score
+from tagkit.report.formats import format_money, format_score
 
 ID = "at-risk"
+STAGES = ("early", "declining")
 
 
 def _flagged(flag: str) -> pl.Expr:
     return pl.col("flags").list.contains(flag).fill_null(False) if flag else pl.lit(False)
 
 
+def at_stake() -> pl.Expr:
+    """The sales at stake: the chance of going bad next quarter × the last four quarters' sales."""
+    return (pl.col("score_risk") / 100 * pl.col("sales_trailing_4q").clip(lower_bound=0)).fill_null(0.0)
+
+
 def rank_at_risk(scores: pl.DataFrame) -> pl.DataFrame:
-    """The region's at-risk customers in the order a manager should call them, ``benchmark`` marking the top group."""
+    """The region's at-risk customers in the order a manager should call them: early warnings first, each
+    stage by sales at stake; ``benchmark`` marks the benchmark-quality ones, ``stage`` the stage."""
     bench = _flagged("benchmark_at_risk") if "flags" in scores.columns else pl.lit(False)
+    stage = pl.col("risk_stage") if "risk_stage" in scores.columns else pl.lit("declining")
     return (
         scores.filter(pl.col("tag") == "at_risk")
-        .with_columns(benchmark=bench)
-        .sort(["benchmark", "score_risk", "sales_trailing_4q", "customer_id"], descending=[True, True, True, False],
+        .with_columns(benchmark=bench, stage=stage.fill_null("declining"), at_stake=at_stake())
+        .with_columns(_stage=pl.col("stage").replace_strict({s: i for i, s in enumerate(STAGES)}, default=len(STAGES)))
+        .sort(["_stage", "at_stake", "score_risk", "customer_id"], descending=[False, True, True, False],
               nulls_last=True)
+        .drop("_stage")
     )
 
 
@@ -37,7 +53,7 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
         group_label=pl.when("benchmark").then(pl.lit(ctx.ui("benchmark_group")))
         .otherwise(pl.lit(ctx.ui("other_risk_group"))),
     )
-    text = {"title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"), "risk": ctx.ui("score_risk"),
+    text = {"title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"), "risk": ctx.ui("chance"),
             "customer": ctx.ui("customer"), "city": ctx.ui("city"), "benchmark_group": ctx.ui("benchmark_group")}
     return Chart.of("risk-value", risk_value_chart(points, text=text, language=ctx.lang))
 
@@ -49,12 +65,13 @@ def _defence_cell(ctx: Context, row: dict) -> Cell:
     return Cell(sub=sub, badges=defences, items=ctx.actions(row))
 
 
-def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool) -> Table:
+def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) -> Table:
     listed, shown_of = ctx.cap(ranked)
     columns = [Column("rank", ctx.ui("rank"), num=True), Column("customer", ctx.ui("customer")),
-               Column("rep", ctx.ui("rep")), Column("risk", ctx.ui("score_risk"), num=True),
-               Column("sales", ctx.ui("sales_trailing_4q"), num=True), Column("yoy", ctx.ui("yoy"), num=True),
-               Column("reasons", ctx.ui("reasons"), wide=True)]
+               Column("rep", ctx.ui("rep")), Column("risk", ctx.ui("chance"), num=True),
+               Column("stake", ctx.ui("at_stake"), num=True),
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True),
+               Column("reasons", ctx.ui("what_changed"), wide=True)]
     if prescribed:
         columns.append(Column("defences", ctx.ui("defences"), wide=True))
     rows = []
@@ -64,16 +81,30 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool) -> Table:
             "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub,
                              badges=ctx.flag_badges(r, skip=("new_customer",))),
             "rep": ctx.rep_cell(r["rep_id"]),
-            "risk": Cell(format_score(r["score_risk"]), sort=r["score_risk"], num=True, cls="risk"),
+            "risk": Cell(f"{format_score(r['score_risk'])}%", sort=r["score_risk"], num=True, cls="risk"),
+            "stake": Cell(format_money(r["at_stake"], ctx.lang), sort=r["at_stake"], num=True),
             "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
-            "yoy": Cell(format_change(r.get("yoy_change")), sort=r.get("yoy_change"), num=True),
             "reasons": Cell(items=ctx.reasons(r)),
         }
         if prescribed:
             row["defences"] = _defence_cell(ctx, r)
         rows.append(row)
     classes = ["top-priority" if b else "" for b in listed["benchmark"]]
-    return Table("tbl-at-risk", columns, rows, shown_of=shown_of, row_classes=classes)
+    return Table(f"tbl-at-risk-{stage}", columns, rows, shown_of=shown_of, row_classes=classes)
+
+
+def model_note(ctx: Context) -> Note | None:
+    """How this quarter's risk score came about: learned from which history, or the documented weights and why."""
+    model: dict[str, Any] | None = ((ctx.data.risk_model or {}).get("models") or {}).get(ctx.quarter)
+    if not model:
+        return None
+    if model.get("source") == "learned":
+        training = model.get("training") or {}
+        quarters = training.get("quarters") or []
+        span = f"{quarters[0]}–{quarters[-1]}" if quarters else ""
+        return Note(ctx.ui("at_risk_model_learned", quarters=span, rows=f"{training.get('rows', 0):,}",
+                           bad=f"{training.get('went_bad', 0):,}"))
+    return Note(ctx.ui("at_risk_model_documented", reason=model.get("reason") or ""), tone="warn")
 
 
 def build(ctx: Context) -> Section:
@@ -81,6 +112,8 @@ def build(ctx: Context) -> Section:
     dormant = ctx.mine.filter(_flagged("dormant")).height if ctx.has("flags") else 0
     blocks: list = [Note(ctx.ui("at_risk_lead", dormant=ctx.ui("dormant_note", n=dormant) if dormant else ""),
                          tone="lead")]
+    note = model_note(ctx)
+    blocks += [note] if note else []
     strategy = ctx.strategy("at_risk")
     blocks += [strategy] if strategy else []
     if not ranked.height:
@@ -88,5 +121,11 @@ def build(ctx: Context) -> Section:
     prescribed = ctx.has("defences")
     if not prescribed:
         blocks.append(ctx.not_computed("what_defences"))
-    blocks += [_chart(ctx, ranked), _table(ctx, ranked, prescribed)]
+    blocks.append(_chart(ctx, ranked))
+    for stage, title in (("early", "early_warnings"), ("declining", "declining")):
+        rows = ranked.filter(pl.col("stage") == stage)
+        blocks.append(Heading(ctx.ui(title)))
+        blocks.append(_table(ctx, rows, stage=stage, prescribed=prescribed) if rows.height
+                      else Note(ctx.ui("no_early_warnings" if stage == "early" else "none_in_region",
+                                       **({} if stage == "early" else {"what": ctx.ui("at_risk_customers")}))))
     return Section(ID, ctx.ui("sec_at_risk"), blocks)

@@ -1,4 +1,5 @@
-"""At a glance: customers and sales share by tag, the change since last quarter, the quality index."""
+"""At a glance: the region alert (when there is one), customers and sales share by tag, the change since
+last quarter, the quality index."""
 from __future__ import annotations
 
 import polars as pl
@@ -7,6 +8,7 @@ from tagkit.charts import tag_mix_chart
 from tagkit.report import prescribed
 from tagkit.report.blocks import Card, Cards, Chart, Note, Section
 from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.sections.alert import alert_blocks
 from tagkit.report.formats import (format_change, format_count, format_delta, format_money, format_percent,
                                    format_points, trend_class)
 
@@ -132,6 +134,7 @@ def build(ctx: Context) -> Section:
     region_cards, notes = _region_cards(ctx)
     missing = [n for n in notes if n.tone == "missing"]
     blocks: list = [
+        *alert_blocks(ctx),  # a region-wide fall comes before anything else on the page
         Note(ctx.ui("headline_lead", customers=ctx.mine.height, bar=bar, **counts), tone="lead"),
         Cards(region_cards),
         *(n for n in notes if n.tone != "missing"),

@@ -1,7 +1,9 @@
-"""How far to trust the tags: the back-test of this run, tagkit beside the simple rule and ABC.
+"""How far to trust the tags: the back-test of this run, tagkit beside three simple baselines.
 
 Figures and wording come from ``backtest.json`` (written by :mod:`tagkit.backtest`): the
-methods' and definitions' texts in both languages, and the pooled figures per method.
+methods' and definitions' texts in both languages, the pooled figures per method, the
+calibration (predicted against observed by group) and the verdicts. Where tagkit does not beat a
+baseline, the section says so first, in plain words.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.backtest import METHOD_ORDER, metric_help
-from tagkit.charts import backtest_chart
+from tagkit.charts import backtest_chart, calibration_chart
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import Context
 from tagkit.report.formats import format_count, format_percent, format_ratio
@@ -60,14 +62,49 @@ def _table(ctx: Context, backtest: dict[str, Any], methods: list[str]) -> Table:
 
 
 def _summary(ctx: Context, pooled: dict[str, dict[str, Any]]) -> Note | None:
-    tk, rule, abc = (pooled.get(m, {}) for m in ("tagkit", "no_order_rule", "abc"))
+    tk = pooled.get("tagkit", {})
     base = pooled.get("population", {}).get("base_rate")
-    if tk.get("precision") is None:
+    if tk.get("flagged") is None:
         return None
     return Note(ctx.ui("trust_summary", precision=format_percent(tk.get("precision")),
                        lift=format_ratio(tk.get("lift"), 1), base=format_percent(base),
-                       rule_precision=format_percent(rule.get("precision")),
-                       abc_precision=format_percent(abc.get("precision"))))
+                       recall=format_percent(tk.get("recall")), auc=format_ratio(tk.get("auc")),
+                       customers=format_count(pooled.get("population", {}).get("customers")),
+                       flagged=format_count(tk.get("flagged"))))
+
+
+def _verdicts(ctx: Context, backtest: dict[str, Any]) -> Note:
+    """Plainly: where tagkit does not beat a baseline (or that it beats them all)."""
+    lost = [v for v in backtest.get("verdicts") or [] if not v.get("tagkit_better")]
+    if not lost:
+        return Note(ctx.ui("trust_beats_all"), tone="info") if backtest.get("verdicts") else Note("")
+    items = tuple(ctx.ui("trust_loses", method=ctx.name("method", v["baseline"]), metric=ctx.name("metric", v["metric"]),
+                         tagkit=format_ratio(v["tagkit"]), baseline=format_ratio(v["baseline_value"])) for v in lost)
+    return Note(ctx.ui("trust_loses_lead"), tone="warn", items=items)
+
+
+def _calibration(ctx: Context, backtest: dict[str, Any]) -> Chart | None:
+    groups = backtest.get("calibration") or []
+    if not groups:
+        return None
+    frame = pl.DataFrame(groups).with_columns(
+        predicted_label=pl.col("predicted").map_elements(format_percent, return_dtype=pl.String),
+        observed_label=pl.col("observed").map_elements(format_percent, return_dtype=pl.String),
+    )
+    text = {"title": ctx.ui("chart_calibration"), "predicted": ctx.ui("calibration_predicted"),
+            "observed": ctx.ui("calibration_observed"), "customers": ctx.ui("customers")}
+    return Chart.of("calibration", calibration_chart(frame, text=text))
+
+
+def _models(ctx: Context, backtest: dict[str, Any]) -> Note | None:
+    models = backtest.get("models") or {}
+    documented = [q for q, m in models.items() if m and m.get("source") != "learned"]
+    if not models:
+        return None
+    if documented:
+        return Note(ctx.ui("trust_models_documented", quarters="、".join(documented) if ctx.lang == "zh"
+                           else ", ".join(documented)), tone="warn")
+    return Note(ctx.ui("trust_models_learned"))
 
 
 def build(ctx: Context) -> Section:
@@ -78,16 +115,23 @@ def build(ctx: Context) -> Section:
     methods = [m for m in METHOD_ORDER if m in pooled]
     quarters = backtest.get("params", {}).get("quarters", len(backtest.get("scored_quarters", [])))
     blocks: list = [Note(ctx.ui("trust_lead", quarters=quarters), tone="lead")]
+    verdicts = _verdicts(ctx, backtest)
+    blocks += [verdicts] if verdicts.text or verdicts.items else []
     summary = _summary(ctx, pooled)
     blocks += [summary] if summary else []
+    models = _models(ctx, backtest)
+    blocks += [models] if models else []
     chart = _chart(ctx, pooled, methods)
     blocks += [chart] if chart else []
     blocks.append(_table(ctx, backtest, methods))
+    calibration = _calibration(ctx, backtest)
+    blocks += [calibration] if calibration else []
     helps = metric_help(ctx.lang)  # each sentence starts with the metric's name
     blocks.append(Note("", title=ctx.ui("metrics_help"),
                        items=tuple(helps[k] for k in ("base_rate", *TABLE_METRICS) if k in helps)))
     definitions = backtest.get("definitions", {})
-    order = ["population", "outcome", "pooled", *sorted(set(definitions) - {"population", "outcome", "pooled"})]
+    order = ["population", "outcome", "calibration", "pooled",
+             *sorted(set(definitions) - {"population", "outcome", "calibration", "pooled"})]
     blocks.append(Note("", title=ctx.ui("definitions"), items=tuple(
         definitions[k][ctx.lang] for k in order if isinstance(definitions.get(k), dict) and ctx.lang in definitions[k])))
     notes = backtest.get("notes", {}).get(ctx.lang) or []
