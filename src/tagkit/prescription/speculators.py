@@ -124,7 +124,7 @@ def speculator_precedence(customers: pl.LazyFrame, *, scoring: ScoringParams) ->
     """Re-tag speculators that are at risk only through their rhythm (see the module docstring).
 
     Adds ``scored_tag`` (the scorer's tag), ``speculator_risk_without_rhythm`` (speculators only)
-    and ``speculator_demoted``; rewrites ``tag``, ``flags`` and the reasons of the demoted.
+    and ``speculator_demoted``; rewrites ``tag``, ``risk_stage``, ``flags`` and the reasons of the demoted.
     """
     out = customers.with_columns(
         scored_tag=pl.col("tag"),
@@ -135,6 +135,8 @@ def speculator_precedence(customers: pl.LazyFrame, *, scoring: ScoringParams) ->
     empty = pl.lit([], dtype=pl.List(pl.String))
     return out.with_columns(
         tag=pl.when(demoted).then(pl.lit("regular")).otherwise(pl.col("tag")),
+        **({"risk_stage": pl.when(demoted).then(None).otherwise(pl.col("risk_stage"))}
+           if "risk_stage" in customers.collect_schema().names() else {}),
         flags=pl.when(demoted).then(pl.col("flags").list.filter(pl.element() != "benchmark_at_risk"))
         .otherwise(pl.col("flags")),
         # its reasons were all at-risk reasons; the speculator's own reasons are added with the flags
