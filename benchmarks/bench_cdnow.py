@@ -217,6 +217,7 @@ def run_tagkit(data_dir: Path, out_dir: Path, log: Path) -> dict[str, Any]:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
             # wait4, not proc.wait(): its rusage is the OS's account of the child (ru_maxrss, KiB on Linux)
             _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
     except OSError as error:
         raise Failed(f"could not start `{' '.join(cmd)}`: {error}") from error
     wall = time.perf_counter() - t0

@@ -209,7 +209,7 @@ def test_hostile_names_stay_text(reports, visit):
     assert seen.dialogs == [] and seen.requests == [] and seen.errors == []
     assert page.evaluate("() => document.body.dataset.pwned") is None
     assert page.locator("main img").count() == 0  # no injected element, only text
-    assert HOSTILE in page.locator("#tbl-at-risk-early tbody").inner_text()
+    assert HOSTILE in page.locator("#at-risk").inner_text()
     assert page.locator("main b").count() == 0
     # the chart tooltips show the names as text as well
     point = page.locator("#vis-risk-value svg .role-mark > *").first

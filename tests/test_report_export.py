@@ -39,7 +39,7 @@ def test_english_export_uses_english_headers_and_texts(tiny_run):
     frame = region_export(load_run_data(tiny_run, params), region="华东", lang="en")
     assert frame.columns[:4] == ["customer id", "customer", "rep", "tag"]
     assert set(frame["tag"]) <= {"At risk", "Nail", "Benchmark", "Regular"}
-    assert frame["risk"].drop_nulls().is_between(0, 100).all()
+    assert frame["chance of going bad next quarter, %"].drop_nulls().is_between(0, 100).all()
 
 
 def test_a_big_region_map_draws_the_important_customers_and_merges_the_rest():
