@@ -35,7 +35,6 @@ from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
 from tagkit.quarters import quarter_end, shift_quarter
 from tagkit.scoring.engine import timeline_of
-from tagkit.scoring.grid import QI
 from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, quarter_label_of
 from tagkit.scoring.rules import abc_frame
 from tagkit.scoring.timeline import Timeline
@@ -219,15 +218,14 @@ def judged_tags(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.
     """``customer_id, region, tag, score_risk, abc_class`` of ``quarter`` as tagkit would have published them
     then: its own model, last quarter's tags for the hysteresis."""
     q = quarter_index(quarter)
-    rows = timeline.frame.lazy().filter(pl.col(QI) == q)
-    tagged = timeline.score(rows, q, previous=timeline.previous_tags(q)).pipe(abc_frame, p=scoring)
+    tagged = timeline.score(timeline.rows(q), q, previous=timeline.previous_tags(q)).pipe(abc_frame, p=scoring)
     return tagged.select("customer_id", "region", "tag", "score_risk", "abc_class")
 
 
 def quarter_outcomes(timeline: Timeline, quarter: str) -> pl.LazyFrame:
     """Who is judged and what happened next, per customer of ``quarter`` (see the module docstring)."""
     q = quarter_index(quarter)
-    rows = timeline.signals(timeline.frame.lazy().filter(pl.col(QI) == q), q)
+    rows = timeline.signals(timeline.rows(q), q)
     status = pl.when((pl.col("status") == IN_POPULATION) & pl.col("stage_bad")).then(pl.lit("already_past_bar"))
     judged = (status.is_null() & (pl.col("status") == IN_POPULATION))
     return rows.select(

@@ -166,8 +166,13 @@ def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params) -> Tim
 
     def make() -> Timeline:
         panels = order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect()
-        return timeline_of(load_clean_tables(run_dir), quarter=quarter, p=params.scoring, features=panels,
-                           quarters_back=back)
+        timeline = timeline_of(load_clean_tables(run_dir), quarter=quarter, p=params.scoring, features=panels,
+                               quarters_back=back)
+        # everything the three parts will ask of the history, made now; then the history's panel goes
+        last = timeline.last
+        timeline.prepare(range(max(timeline.earliest(), last - back), last + 1),
+                         rows=[last - k for k in range(params.backtest.quarters + 1) if last - k >= timeline.earliest()])
+        return timeline
 
     return _kept(_TIMELINE, (_file_key(orders), quarter, params.digest()), make)
 

@@ -28,7 +28,6 @@ from tagkit.quarters import shift_quarter
 from tagkit.scoring.exprs import labels_where
 from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, resolve_panels
 from tagkit.scoring.panel import Panels, build_panels
-from tagkit.scoring.panel_features import feature_panel
 from tagkit.scoring.reasons import reason_frame
 from tagkit.scoring.risk_model import RiskModel
 from tagkit.scoring.rules import abc_frame, flag_frame
@@ -96,9 +95,8 @@ def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPara
 def _wide(timeline: Timeline, quarter: str, *, previous: bool) -> tuple[pl.LazyFrame, RiskModel]:
     """Every feature of ``quarter`` scored and tagged (with hysteresis when ``previous``), and its model."""
     q = quarter_index(quarter)
-    features = feature_panel(timeline.panels, first=q, last=q, p=timeline.p, data_start=timeline.data_start)
     before = timeline.previous_tags(q) if previous else None
-    return timeline.score(features, q, previous=before), timeline.model(q)
+    return timeline.score(timeline.features(q), q, previous=before), timeline.model(q)
 
 
 def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,

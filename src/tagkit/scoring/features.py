@@ -1,7 +1,10 @@
 """Customer features as of a quarter's last day, derived from the panels: pure LazyFrame → LazyFrame.
 
 One row per customer of the customers table. Everything is computed from panel rows up to the
-scored quarter, so the same functions score any earlier quarter from the same history.
+scored quarter, so the same functions score any earlier quarter from the same history. This is
+the cheap way to every column of *one* quarter (the run's own: :meth:`tagkit.scoring.timeline.Timeline.features`);
+the feature panel (:mod:`tagkit.scoring.panel_features`) computes the same columns for many quarters
+at once, and a test holds the two equal.
 
 Sales (currency units, net of returns):
   ``sales_quarter``, ``sales_previous_quarter``, ``sales_same_quarter_last_year``,

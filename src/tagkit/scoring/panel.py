@@ -63,6 +63,7 @@ class Panels:
     visits: pl.LazyFrame | None
     feedback: pl.LazyFrame | None
     signals: pl.LazyFrame | None
+    catalogue: pl.LazyFrame | None = None  # every customer's ``lines`` when these panels hold some customers only
 
     @property
     def absent_tables(self) -> list[str]:
@@ -87,6 +88,14 @@ class Panels:
             raise ValueError(f"the panels end with {self.last_quarter}; {quarter} is later")
         cut = {n: getattr(self, n).filter(pl.col("qi") <= q) for n in QUARTER_PANELS if getattr(self, n) is not None}
         return replace(self, last_quarter=quarter, **cut)
+
+
+    def for_customers(self, ids: pl.Series) -> Panels:
+        """The panels of the customers ``ids`` only (``catalogue`` keeps every customer's product lines: the
+        lines available to anyone are a company-wide figure)."""
+        keep = pl.col("customer_id").is_in(ids.implode())
+        cut = {n: getattr(self, n).filter(keep) for n in LAZY_PANELS if getattr(self, n) is not None}
+        return replace(self, catalogue=self.catalogue if self.catalogue is not None else self.lines, **cut)
 
 
 QUARTER_PANELS = ("orders", "visits", "feedback", "signals")  # customer × quarter index

@@ -162,7 +162,8 @@ def _breadth(panels: Panels, *, start: int, last: int, p: ScoringParams) -> tupl
         **{f"b{qi}": hit(qi, t).sum() for qi in quarters},
         **{f"n{qi}": hit(qi, 1).sum() for qi in quarters},
     )
-    available = panels.lines.group_by("product_line").agg(pl.col("qbits").bitwise_or()).select(
+    catalogue = panels.lines if panels.catalogue is None else panels.catalogue
+    available = catalogue.group_by("product_line").agg(pl.col("qbits").bitwise_or()).select(
         **{f"a{qi}": hit(qi, t).sum() for qi in quarters}
     )
     long = per_customer.unpivot(index="customer_id", on=[f"b{qi}" for qi in quarters], variable_name="_k",

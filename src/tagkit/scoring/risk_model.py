@@ -164,7 +164,7 @@ def _fit(x: np.ndarray, y: np.ndarray, bounds: list[tuple[float | None, float | 
         return value.sum() / n + 0.5 * penalty * float(theta[1:] @ theta[1:]), grad
 
     fitted = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(None, None), *box],
-                      options={"maxiter": 500, "ftol": 1e-12, "gtol": 1e-8})
+                      options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-7})
     weights = np.where(usable, fitted.x[1:] / np.where(usable, scale, 1.0), 0.0)
     intercept = float(fitted.x[0] - (weights * x.mean(axis=0)).sum())
     return intercept, weights

@@ -138,10 +138,12 @@ def _present(column: str, value: pl.Expr) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null()).then(value.fill_null(0.0))
 
 
-def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
-    """Add ``decline_basis``, ``decline_ratio``, ``orders_ratio`` and ``risk_<signal>`` for every signal.
+def steady_signals(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
+    """Add the signals that do not depend on the seasonal index: ``risk_orders_lapsed``, ``risk_recency``,
+    ``risk_frequency``, ``risk_fewer_lines``, ``risk_fewer_visits``, ``risk_cold_visits``,
+    ``risk_complaints``, ``risk_satisfaction_drop``, ``risk_competitor_signals`` and ``lines_usual``.
 
-    ``panel`` is the feature panel with the seasonal index attached (:func:`tagkit.scoring.seasonal.attach_index`).
+    Computed once for every quarter of a history; :func:`signal_frame` adds the rest per model.
     """
     r = p.risk
     c = pl.col
@@ -152,28 +154,45 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     lines_usual = _mean([pl.when(c(f"q_purchase_{k}")).then(c(f"q_lines_{k}").cast(pl.Float64))
                          for k in range(1, NORMAL_QUARTERS + 1)])
     satisfaction_drop = ((c("satisfaction_before") - c("satisfaction_recent")) / r.satisfaction_drop_full).clip(0.0, 1.0)
+    return panel.with_columns(lines_usual=lines_usual).with_columns(
+        risk_orders_lapsed=pl.when(c("last_order").is_not_null())
+        .then(((c("days_since_last_order") - usual).clip(0) / usual).log1p()),
+        risk_recency=pl.when(c("last_order").is_not_null()).then((c("days_since_last_order") / 91.0).log1p()),
+        risk_frequency=pl.when(c("last_order").is_not_null()).then(
+            pl.sum_horizontal([c(f"q_days_{k}") for k in range(4)]).cast(pl.Float64).log1p()),
+        risk_fewer_lines=pl.when(c("q_purchase_0") & c("q_lines_0").is_not_null())
+        .then(_short(_ratio(c("q_lines_0").cast(pl.Float64), c("lines_usual")))).otherwise(0.0),
+        risk_fewer_visits=_present("visits_trailing", visits_drop),
+        risk_cold_visits=_present("visits_trailing", _ratio(c("visits_negative_quarter"), c("visits_with_outcome_quarter"))),
+        risk_complaints=_present("complaints_recent", _excess("complaints")),
+        risk_satisfaction_drop=_present("complaints_recent", satisfaction_drop),
+        risk_competitor_signals=_present("signals_recent", _excess("signals_weighted")),
+    )
+
+
+STEADY = ("orders_lapsed", "recency", "frequency", "fewer_lines", "fewer_visits", "cold_visits", "complaints",
+          "satisfaction_drop", "competitor_signals")
+
+
+def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
+    """Add ``decline_basis``, ``decline_ratio``, ``orders_ratio``, ``decline_base`` and ``risk_<signal>`` for every
+    signal (the steady ones too, unless ``panel`` has them already: :func:`steady_signals`).
+
+    ``panel`` is the feature panel with the seasonal index attached (:func:`tagkit.scoring.seasonal.attach_index`).
+    """
+    r = p.risk
+    c = pl.col
+    if any(f"risk_{s}" not in panel.collect_schema().names() for s in STEADY):
+        panel = steady_signals(panel, p=p)
     with_basis = panel.with_columns(decline_basis=decline_basis(p))
     basis = c("decline_basis")
     return with_basis.with_columns(
         decline_ratio=_by_basis(_bases("s"), basis),
         orders_ratio=_by_basis(_bases("d"), basis),
         decline_base=_base_money(basis),
-        lines_usual=lines_usual,
     ).with_columns(
         risk_sales_decline=_short(c("decline_ratio")),
-        risk_orders_lapsed=pl.when(c("last_order").is_not_null())
-        .then(((c("days_since_last_order") - usual).clip(0) / usual).log1p()),
-        risk_recency=pl.when(c("last_order").is_not_null()).then((c("days_since_last_order") / 91.0).log1p()),
-        risk_frequency=pl.when(c("last_order").is_not_null()).then(
-            pl.sum_horizontal([c(f"q_days_{k}") for k in range(4)]).cast(pl.Float64).log1p()),
         risk_fewer_orders=_short(c("orders_ratio")),
-        risk_fewer_lines=pl.when(c("q_purchase_0") & c("q_lines_0").is_not_null())
-        .then(_short(_ratio(c("q_lines_0").cast(pl.Float64), lines_usual))).otherwise(0.0),
-        risk_fewer_visits=_present("visits_trailing", visits_drop),
-        risk_cold_visits=_present("visits_trailing", _ratio(c("visits_negative_quarter"), c("visits_with_outcome_quarter"))),
-        risk_complaints=_present("complaints_recent", _excess("complaints")),
-        risk_satisfaction_drop=_present("complaints_recent", satisfaction_drop),
-        risk_competitor_signals=_present("signals_recent", _excess("signals_weighted")),
     ).with_columns(
         risk_warning_signs=_signs(LEADING, r), risk_warning_signs_steady=_signs([s for s in LEADING if s not in RHYTHM], r),
     )

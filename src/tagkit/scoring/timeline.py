@@ -11,8 +11,8 @@ earlier quarters reads it:
   then (raw tags, no hysteresis), with their signals, stage and, where the next quarter is known,
   their outcome: the previous tag, the back-test, the prescription's history, the transitions and
   the quality index all come from here;
-- :meth:`Timeline.score` — the same steps on any frame of one quarter's features (the run's own
-  quarter uses the full, wide feature set).
+- :meth:`Timeline.score` — the same steps on any frame of one quarter's features;
+  :meth:`Timeline.features` gives the full, wide feature set of one quarter (the run's own).
 
 Models and scored quarters are kept once made: the score step's three parts (scores,
 prescription, back-test) share one timeline.
@@ -25,12 +25,13 @@ import polars as pl
 
 from tagkit.params import ScoringParams
 from tagkit.quarters import shift_quarter
+from tagkit.scoring.features import customer_features
 from tagkit.scoring.grid import QI
 from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
-from tagkit.scoring.risk_signals import IN_POPULATION, RHYTHM, SIGNALS, outcome_columns, signal_frame
+from tagkit.scoring.risk_signals import IN_POPULATION, RHYTHM, SIGNALS, outcome_columns, signal_frame, steady_signals
 from tagkit.scoring.rules import lifecycle_frame, tag_frame
 from tagkit.scoring.scores import score_frame
 from tagkit.scoring.seasonal import attach_index, seasonal_index
@@ -38,8 +39,9 @@ from tagkit.scoring.seasonal import attach_index, seasonal_index
 logger = logging.getLogger(__name__)
 
 
-CUSTOMER_COLUMNS = ("customer_id", "customer_name", "region", "rep_id", "influence_scope", "downstream_outlets",
-                    "referrals", "potential_annual_value")
+CUSTOMER_COLUMNS = ("customer_id", "region", "rep_id", "influence_scope", "downstream_outlets", "referrals",
+                    "potential_annual_value")
+CHUNK_CUSTOMERS = 50_000  # customers whose history panel is built at once
 # the feature panel's columns a quarter of the history is scored and tagged from
 HISTORY_FEATURES = (
     QI, "quarter", "sales_quarter", "sales_trailing_4q", "lines_bought", "lines_available", "lines_share",
@@ -51,6 +53,17 @@ HISTORY_FEATURES = (
     *(f"q_{kind}_{k}" for kind in ("cents", "days", "purchase", "lines") for k in range(LAGS)),
     "next_cents", "next_purchase",
 )
+
+
+# a history of a million customers holds these per quarter: the smallest types that hold them
+NARROW_LAGS = [
+    *(pl.col(f"q_days_{k}").cast(pl.Int16) for k in range(LAGS)),  # ordering days of a quarter (at most 92)
+    *(pl.col(f"q_lines_{k}").cast(pl.Int16) for k in range(LAGS)),  # product lines bought in a quarter
+]
+# what a scored quarter of the history keeps: its tags, stage and scores, for the previous tag, the
+# prescription's history (speculators, quality index) and the transitions
+KEPT = ("customer_id", "region", "rep_id", "tag", "previous_tag", "risk_stage", "score_risk",
+        "score_risk_without_rhythm", "is_dormant", "sales_quarter", "lines_bought", "last_order")
 
 
 def data_start(panels: Panels) -> int | None:
@@ -75,17 +88,60 @@ class Timeline:
         self.data_start = data_start(panels)
         start = self.last if self.data_start is None else self.data_start
         self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
-        self.frame = (
-            feature_panel(panels, first=self.first, last=self.last, p=p, data_start=self.data_start)
-            .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
-            .collect()
-        )
+        self.frame = self._history_panel()
         self._region_quarters = (
             panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
             .select("region", QI, q_cents_0="sales_cents", q_days_0="order_days")
         )
+        self.customers = self.panels.customers.select(pl.len()).collect().item()
         self._models: dict[int, RiskModel] = {}
         self._quarters: dict[int, pl.DataFrame] = {}
+        self._rows: dict[int, pl.DataFrame] = {}
+
+    def prepare(self, scored: range, *, rows: list[int]) -> None:
+        """Learn every model and score every quarter of ``scored`` now, keep the panel rows of the quarters in
+        ``rows`` (scored again later with all their features: the run's own, the back-tested ones), and let
+        the whole panel go: what the run needs of the history is then a few columns per quarter.
+
+        Afterwards a model, quarter or rows outside what was prepared cannot be made (a ``ValueError`` says so).
+        """
+        for v in scored:
+            self.model(v)
+            if v < self.last:
+                self.quarter(v)
+        self._rows = {v: self.frame.filter(pl.col(QI) == v) for v in rows}
+        self.frame = None
+        logger.info("timeline prepared: %d models, %d quarters scored, rows of %d kept", len(self._models),
+                    len(self._quarters), len(self._rows))
+
+    def rows(self, vintage: int) -> pl.LazyFrame:
+        """The panel rows of quarter index ``vintage``."""
+        if vintage in self._rows:
+            return self._rows[vintage].lazy()
+        return self._panel(f"rows of {_label(vintage)}").lazy().filter(pl.col(QI) == vintage)
+
+    def _panel(self, what: str) -> pl.DataFrame:
+        if self.frame is None:
+            raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
+        return self.frame
+
+    def _history_panel(self) -> pl.DataFrame:
+        """The history's feature panel, built for :data:`CHUNK_CUSTOMERS` customers at a time: every column of
+        it is the customer's own (company-wide figures come from the whole catalogue), and the working
+        memory of a grid of every customer and quarter at once is several times the result's."""
+        ids = self.panels.customers.select("customer_id").collect().to_series()
+        parts = []
+        for lo in range(0, max(ids.len(), 1), CHUNK_CUSTOMERS):
+            panels = self.panels if ids.len() <= CHUNK_CUSTOMERS else self.panels.for_customers(ids.slice(lo, CHUNK_CUSTOMERS))
+            parts.append(
+                feature_panel(panels, first=self.first, last=self.last, p=self.p, data_start=self.data_start)
+                .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
+                .pipe(steady_signals, p=self.p)
+                .with_columns(NARROW_LAGS)
+                .collect()
+                .rechunk()  # hundreds of small chunks otherwise: every filter of a quarter would walk them all
+            )
+        return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
 
     @property
     def quarter_label(self) -> str:
@@ -94,6 +150,21 @@ class Timeline:
     def earliest(self) -> int:
         """The first quarter index the timeline can score."""
         return self.first
+
+    def features(self, vintage: int) -> pl.LazyFrame:
+        """Every feature of quarter index ``vintage`` (the wide set the scores file carries).
+
+        The one-quarter window aggregations (:func:`~tagkit.scoring.features.customer_features`,
+        the cheap way to many columns of one quarter; the panel equals them, as a test holds),
+        with the panel's own columns of that quarter beside them (each quarter's figures one by
+        one, what changed this quarter) from the collected history.
+        """
+        quarter = _label(vintage)
+        wide = customer_features(self.panels.until(quarter), quarter=quarter, p=self.p)
+        rows = self.rows(vintage)
+        own = [c for c in rows.collect_schema().names() if c not in wide.collect_schema().names() or c == "customer_id"]
+        history = rows.select(own)
+        return wide.join(history, on="customer_id", how="left", maintain_order="left")
 
     def signals(self, frame: pl.LazyFrame, vintage: int) -> pl.LazyFrame:
         """``frame`` (feature panel rows) with the seasonal index as of ``vintage``, the signals and the outcome."""
@@ -107,7 +178,13 @@ class Timeline:
         """The risk model that scores quarter index ``vintage``, learned from the quarters before it."""
         if vintage not in self._models:
             learn_from = training_quarters(vintage, first=self.first, p=self.p)
-            rows = self.frame.lazy().filter(pl.col(QI).is_between(learn_from.start, learn_from.stop - 1))
+            frame = self._panel(f"the model of {_label(vintage)}")
+            rows = frame.lazy().filter(pl.col(QI).is_between(learn_from.start, learn_from.stop - 1))
+            # beyond max_training_rows, every n-th customer (in customer order) with all its quarters: the
+            # signals are then computed on the rows learned from only
+            step = -(-self.customers * len(learn_from) // self.p.risk.model.max_training_rows)
+            if step > 1:
+                rows = rows.filter(pl.col("customer_id").is_in(self._every_nth_customer(step).implode()))
             training = (
                 self.signals(rows, vintage)
                 .filter((pl.col("status") == IN_POPULATION) & pl.col("went_bad").is_not_null())
@@ -116,6 +193,9 @@ class Timeline:
             )
             self._models[vintage] = fit_risk_model(training, vintage=vintage, p=self.p)
         return self._models[vintage]
+
+    def _every_nth_customer(self, step: int) -> pl.Series:
+        return self.panels.customers.select("customer_id").collect().to_series().gather_every(step)
 
     def score(self, features: pl.LazyFrame, vintage: int, *, previous: pl.LazyFrame | None) -> pl.LazyFrame:
         """One quarter's features (``vintage``) → signals, ``score_risk``, the other scores, lifecycle and tag.
@@ -148,8 +228,7 @@ class Timeline:
             if not self.first <= vintage <= self.last:
                 raise ValueError(f"the timeline holds quarters {_label(self.first)}..{_label(self.last)}; "
                                  f"{_label(vintage)} is outside")
-            rows = self.frame.lazy().filter(pl.col(QI) == vintage)
-            self._quarters[vintage] = self.score(rows, vintage, previous=None).collect()
+            self._quarters[vintage] = self.score(self.rows(vintage), vintage, previous=None).select(KEPT).collect()
         return self._quarters[vintage]
 
     def previous_tags(self, vintage: int) -> pl.LazyFrame | None:
