@@ -3,7 +3,11 @@
 Public API:
 
 - :func:`score_customers` — the ``scores.parquet`` frame of a quarter (with ``previous_tag`` and hysteresis).
-- :func:`score_quarter` — the same frame without ``previous_tag``/hysteresis, for cheap back-test quarters.
+- :func:`score_quarter` — the same frame without ``previous_tag``/hysteresis.
+- :class:`Timeline` / :func:`timeline_of` — the history as one feature panel (every customer × quarter,
+  :mod:`~tagkit.scoring.panel_features`), a risk model per quarter learned from the quarters before it
+  (:mod:`~tagkit.scoring.risk_model`, signals in :mod:`~tagkit.scoring.risk_signals`), and every earlier
+  quarter tagged as it would have been then: what the scores, the back-test and the prescription share.
 - :func:`order_features` — the features table (docs/features.md): all the scorer takes from the
   order lines, one row per customer and quarter; ``score_customers(..., features=...)`` takes it
   instead of the order lines (:data:`FEATURES_SCHEMA`, :data:`SPECULATOR_SCHEMA`, :func:`read_features`).
@@ -12,7 +16,7 @@ Public API:
 """
 from __future__ import annotations
 
-from tagkit.scoring.engine import CONTRACT_COLUMNS, score_customers, score_quarter
+from tagkit.scoring.engine import CONTRACT_COLUMNS, score_customers, score_quarter, timeline_of
 from tagkit.scoring.order_lines import (
     FEATURES_SCHEMA,
     SPECULATOR_SCHEMA,
@@ -22,8 +26,9 @@ from tagkit.scoring.order_lines import (
     read_features,
 )
 from tagkit.scoring.quality import flag_quality, tag_quality
+from tagkit.scoring.timeline import Timeline
 
 __all__ = [
     "CONTRACT_COLUMNS", "FEATURES_SCHEMA", "SPECULATOR_SCHEMA", "OrderPanels", "flag_quality", "order_features",
-    "order_panels", "read_features", "score_customers", "score_quarter", "tag_quality",
+    "order_panels", "read_features", "score_customers", "score_quarter", "tag_quality", "Timeline", "timeline_of",
 ]

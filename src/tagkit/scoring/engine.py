@@ -3,12 +3,16 @@
 >>> scores = score_customers(tables, quarter="2026Q3", p=params.scoring).collect()   # doctest: +SKIP
 >>> same = score_customers(tables, quarter="2026Q3", p=params.scoring, features="features.parquet")  # doctest: +SKIP
 
-Steps, each a pure ``LazyFrame → LazyFrame`` function composed with ``.pipe``:
-order panels (:mod:`~tagkit.scoring.order_lines`: from the order lines, or from a precomputed
-features table in the schema of docs/features.md) and the other panels
-(:mod:`~tagkit.scoring.panel`, one pass over each table) → features
-(:mod:`~tagkit.scoring.features`) → scores (:mod:`~tagkit.scoring.scores`) → lifecycle, tags,
-flags and ABC (:mod:`~tagkit.scoring.rules`) → reasons (:mod:`~tagkit.scoring.reasons`).
+Steps: order panels (:mod:`~tagkit.scoring.order_lines`: from the order lines, or from a
+precomputed features table in the schema of docs/features.md) and the other panels
+(:mod:`~tagkit.scoring.panel`, one pass over each table), collected → the history
+(:class:`~tagkit.scoring.timeline.Timeline`: the feature panel of every quarter, a risk model per
+quarter learned from the quarters before it, the previous quarter's tags; the one step that
+collects and learns) → this quarter's features (:mod:`~tagkit.scoring.features`) → risk signals
+and ``score_risk`` (:mod:`~tagkit.scoring.risk_signals`, :mod:`~tagkit.scoring.risk_model`) → the
+other scores (:mod:`~tagkit.scoring.scores`) → lifecycle, tags, stage, flags and ABC
+(:mod:`~tagkit.scoring.rules`) → reasons (:mod:`~tagkit.scoring.reasons`); each a pure
+``LazyFrame → LazyFrame`` function composed with ``.pipe``.
 
 ``unavailable_signals: list[str]`` is per customer: the optional tables that are absent
 (``visits``, ``feedback``, ``competitor_signals``: on every row), and the inputs this customer
