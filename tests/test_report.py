@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.params import load_params
@@ -96,9 +97,9 @@ VALIDATION = {"missing_optional_tables": ["competitor_signals"], "warnings": ["o
 
 
 def _data(scores: pl.DataFrame | None = None, **extra) -> RunData:
-    return RunData(scores=_scores() if scores is None else scores, reps=REPS, backtest=BACKTEST,
-                   validation=VALIDATION, methodology=PARAMS.model_dump(mode="json"), params_digest="abc123",
-                   **extra)
+    given = {"reps": REPS, "backtest": BACKTEST, "validation": VALIDATION,
+             "methodology": PARAMS.model_dump(mode="json"), "params_digest": "abc123"} | extra
+    return RunData(scores=_scores() if scores is None else scores, **given)
 
 
 def _report(data: RunData | None = None, language: str = "zh", **report) -> str:
@@ -398,3 +399,82 @@ def test_index_finds_the_other_quarters_beside_the_run(tmp_path):
             (tmp_path / quarter / "index.html").write_text("x", encoding="utf-8")
     (tmp_path / "notes").mkdir()
     assert sibling_quarters(tmp_path / "2026Q3") == ["2026Q2", "2026Q1"]
+
+
+# --- Part G: region alerts, early warnings, an honest back-test ---------------------------------
+
+ALERTS = pl.DataFrame({
+    "region": ["华东", "华北"], "quarter": ["2026Q3"] * 2, "customers_now": [40, 30], "customers_last_year": [42, 31],
+    "sales_now": [700_000.0, 500_000.0], "sales_last_year": [1_000_000.0, 510_000.0], "change": [-0.3, -0.0196],
+    "adjusted_change": [-0.28, -0.01], "signals_now": [12, 2], "signals_last_year": [5, 2], "alert": [True, False],
+})
+BREAKDOWN = pl.DataFrame({
+    "region": ["华东"] * 3, "dimension": ["city", "rep_id", "competitor"], "key": ["杭州市", "R1", "quote"],
+    "customers": [20, 25, 6], "sales_now": [300_000.0, 400_000.0, 0.0], "sales_last_year": [520_000.0, 600_000.0, 0.0],
+    "change": [-0.423, -0.333, None], "share_of_fall": [0.733, 0.667, None], "signals_now": [8, 9, 7],
+    "signals_last_year": [2, 3, 1],
+})
+
+
+def _alerted(**extra) -> RunData:
+    return _data(prescription={"region_alerts": ALERTS, "region_alert_breakdown": BREAKDOWN}, **extra)
+
+
+def test_a_region_wide_fall_is_the_first_thing_its_report_says():
+    html = html_lib.unescape(_report(_alerted(), language="en"))
+    headline = html[html.index('<section id="headline">'):html.index('<section id="abc-vs-tags">')]
+    assert headline.index("Region alert") < headline.index("customers this quarter")
+    assert "The region's sales this quarter: −30% against the same quarter last year" in headline
+    alert = headline[headline.index('id="tbl-region-alert"'):]
+    assert "杭州市" in alert and "张伟" in alert and "quotes" in alert and "73%" in alert
+
+
+def test_no_alert_no_block():
+    html = render_region_report(_alerted(), region="华北", quarter="2026Q3", params=PARAMS.report)
+    assert "大区警报" not in html and 'id="tbl-region-alert"' not in html
+
+
+def test_the_index_marks_the_alerted_region():
+    html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report, failed={}, others=[], alerts=ALERTS)
+    rows = {r: html[html.index(f"<span class=\"main\">{r}</span>"):] for r in ("华东", "华北")}
+    assert "同比−30%" in rows["华东"][:rows["华东"].index("</tr>")]
+    assert "同比" not in rows["华北"][:rows["华北"].index("</tr>")]
+    assert "alert-row" in html and "生成失败" not in html
+
+
+def test_the_at_risk_section_says_how_the_risk_score_was_made():
+    learned = {"models": {"2026Q3": {"source": "learned", "reason": None,
+                                     "training": {"quarters": ["2024Q4", "2026Q2"], "rows": 13400, "went_bad": 1148}}}}
+    html = html_lib.unescape(_report(_data(risk_model=learned), language="en"))
+    assert "learned from the company's own history, 2024Q4–2026Q2 (13,400 customer-quarters, 1,148" in html
+    documented = {"models": {"2026Q3": {"source": "documented", "reason": "1 earlier quarter(s) with a known next "
+                                        "quarter; 3 are needed", "training": {}}}}
+    html = _report(_data(risk_model=documented), language="en")
+    assert "Too little history to learn the risk model this quarter (1 earlier quarter(s)" in html
+
+
+def test_the_trust_section_says_plainly_where_tagkit_loses_and_shows_the_calibration():
+    backtest = {**BACKTEST, "verdicts": [
+        {"baseline": "abc", "metric": "auc", "tagkit": 0.48, "baseline_value": 0.52, "tagkit_better": False},
+        {"baseline": "no_order_rule", "metric": "auc", "tagkit": 0.48, "baseline_value": 0.4, "tagkit_better": True}],
+        "calibration": [{"group": g, "customers": 10, "predicted": g / 20, "observed": g / 25, "score_min": 0.0,
+                         "score_max": 1.0} for g in range(1, 11)]}
+    html = _report(_data(backtest=backtest), language="en")
+    trust = html[html.index('<section id="trust">'):]
+    assert trust.index("Mind this: on this history tagkit does not beat") < trust.index('id="tbl-backtest"')
+    assert "AUC: tagkit 0.48, ABC classes 0.52" in trust and "simple rule (days without an order) 0.4" not in trust
+    assert 'id="vis-calibration"' in trust
+    zh = _report(_data(backtest=backtest))
+    assert "tagkit 并没有胜过以下简单做法" in zh
+
+
+def test_calibration_chart_draws_the_diagonal_within_its_own_scale():
+    from tagkit.charts import calibration_chart
+
+    groups = pl.DataFrame({"group": [1, 2], "customers": [5, 5], "predicted": [0.1, 0.3], "observed": [0.05, 0.35],
+                           "predicted_label": ["10%", "30%"], "observed_label": ["5%", "35%"]})
+    spec = calibration_chart(groups, text={k: k for k in ("title", "predicted", "observed", "customers")}).to_dict()
+    diagonal, points = spec["layer"]
+    assert diagonal["mark"]["strokeDash"] == [4, 4] and points["mark"]["point"] is True
+    domain = points["encoding"]["x"]["scale"]["domain"]
+    assert domain == pytest.approx([0, 0.3675]) and diagonal["encoding"]["y"]["scale"]["domain"] == domain

@@ -134,8 +134,9 @@ def calibration_chart(groups: pl.DataFrame, *, text: Mapping[str, str]) -> alt.L
     observed, customers``.
     """
     top = max(0.05, float(groups.select(pl.max_horizontal(pl.col("predicted", "observed")).max()).item() or 0.0))
-    scale = alt.Scale(domain=[0, min(1.0, top * 1.05)])
-    diagonal = alt.Chart(pl.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(
+    end = min(1.0, top * 1.05)
+    scale = alt.Scale(domain=[0, end])
+    diagonal = alt.Chart(pl.DataFrame({"x": [0.0, end], "y": [0.0, end]})).mark_line(
         color=MUTED, strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale))
     points = alt.Chart(groups).mark_line(point=True, color=ACCENT).encode(
         x=alt.X("predicted:Q", title=text["predicted"], scale=scale, axis=alt.Axis(format="%", tickCount=5)),

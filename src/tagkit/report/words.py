@@ -68,7 +68,7 @@ UI: dict[str, tuple[str, str]] = {
                      "因此不是季节因素。扣除季节因素后，较前四季的平常水平{adjusted}。竞品动态：本季 {signals_now} 条，"
                      "去年同期 {signals_before} 条。每位客户仍按其自身历史评估，整体下滑不会被当作“正常”而掩盖。"
                      "下表列出下滑主要来自哪里。",
-                     "The region's sales this quarter {change} on the same quarter last year ({now} against "
+                     "The region's sales this quarter: {change} against the same quarter last year ({now} against "
                      "{before}); last year's same quarter did not fall like this, so it is not the season. With the "
                      "season taken out, against its usual level of the four quarters before: {adjusted}. Competitor "
                      "signals: {signals_now} this quarter, {signals_before} a year ago. Every customer is still judged "
