@@ -23,7 +23,7 @@ from tagkit.params import PrescriptionParams
 from tagkit.scoring.grid import QI
 from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
-from tagkit.scoring.seasonal import attach_index, seasonal_index
+from tagkit.scoring.seasonal import attach_index, region_totals, seasonal_index
 
 ALERT_SCHEMA = {
     "region": pl.String, "quarter": pl.String, "customers_now": pl.Int64, "customers_last_year": pl.Int64,
@@ -69,7 +69,8 @@ def _adjusted(panels: Panels, *, q: int, data_start: int | None, p_years: int, m
     regions = panels.customers.select("customer_id", "region")
     totals = panels.orders.join(regions, on="customer_id", how="left").select(
         "region", QI, q_cents_0="sales_cents", q_days_0="order_days")
-    index = seasonal_index(totals, vintage=q, data_start=data_start, years=p_years, min_customers=min_customers)
+    index = seasonal_index(region_totals(totals), vintage=q, data_start=data_start, years=p_years,
+                           min_customers=min_customers)
     by_quarter = (totals.filter(pl.col(QI).is_between(q - 4, q)).group_by("region", QI)
                   .agg(pl.col("q_cents_0").sum()))
     grid = regions.select("region").unique().join(pl.LazyFrame({QI: [q]}, schema={QI: pl.Int32}), how="cross")

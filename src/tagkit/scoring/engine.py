@@ -75,7 +75,7 @@ def _finish(tagged: pl.LazyFrame, *, quarter: str, panels: Panels, p: ScoringPar
     first = [*CONTRACT_COLUMNS, *EXPLAINED_COLUMNS]
     # rows are in customer_id order from the customers panel on: every join keeps the left order
     return out.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)).drop(
-        pl.selectors.starts_with("q_", "s_index_", "d_index_", "next_"))
+        pl.selectors.starts_with("q_", "s_index_", "d_index_", "des_", "next_"))
 
 
 def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,

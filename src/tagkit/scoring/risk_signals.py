@@ -57,10 +57,19 @@ STATUSES = ("no_purchase_yet", "already_left", "net_sales_not_positive", IN_POPU
 NORMAL_QUARTERS = 4  # a customer's normal quarter: the mean of the four before
 
 
+def deseasonalised() -> dict[str, pl.Expr]:
+    """``des_s_k`` / ``des_d_k``: quarter ``k`` back (cents, ordering days) with its region's seasonal movement
+    taken out. Made once as columns: every comparison below reads them."""
+    return {
+        f"des_{kind}_{k}": pl.col(f"q_cents_{k}" if kind == "s" else f"q_days_{k}").cast(pl.Float64)
+        / pl.col(f"{kind}_index_{k}")
+        for kind in ("s", "d") for k in range(LAGS)
+    }
+
+
 def _deseason(kind: str, k: int) -> pl.Expr:
-    """Quarter ``k`` back, its region's seasonal movement taken out: cents (``s``) or ordering days (``d``)."""
-    value = pl.col(f"q_cents_{k}" if kind == "s" else f"q_days_{k}").cast(pl.Float64)
-    return value / pl.col(f"{kind}_index_{k}")
+    """Quarter ``k`` back, its region's seasonal movement taken out (:func:`deseasonalised`'s column)."""
+    return pl.col(f"des_{kind}_{k}")
 
 
 def _mean(parts: list[pl.Expr]) -> pl.Expr:
@@ -108,17 +117,6 @@ def _by_basis(bases: dict[str, pl.Expr], basis: pl.Expr) -> pl.Expr:
     for name, ratio in bases.items():
         out = pl.when(basis == name).then(ratio).otherwise(out)
     return out
-
-
-def decline_basis(p: ScoringParams) -> pl.Expr:
-    """``year``, ``quarter_yoy`` or ``quarter_normal``: which comparison judges the customer's quarter."""
-    long_rhythm = (pl.col("usual_interval_days") > p.risk.decline_long_interval_days).fill_null(False)
-    sales = _bases("s")
-    return (
-        pl.when(long_rhythm & sales["year"].is_not_null()).then(pl.lit("year"))
-        .when(sales["quarter_yoy"].is_not_null()).then(pl.lit("quarter_yoy"))
-        .when(sales["quarter_normal"].is_not_null()).then(pl.lit("quarter_normal"))
-    )
 
 
 def _signs(signals: list[str] | tuple[str, ...], r) -> pl.Expr:
@@ -184,13 +182,21 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     c = pl.col
     if any(f"risk_{s}" not in panel.collect_schema().names() for s in STEADY):
         panel = steady_signals(panel, p=p)
-    with_basis = panel.with_columns(decline_basis=decline_basis(p))
+    bases = {kind: _bases(kind) for kind in ("s", "d")}
+    with_bases = panel.with_columns(**deseasonalised()).with_columns(
+        **{f"_{kind}_{name}": ratio for kind, by_name in bases.items() for name, ratio in by_name.items()})
+    ratios = {kind: {name: c(f"_{kind}_{name}") for name in by_name} for kind, by_name in bases.items()}
+    long_rhythm = (c("usual_interval_days") > r.decline_long_interval_days).fill_null(False)
     basis = c("decline_basis")
-    return with_basis.with_columns(
-        decline_ratio=_by_basis(_bases("s"), basis),
-        orders_ratio=_by_basis(_bases("d"), basis),
-        decline_base=_base_money(basis),
+    return with_bases.with_columns(
+        decline_basis=pl.when(long_rhythm & ratios["s"]["year"].is_not_null()).then(pl.lit("year"))
+        .when(ratios["s"]["quarter_yoy"].is_not_null()).then(pl.lit("quarter_yoy"))
+        .when(ratios["s"]["quarter_normal"].is_not_null()).then(pl.lit("quarter_normal")),
     ).with_columns(
+        decline_ratio=_by_basis(ratios["s"], basis),
+        orders_ratio=_by_basis(ratios["d"], basis),
+        decline_base=_base_money(basis),
+    ).drop(pl.selectors.starts_with("_s_", "_d_")).with_columns(
         risk_sales_decline=_short(c("decline_ratio")),
         risk_fewer_orders=_short(c("orders_ratio")),
     ).with_columns(

@@ -44,24 +44,28 @@ def window_years(vintage: int, data_start: int | None, years: int) -> int:
     return max(0, min(years, (vintage - data_start) // 4))
 
 
-def seasonal_index(panel: pl.LazyFrame, *, vintage: int, data_start: int | None, years: int,
-                   min_customers: int) -> pl.LazyFrame:
-    """``region, qoy, sales_index, days_index`` for every region in ``panel`` and quarter of the year.
+def region_totals(panel: pl.LazyFrame) -> pl.LazyFrame:
+    """``region, qi, cents, days, buyers`` from rows of one customer and quarter (``region``, ``qi``,
+    ``q_cents_0``: the quarter's net sales in cents, ``q_days_0``: its ordering days): what the index
+    is measured on, small enough to keep for every model of a run."""
+    return panel.group_by("region", QI).agg(
+        cents=pl.col("q_cents_0").sum(), days=pl.col("q_days_0").sum(),
+        buyers=(pl.col("q_cents_0") > 0).sum().cast(pl.Int64),
+    )
 
-    ``panel`` has one row per customer and quarter with ``region``, ``qi``, ``q_cents_0`` (the
-    quarter's net sales in cents) and ``q_days_0`` (its ordering days); quarters outside the
-    window are ignored.
+
+def seasonal_index(totals: pl.LazyFrame, *, vintage: int, data_start: int | None, years: int,
+                   min_customers: int) -> pl.LazyFrame:
+    """``region, qoy, sales_index, days_index`` for every region in ``totals`` and quarter of the year.
+
+    ``totals`` are :func:`region_totals`; quarters outside the window are ignored.
     """
     m = window_years(vintage, data_start, years)
-    regions = panel.select("region").unique()
+    regions = totals.select("region").unique()
     every_quarter = pl.LazyFrame({QOY: [1, 2, 3, 4]}, schema={QOY: pl.Int8})
     if m == 0:
         return regions.join(every_quarter, how="cross").with_columns(sales_index=pl.lit(1.0), days_index=pl.lit(1.0))
-    window = panel.filter(pl.col(QI).is_between(vintage - 4 * m, vintage - 1))
-    totals = window.group_by("region", QI).agg(
-        cents=pl.col("q_cents_0").sum(), days=pl.col("q_days_0").sum(),
-        buyers=(pl.col("q_cents_0") > 0).sum(),
-    )
+    totals = totals.filter(pl.col(QI).is_between(vintage - 4 * m, vintage - 1))
     by_region = _index(totals, ["region"]).join(
         totals.group_by("region").agg(pl.col("buyers").mean()), on="region", how="left")
     all_regions = totals.group_by(QI).agg(pl.col("cents", "days", "buyers").sum())

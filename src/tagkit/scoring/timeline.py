@@ -34,7 +34,7 @@ from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarte
 from tagkit.scoring.risk_signals import IN_POPULATION, RHYTHM, SIGNALS, outcome_columns, signal_frame, steady_signals
 from tagkit.scoring.rules import lifecycle_frame, tag_frame
 from tagkit.scoring.scores import score_frame
-from tagkit.scoring.seasonal import attach_index, seasonal_index
+from tagkit.scoring.seasonal import attach_index, region_totals, seasonal_index
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,11 @@ class Timeline:
         start = self.last if self.data_start is None else self.data_start
         self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
         self.frame = self._history_panel()
-        self._region_quarters = (
+        self._region_totals = region_totals(
             panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
             .select("region", QI, q_cents_0="sales_cents", q_days_0="order_days")
-        )
+        ).collect().lazy()
+        self._indexes: dict[int, pl.DataFrame] = {}
         self.customers = self.panels.customers.select(pl.len()).collect().item()
         self._models: dict[int, RiskModel] = {}
         self._quarters: dict[int, pl.DataFrame] = {}
@@ -168,9 +169,11 @@ class Timeline:
 
     def signals(self, frame: pl.LazyFrame, vintage: int) -> pl.LazyFrame:
         """``frame`` (feature panel rows) with the seasonal index as of ``vintage``, the signals and the outcome."""
-        index = seasonal_index(self._region_quarters, vintage=vintage, data_start=self.data_start,
-                               years=self.p.risk.seasonal_years, min_customers=self.p.windows.region_min_customers)
-        with_index = attach_index(frame, index, lags=LAGS)
+        if vintage not in self._indexes:
+            self._indexes[vintage] = seasonal_index(
+                self._region_totals, vintage=vintage, data_start=self.data_start, years=self.p.risk.seasonal_years,
+                min_customers=self.p.windows.region_min_customers).collect()
+        with_index = attach_index(frame, self._indexes[vintage].lazy(), lags=LAGS)
         return signal_frame(with_index, p=self.p).with_columns(
             **outcome_columns(decline_threshold=self.p.risk.decline_threshold))
 
