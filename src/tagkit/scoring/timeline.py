@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 CUSTOMER_COLUMNS = ("customer_id", "region", "rep_id", "influence_scope", "downstream_outlets", "referrals",
                     "potential_annual_value")
-CHUNK_CUSTOMERS = 50_000  # customers whose history panel is built at once
+CHUNK_ROWS = 1_000_000  # customer-quarters of the history panel built at once
 # the feature panel's columns a quarter of the history is scored and tagged from
 HISTORY_FEATURES = (
     QI, "quarter", "sales_quarter", "sales_trailing_4q", "lines_bought", "lines_available", "lines_share",
@@ -127,13 +127,14 @@ class Timeline:
         return self.frame
 
     def _history_panel(self) -> pl.DataFrame:
-        """The history's feature panel, built for :data:`CHUNK_CUSTOMERS` customers at a time: every column of
-        it is the customer's own (company-wide figures come from the whole catalogue), and the working
-        memory of a grid of every customer and quarter at once is several times the result's."""
+        """The history's feature panel, built for about :data:`CHUNK_ROWS` customer-quarters at a time: every
+        column of it is the customer's own (company-wide figures come from the whole catalogue), and the
+        working memory of a grid of every customer and quarter at once is several times the result's."""
         ids = self.panels.customers.select("customer_id").collect().to_series()
+        chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1))
         parts = []
-        for lo in range(0, max(ids.len(), 1), CHUNK_CUSTOMERS):
-            panels = self.panels if ids.len() <= CHUNK_CUSTOMERS else self.panels.for_customers(ids.slice(lo, CHUNK_CUSTOMERS))
+        for lo in range(0, max(ids.len(), 1), chunk):
+            panels = self.panels if ids.len() <= chunk else self.panels.for_customers(ids.slice(lo, chunk))
             parts.append(
                 feature_panel(panels, first=self.first, last=self.last, p=self.p, data_start=self.data_start)
                 .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
