@@ -20,6 +20,10 @@ prescription, back-test) share one timeline.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
 
 import polars as pl
 
@@ -41,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 CUSTOMER_COLUMNS = ("customer_id", "region", "rep_id", "influence_scope", "downstream_outlets", "referrals",
                     "potential_annual_value")
-CHUNK_ROWS = 1_000_000  # customer-quarters of the history panel built at once
+CHUNK_ROWS = 250_000  # customer-quarters of the history panel built at once (its working memory is several times that)
 # the feature panel's columns a quarter of the history is scored and tagged from
 HISTORY_FEATURES = (
     QI, "quarter", "sales_quarter", "sales_trailing_4q", "lines_bought", "lines_available", "lines_share",
@@ -88,7 +92,10 @@ class Timeline:
         self.data_start = data_start(panels)
         start = self.last if self.data_start is None else self.data_start
         self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
-        self.frame = self._history_panel()
+        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-"))
+        # the files go with the timeline, however it ends (collected, released, or the process exiting)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True)
+        self._write_history_panel()
         self._region_totals = region_totals(
             panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
             .select("region", QI, q_cents_0="sales_cents", q_days_0="order_days")
@@ -110,40 +117,54 @@ class Timeline:
             self.model(v)
             if v < self.last:
                 self.quarter(v)
-        self._rows = {v: self.frame.filter(pl.col(QI) == v) for v in rows}
-        self.frame = None
+        self._rows = {v: self._scan([v], "").collect() for v in rows}
+        self.close()
         logger.info("timeline prepared: %d models, %d quarters scored, rows of %d kept", len(self._models),
                     len(self._quarters), len(self._rows))
 
     def rows(self, vintage: int) -> pl.LazyFrame:
-        """The panel rows of quarter index ``vintage``."""
+        """The panel rows of quarter index ``vintage`` (read now: a lazy frame handed out must not outlive
+        the files, which go with the timeline)."""
         if vintage in self._rows:
             return self._rows[vintage].lazy()
-        return self._panel(f"rows of {_label(vintage)}").lazy().filter(pl.col(QI) == vintage)
+        return self._scan([vintage], f"rows of {_label(vintage)}").collect().lazy()
 
-    def _panel(self, what: str) -> pl.DataFrame:
-        if self.frame is None:
+    def close(self) -> None:
+        """Let the history's panel go (its files on disk); what was prepared stays."""
+        self._store = None
+        self._cleanup()
+
+    def _scan(self, quarters: list[int] | range, what: str) -> pl.LazyFrame:
+        """The panel rows of ``quarters``, read from the files (one file per chunk of customers and quarter)."""
+        if self._store is None:
             raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
-        return self.frame
+        files = [f for v in quarters for f in sorted((self._store / f"qi={v}").glob("*.parquet"))]
+        if not files:
+            return pl.LazyFrame(schema=self._schema)
+        return pl.scan_parquet(files)
 
-    def _history_panel(self) -> pl.DataFrame:
-        """The history's feature panel, built for about :data:`CHUNK_ROWS` customer-quarters at a time: every
-        column of it is the customer's own (company-wide figures come from the whole catalogue), and the
-        working memory of a grid of every customer and quarter at once is several times the result's."""
+    def _write_history_panel(self) -> None:
+        """The history's feature panel, built for about :data:`CHUNK_ROWS` customer-quarters at a time and
+        written to disk one file per chunk and quarter: a model reads a sample of customers of a few
+        quarters, a history quarter its own rows, so the whole panel (94 columns of every customer and
+        quarter: about 4.6 GB at a million customers over eight quarters) is never in memory. Every column
+        is the customer's own (company-wide figures come from the whole catalogue)."""
         ids = self.panels.customers.select("customer_id").collect().to_series()
         chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1))
-        parts = []
-        for lo in range(0, max(ids.len(), 1), chunk):
+        for part, lo in enumerate(range(0, max(ids.len(), 1), chunk)):
             panels = self.panels if ids.len() <= chunk else self.panels.for_customers(ids.slice(lo, chunk))
-            parts.append(
+            frame = (
                 feature_panel(panels, first=self.first, last=self.last, p=self.p, data_start=self.data_start)
                 .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
                 .pipe(steady_signals, p=self.p)
                 .with_columns(NARROW_LAGS)
                 .collect()
-                .rechunk()  # hundreds of small chunks otherwise: every filter of a quarter would walk them all
             )
-        return pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+            self._schema = frame.schema
+            for (qi,), rows in frame.partition_by(QI, as_dict=True, maintain_order=True).items():
+                folder = self._store / f"qi={qi}"
+                folder.mkdir(exist_ok=True)
+                rows.write_parquet(folder / f"part-{part:05d}.parquet", compression="lz4", statistics=False)
 
     @property
     def quarter_label(self) -> str:
@@ -182,8 +203,7 @@ class Timeline:
         """The risk model that scores quarter index ``vintage``, learned from the quarters before it."""
         if vintage not in self._models:
             learn_from = training_quarters(vintage, first=self.first, p=self.p)
-            frame = self._panel(f"the model of {_label(vintage)}")
-            rows = frame.lazy().filter(pl.col(QI).is_between(learn_from.start, learn_from.stop - 1))
+            rows = self._scan(learn_from, f"the model of {_label(vintage)}")
             # beyond max_training_rows, every n-th customer (in customer order) with all its quarters: the
             # signals are then computed on the rows learned from only
             step = -(-self.customers * len(learn_from) // self.p.risk.model.max_training_rows)
