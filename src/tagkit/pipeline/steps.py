@@ -178,6 +178,8 @@ def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params) -> Tim
 
 
 def release_timeline() -> None:
+    for timeline in _TIMELINE.values():
+        timeline.close()  # its files on disk go now, not whenever the kernel collects it
     _TIMELINE.clear()
 
 

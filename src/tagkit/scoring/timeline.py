@@ -104,12 +104,12 @@ class Timeline:
         self.customers = self.panels.customers.select(pl.len()).collect().item()
         self._models: dict[int, RiskModel] = {}
         self._quarters: dict[int, pl.DataFrame] = {}
-        self._rows: dict[int, pl.DataFrame] = {}
+        self._prepared: set[int] | None = None  # after prepare: the quarters whose panel rows are kept
 
     def prepare(self, scored: range, *, rows: list[int]) -> None:
-        """Learn every model and score every quarter of ``scored`` now, keep the panel rows of the quarters in
-        ``rows`` (scored again later with all their features: the run's own, the back-tested ones), and let
-        the whole panel go: what the run needs of the history is then a few columns per quarter.
+        """Learn every model and score every quarter of ``scored`` now, and keep of the panel only the
+        quarters in ``rows`` (scored again later with all their features: the run's own, the back-tested
+        ones; on disk until read): what the run needs of the history is then a few columns per quarter.
 
         Afterwards a model, quarter or rows outside what was prepared cannot be made (a ``ValueError`` says so).
         """
@@ -117,16 +117,17 @@ class Timeline:
             self.model(v)
             if v < self.last:
                 self.quarter(v)
-        self._rows = {v: self._scan([v], "").collect() for v in rows}
-        self.close()
+        self._prepared = set(rows)
+        if self._store is not None:
+            for folder in self._store.glob("qi=*"):
+                if int(folder.name[3:]) not in self._prepared:
+                    shutil.rmtree(folder)
         logger.info("timeline prepared: %d models, %d quarters scored, rows of %d kept", len(self._models),
-                    len(self._quarters), len(self._rows))
+                    len(self._quarters), len(self._prepared))
 
     def rows(self, vintage: int) -> pl.LazyFrame:
         """The panel rows of quarter index ``vintage`` (read now: a lazy frame handed out must not outlive
         the files, which go with the timeline)."""
-        if vintage in self._rows:
-            return self._rows[vintage].lazy()
         return self._scan([vintage], f"rows of {_label(vintage)}").collect().lazy()
 
     def close(self) -> None:
@@ -136,7 +137,7 @@ class Timeline:
 
     def _scan(self, quarters: list[int] | range, what: str) -> pl.LazyFrame:
         """The panel rows of ``quarters``, read from the files (one file per chunk of customers and quarter)."""
-        if self._store is None:
+        if self._store is None or (self._prepared is not None and not set(quarters) <= self._prepared):
             raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
         files = [f for v in quarters for f in sorted((self._store / f"qi={v}").glob("*.parquet"))]
         if not files:
