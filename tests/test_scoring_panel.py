@@ -80,3 +80,33 @@ def test_the_panel_rows_of_a_quarter_never_read_later_data(sample_tables):
         return panel.filter(pl.col("qi") <= q1).drop("next_cents", "next_purchase").collect()
 
     assert_frame_equal(rows(sample_tables), rows({**sample_tables, "orders": later}))
+
+
+def test_a_history_kept_on_disk_in_chunks_scores_the_same(sample_tables, monkeypatch):
+    """Past ``SPILL_ROWS`` customer-quarters the history's panel is built in chunks and kept on disk; the
+    scores, models and history quarters are the same as with the panel in memory, and the files go with it."""
+    from tagkit.scoring import score_customers, timeline
+    from tagkit.scoring.engine import timeline_of
+
+    # every third customer learned from (400 customers x 8 quarters over 1,500 rows): the sample is read too
+    model = P.risk.model.model_copy(update={"max_training_rows": 1_500})
+    p = P.model_copy(update={"risk": P.risk.model_copy(update={"model": model})})
+
+    def run() -> tuple[pl.DataFrame, dict, pl.DataFrame, timeline.Timeline]:
+        tl = timeline_of(sample_tables, quarter=QUARTER, p=p, quarters_back=3)
+        scores = score_customers(sample_tables, quarter=QUARTER, p=p, timeline=tl).collect()
+        return scores, tl.models(), tl.quarter(tl.last - 2), tl
+
+    in_memory, models, history, tl = run()
+    assert tl._store is None and tl._sample is not None
+    assert models[QUARTER]["source"] == "learned"
+    monkeypatch.setattr(timeline, "SPILL_ROWS", 100)
+    monkeypatch.setattr(timeline, "CHUNK_ROWS", 1_000)  # 125 customers a chunk over 8 quarters
+    on_disk, models_disk, history_disk, tl_disk = run()
+    store = tl_disk._store
+    assert store is not None and len(list((store / f"qi={tl_disk.last}").glob("*.parquet"))) == 4  # 400 customers
+    assert_frame_equal(on_disk, in_memory)
+    assert models_disk == models
+    assert_frame_equal(history_disk, history)
+    tl_disk.close()
+    assert not store.exists()

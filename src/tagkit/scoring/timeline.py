@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 CUSTOMER_COLUMNS = ("customer_id", "region", "rep_id", "influence_scope", "downstream_outlets", "referrals",
                     "potential_annual_value")
-CHUNK_ROWS = 250_000  # customer-quarters of the history panel built at once (its working memory is several times that)
+SPILL_ROWS = 2_000_000  # customer-quarters of the history panel beyond which it is kept on disk, not in memory
+CHUNK_ROWS = 500_000  # ... and built this many at a time (its working memory is several times that)
 # the feature panel's columns a quarter of the history is scored and tagged from
 HISTORY_FEATURES = (
     QI, "quarter", "sales_quarter", "sales_trailing_4q", "lines_bought", "lines_available", "lines_share",
@@ -92,16 +93,23 @@ class Timeline:
         self.data_start = data_start(panels)
         start = self.last if self.data_start is None else self.data_start
         self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
-        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-"))
-        # the files go with the timeline, however it ends (collected, released, or the process exiting)
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True)
+        self.customers = panels.customers.select(pl.len()).collect().item()
+        # a panel of more than SPILL_ROWS customer-quarters goes to disk; its files go with the timeline,
+        # however it ends (collected, released, or the process exiting)
+        self._spill = self.customers * (self.last - self.first + 1) > SPILL_ROWS
+        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-")) if self._spill else None
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True) if self._spill else None
+        self._parts: dict[str, list[pl.DataFrame | Path]] | None = {}
+        # the customers every model learns from, beyond risk.model.max_training_rows customer-quarters: every
+        # n-th (in customer order), their rows kept apart so that a model reads them, not the whole panel
+        step = -(-self.customers * p.risk.model.max_training_quarters // p.risk.model.max_training_rows)
+        self._sample = self._every_nth_customer(step) if step > 1 else None
         self._write_history_panel()
         self._region_totals = region_totals(
             panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
             .select("region", QI, q_cents_0="sales_cents", q_days_0="order_days")
         ).collect().lazy()
         self._indexes: dict[int, pl.DataFrame] = {}
-        self.customers = self.panels.customers.select(pl.len()).collect().item()
         self._models: dict[int, RiskModel] = {}
         self._quarters: dict[int, pl.DataFrame] = {}
         self._prepared: set[int] | None = None  # after prepare: the quarters whose panel rows are kept
@@ -118,10 +126,10 @@ class Timeline:
             if v < self.last:
                 self.quarter(v)
         self._prepared = set(rows)
-        if self._store is not None:
-            for folder in self._store.glob("qi=*"):
-                if int(folder.name[3:]) not in self._prepared:
-                    shutil.rmtree(folder)
+        for key in [k for k in self._parts or {} if k != f"qi={self.last}" and _key_quarter(k) not in self._prepared]:
+            for part in self._parts.pop(key):
+                if isinstance(part, Path):
+                    part.unlink()
         logger.info("timeline prepared: %d models, %d quarters scored, rows of %d kept", len(self._models),
                     len(self._quarters), len(self._prepared))
 
@@ -131,27 +139,52 @@ class Timeline:
         return self._scan([vintage], f"rows of {_label(vintage)}").collect().lazy()
 
     def close(self) -> None:
-        """Let the history's panel go (its files on disk); what was prepared stays."""
-        self._store = None
-        self._cleanup()
+        """Let the history's panel go (and its files on disk); what was prepared stays."""
+        self._parts = None
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def _read(self, keys: list[str], what: str) -> pl.LazyFrame:
+        if self._parts is None:
+            raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
+        parts = [part for key in keys for part in self._parts.get(key, [])]
+        if not parts:
+            return pl.LazyFrame(schema=self._schema)
+        if isinstance(parts[0], Path):
+            return pl.scan_parquet(parts)
+        return pl.concat(parts, how="vertical").lazy() if len(parts) > 1 else parts[0].lazy()
+
+    def _put(self, key: str, frame: pl.DataFrame, part: int) -> None:
+        if self._store is None:
+            self._parts.setdefault(key, []).append(frame)
+            return
+        folder = self._store / key
+        folder.mkdir(exist_ok=True)
+        path = folder / f"part-{part:05d}.parquet"
+        frame.write_parquet(path, compression="lz4", statistics=False)
+        self._parts.setdefault(key, []).append(path)
 
     def _scan(self, quarters: list[int] | range, what: str) -> pl.LazyFrame:
-        """The panel rows of ``quarters``, read from the files (one file per chunk of customers and quarter)."""
-        if self._store is None or (self._prepared is not None and not set(quarters) <= self._prepared):
+        """The panel rows of ``quarters`` (one part per chunk of customers and quarter, in memory or on disk)."""
+        if self._prepared is not None and not set(quarters) <= self._prepared | {self.last}:
             raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
-        files = [f for v in quarters for f in sorted((self._store / f"qi={v}").glob("*.parquet"))]
-        if not files:
-            return pl.LazyFrame(schema=self._schema)
-        return pl.scan_parquet(files)
+        return self._read([f"qi={v}" for v in quarters], what)
+
+    def _scan_sample(self, what: str) -> pl.LazyFrame:
+        """The panel rows (every quarter) of the customers the models learn from."""
+        if self._prepared is not None:
+            raise ValueError(f"the timeline was prepared without {what}: add it to Timeline.prepare")
+        return self._read(["sample"], what)
 
     def _write_history_panel(self) -> None:
-        """The history's feature panel, built for about :data:`CHUNK_ROWS` customer-quarters at a time and
-        written to disk one file per chunk and quarter: a model reads a sample of customers of a few
-        quarters, a history quarter its own rows, so the whole panel (94 columns of every customer and
-        quarter: about 4.6 GB at a million customers over eight quarters) is never in memory. Every column
-        is the customer's own (company-wide figures come from the whole catalogue)."""
+        """The history's feature panel, one part per chunk of customers and quarter: a model reads a sample
+        of customers of a few quarters, a history quarter its own rows. Beyond :data:`SPILL_ROWS`
+        customer-quarters it is built :data:`CHUNK_ROWS` at a time and its parts written to disk, so the
+        whole panel (94 columns of every customer and quarter: about 4.6 GB at a million customers over
+        eight quarters) is never in memory. Every column is the customer's own (company-wide figures come
+        from the whole catalogue), so the chunks are independent."""
         ids = self.panels.customers.select("customer_id").collect().to_series()
-        chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1))
+        chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1)) if self._spill else max(ids.len(), 1)
         for part, lo in enumerate(range(0, max(ids.len(), 1), chunk)):
             panels = self.panels if ids.len() <= chunk else self.panels.for_customers(ids.slice(lo, chunk))
             frame = (
@@ -162,10 +195,10 @@ class Timeline:
                 .collect()
             )
             self._schema = frame.schema
+            if self._sample is not None:
+                self._put("sample", frame.filter(pl.col("customer_id").is_in(self._sample.implode())), part)
             for (qi,), rows in frame.partition_by(QI, as_dict=True, maintain_order=True).items():
-                folder = self._store / f"qi={qi}"
-                folder.mkdir(exist_ok=True)
-                rows.write_parquet(folder / f"part-{part:05d}.parquet", compression="lz4", statistics=False)
+                self._put(f"qi={qi}", rows, part)
 
     @property
     def quarter_label(self) -> str:
@@ -204,12 +237,11 @@ class Timeline:
         """The risk model that scores quarter index ``vintage``, learned from the quarters before it."""
         if vintage not in self._models:
             learn_from = training_quarters(vintage, first=self.first, p=self.p)
-            rows = self._scan(learn_from, f"the model of {_label(vintage)}")
-            # beyond max_training_rows, every n-th customer (in customer order) with all its quarters: the
-            # signals are then computed on the rows learned from only
-            step = -(-self.customers * len(learn_from) // self.p.risk.model.max_training_rows)
-            if step > 1:
-                rows = rows.filter(pl.col("customer_id").is_in(self._every_nth_customer(step).implode()))
+            if self._sample is None:
+                rows = self._scan(learn_from, f"the model of {_label(vintage)}")
+            else:
+                rows = self._scan_sample(f"the model of {_label(vintage)}").filter(
+                    pl.col(QI).is_between(learn_from.start, learn_from.stop - 1))
             training = (
                 self.signals(rows, vintage)
                 .filter((pl.col("status") == IN_POPULATION) & pl.col("went_bad").is_not_null())
@@ -272,6 +304,10 @@ class Timeline:
 
 def _label(qi: int) -> str:
     return f"{qi // 4}Q{qi % 4 + 1}"
+
+
+def _key_quarter(key: str) -> int | None:
+    return int(key[3:]) if key.startswith("qi=") else None
 
 
 def quarter_label(vintage: int) -> str:
