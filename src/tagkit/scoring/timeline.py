@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 CUSTOMER_COLUMNS = ("customer_id", "region", "rep_id", "influence_scope", "downstream_outlets", "referrals",
                     "potential_annual_value")
-SPILL_ROWS = 2_000_000  # customer-quarters of the history panel beyond which it is kept on disk, not in memory
+SPILL_ROWS = 1_000_000  # customer-quarters of the history panel beyond which it is kept on disk, not in memory
 CHUNK_ROWS = 500_000  # ... and built this many at a time (its working memory is several times that)
 # the feature panel's columns a quarter of the history is scored and tagged from
 HISTORY_FEATURES = (
@@ -178,13 +178,14 @@ class Timeline:
 
     def _write_history_panel(self) -> None:
         """The history's feature panel, one part per chunk of customers and quarter: a model reads a sample
-        of customers of a few quarters, a history quarter its own rows. Beyond :data:`SPILL_ROWS`
-        customer-quarters it is built :data:`CHUNK_ROWS` at a time and its parts written to disk, so the
-        whole panel (94 columns of every customer and quarter: about 4.6 GB at a million customers over
-        eight quarters) is never in memory. Every column is the customer's own (company-wide figures come
+        of customers of a few quarters, a history quarter its own rows. It is built :data:`CHUNK_ROWS`
+        customer-quarters at a time (the working memory of the whole grid at once is several times the
+        result's), and beyond :data:`SPILL_ROWS` its parts are written to disk, so the whole panel (94
+        columns of every customer and quarter: about 4.6 GB at a million customers over eight quarters) is
+        never in memory. Every column is the customer's own (company-wide figures come
         from the whole catalogue), so the chunks are independent."""
         ids = self.panels.customers.select("customer_id").collect().to_series()
-        chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1)) if self._spill else max(ids.len(), 1)
+        chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1))
         for part, lo in enumerate(range(0, max(ids.len(), 1), chunk)):
             panels = self.panels if ids.len() <= chunk else self.panels.for_customers(ids.slice(lo, chunk))
             frame = (
