@@ -100,26 +100,21 @@ def _quarter_lags(cents: pl.Expr, days: pl.Expr, purchase: pl.Expr, *, start: in
     return out
 
 
-def _sales(grid: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams) -> pl.LazyFrame:
-    """Sales windows, rhythm and the running totals (:func:`tagkit.scoring.features.sales_features`)."""
+def _sales(frame: pl.LazyFrame, *, start: int, p: ScoringParams) -> pl.LazyFrame:
+    """Sales windows, rhythm and the running totals (:func:`tagkit.scoring.features.sales_features`), on the
+    grid :func:`_joined` laid every panel on."""
     w = p.windows
     t, r = w.trailing_quarters, w.rhythm_quarters
     stall = p.nail.max_share_of_wallet.enter
-    potential = panels.customers.select("customer_id", "potential_annual_value")
-    orders = panels.orders.select("customer_id", QI, *ORDER_COUNTS, "first_order", "last_order", "last_purchase")
-    on_grid = grid.join(orders.with_columns(_row=pl.lit(True)), on=["customer_id", QI], how="left",
-                        maintain_order="left").join(potential, on="customer_id", how="left", maintain_order="left")
     cents, row = pl.col("sales_cents").fill_null(0), pl.col("_row").fill_null(False)
     high = (4 * money("sales_cents") > stall * pl.col("potential_annual_value")) & row
 
     def win(expr: pl.Expr, a: int, b: int) -> pl.Expr:
         return window_sum(expr, a, b, start=start)
 
-    seeded = on_grid.join(_history_before(panels.orders, potential, start=start, stall_share=stall),
-                          on="customer_id", how="left", maintain_order="left")
     first_qi_here = pl.when(row).then(pl.col(QI)).min().over("customer_id")
     first_order_here = pl.col("first_order").min().over("customer_id")
-    return seeded.with_columns(
+    return frame.with_columns(
         _sales_quarter=cents,
         _sales_previous_quarter=win(cents, 1, 1),
         _sales_same_quarter_last_year=win(cents, 4, 4),
@@ -140,7 +135,29 @@ def _sales(grid: pl.LazyFrame, panels: Panels, *, start: int, p: ScoringParams) 
     ).with_columns(
         # the same float conversion as the one-quarter path: cents summed exactly, then to money
         **{s: money(f"_{s}") for s in SALES},
-    ).drop(pl.selectors.starts_with("_"), "sales_cents", "potential_annual_value")
+    ).drop(pl.selectors.starts_with("_"), "sales_cents")
+
+
+def _joined(panels: Panels, *, start: int, last: int, p: ScoringParams) -> pl.LazyFrame:
+    """The customer × quarter grid with every panel's rows, the customer's columns and the seeds of the
+    running totals joined on, while it is still narrow: a join copies every column of its left side, so
+    joining after the features are made would copy a hundred columns of every customer-quarter each time."""
+    grid = quarter_grid(panels.customers, start=start, last=last)
+    orders = panels.orders.select("customer_id", QI, *ORDER_COUNTS, "first_order", "last_order", "last_purchase")
+    frame = grid.join(orders.with_columns(_row=pl.lit(True)), on=["customer_id", QI], how="left",
+                      maintain_order="left")
+    for panel, counts in ((panels.visits, VISIT_COUNTS), (panels.feedback, FEEDBACK_COUNTS),
+                          (panels.signals, SIGNAL_COUNTS)):
+        frame = _on_grid(frame, panel, counts)
+    potential = panels.customers.select("customer_id", "potential_annual_value")
+    seeds = _history_before(panels.orders, potential, start=start, stall_share=p.nail.max_share_of_wallet.enter)
+    bought, available = _breadth(panels, start=start, last=last, p=p)
+    return (
+        frame.join(bought, on=["customer_id", QI], how="left", maintain_order="left")
+        .join(available, on=QI, how="left", maintain_order="left")
+        .join(seeds, on="customer_id", how="left", maintain_order="left")
+        .join(panels.customers, on="customer_id", how="left", maintain_order="left")
+    )
 
 
 def _breadth(panels: Panels, *, start: int, last: int, p: ScoringParams) -> tuple[pl.LazyFrame, pl.LazyFrame]:
@@ -298,28 +315,18 @@ def feature_panel(panels: Panels, *, first: int, last: int, p: ScoringParams,
     the data; the result is the same without it. ``last`` must be at most ``panels.last_quarter``.
     """
     start = grid_start(panels, first=first, p=p, data_start=data_start)
-    grid = quarter_grid(panels.customers, start=start, last=last)
-    frame = _sales(grid, panels, start=start, p=p)
-    for panel, counts in ((panels.visits, VISIT_COUNTS), (panels.feedback, FEEDBACK_COUNTS),
-                          (panels.signals, SIGNAL_COUNTS)):
-        frame = _on_grid(frame, panel, counts)
+    frame = _sales(_joined(panels, start=start, last=last, p=p), start=start, p=p)
     frame = _visits(frame, panels, start=start, p=p).pipe(_visit_rates, p=p)
     frame = _feedback(frame, panels, start=start, p=p)
     frame = _signals(frame, panels, start=start, p=p)
-    bought, available = _breadth(panels, start=start, last=last, p=p)
-    frame = (
-        frame.join(bought, on=["customer_id", QI], how="left", maintain_order="left")
-        .join(available, on=QI, how="left", maintain_order="left")
-        .with_columns(
-            lines_available=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_available")),
-        ).with_columns(
-            lines_bought=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_bought").fill_null(0)),
-            lines_quarter=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_quarter").fill_null(0)),
-        ).with_columns(**{f"q_lines_{k}": lag(pl.col("lines_quarter"), k, start=start) for k in range(LAGS)})
-    )
+    frame = frame.with_columns(
+        lines_available=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_available")),
+    ).with_columns(
+        lines_bought=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_bought").fill_null(0)),
+        lines_quarter=pl.when(pl.col("lines_available") > 0).then(pl.col("lines_quarter").fill_null(0)),
+    ).with_columns(**{f"q_lines_{k}": lag(pl.col("lines_quarter"), k, start=start) for k in range(LAGS)})
     customers = panels.customers.drop("customer_id").collect_schema().names()
-    frame = frame.join(panels.customers, on="customer_id", how="left",
-                       maintain_order="left").select("customer_id", *customers, pl.exclude("customer_id", *customers))
+    frame = frame.select("customer_id", *customers, pl.exclude("customer_id", *customers))
     as_of = quarter_end_of_index()
     frame = frame.with_columns(derived_features(qi=pl.col(QI), as_of=as_of, p=p))
     usual = pl.coalesce("usual_interval_days", pl.lit(p.lifecycle.default_interval_days))
