@@ -35,6 +35,7 @@ from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
 from tagkit.quarters import quarter_end, shift_quarter
 from tagkit.scoring.engine import timeline_of
+from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, quarter_label_of
 from tagkit.scoring.rules import abc_frame
 from tagkit.scoring.timeline import Timeline
@@ -245,7 +246,7 @@ def _cases(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.DataF
         judged_tags(timeline, quarter, scoring)
         .join(quarter_outcomes(timeline, quarter), on="customer_id", how="left")
         .with_columns(pl.col("status").fill_null("no_purchase_yet"), quarter=pl.lit(quarter))
-        .collect()
+        .collect(engine=PANEL_ENGINE)
     )
 
 

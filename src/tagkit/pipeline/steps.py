@@ -25,6 +25,7 @@ from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the ind
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
 from tagkit.scoring import score_customers
+from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.order_lines import order_panels
 from tagkit.scoring.timeline import Timeline
@@ -198,7 +199,7 @@ def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.Data
     """Score every customer and write ``scores.parquet`` and ``risk_model.json``; returns the scores."""
     timeline = shared_timeline(run_dir, quarter=quarter, params=params)
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
-                             timeline=timeline).collect()
+                             timeline=timeline).collect(engine=PANEL_ENGINE)
     path = Path(run_dir) / "scores.parquet"
     write_table(scores, path)
     write_risk_models(timeline, run_dir)

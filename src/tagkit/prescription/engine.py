@@ -33,6 +33,7 @@ from tagkit.prescription.reps import rep_scorecards
 from tagkit.prescription.speculators import attach_speculators, speculator_precedence
 from tagkit.scoring import CONTRACT_COLUMNS
 from tagkit.scoring.engine import timeline_of
+from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.order_lines import Features, OrderPanels, check_quarter_end_days, resolve_panels
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.timeline import Timeline
@@ -94,7 +95,7 @@ class Prescription:
     def collect(self) -> Prescription:
         """Every table as a DataFrame, collected together so the shared work (the history) runs once."""
         names = self.table_names()
-        frames = pl.collect_all([getattr(self, n).lazy() for n in names])
+        frames = pl.collect_all([getattr(self, n).lazy() for n in names], engine=PANEL_ENGINE)
         return replace(self, **dict(zip(names, frames, strict=True)))
 
 
@@ -151,14 +152,15 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     panels = timeline.panels
     first_order = panels.orders.select(pl.col("first_order").min()).collect().item()
     quarters = history_quarters(quarter, first_order=first_order, p=p, earliest=timeline.earliest())
-    customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect()
+    customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect(
+        engine=PANEL_ENGINE)
     # each wide frame is let go once the next is made: at a million customers each holds a GB or two
     del scores
     earlier = earlier_history(timeline, quarters=quarters, scoring=params.scoring, p=p)
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan
-    customers = showcase(customers.lazy(), history, quarter=quarter, p=p).collect()
+    customers = showcase(customers.lazy(), history, quarter=quarter, p=p).collect(engine=PANEL_ENGINE)
     # the same rows and columns as before, plus the showcase's: this quarter's history from them
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     pairs, located_frame = radiation(customers, p=p.radiation)

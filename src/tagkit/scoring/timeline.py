@@ -30,7 +30,7 @@ import polars as pl
 from tagkit.params import ScoringParams
 from tagkit.quarters import shift_quarter
 from tagkit.scoring.features import customer_features
-from tagkit.scoring.grid import QI
+from tagkit.scoring.grid import PANEL_ENGINE, QI
 from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
@@ -136,7 +136,7 @@ class Timeline:
     def rows(self, vintage: int) -> pl.LazyFrame:
         """The panel rows of quarter index ``vintage`` (read now: a lazy frame handed out must not outlive
         the files, which go with the timeline)."""
-        return self._scan([vintage], f"rows of {_label(vintage)}").collect().lazy()
+        return self._scan([vintage], f"rows of {_label(vintage)}").collect(engine=PANEL_ENGINE).lazy()
 
     def close(self) -> None:
         """Let the history's panel go (and its files on disk); what was prepared stays."""
@@ -193,7 +193,7 @@ class Timeline:
                 .select(*CUSTOMER_COLUMNS, *HISTORY_FEATURES)
                 .pipe(steady_signals, p=self.p)
                 .with_columns(NARROW_LAGS)
-                .collect()
+                .collect(engine=PANEL_ENGINE)
             )
             self._schema = frame.schema
             if self._sample is not None:
@@ -247,7 +247,7 @@ class Timeline:
                 self.signals(rows, vintage)
                 .filter((pl.col("status") == IN_POPULATION) & pl.col("went_bad").is_not_null())
                 .select("customer_id", QI, "went_bad", *(f"risk_{s}" for s in SIGNALS))
-                .collect()
+                .collect(engine=PANEL_ENGINE)
             )
             self._models[vintage] = fit_risk_model(training, vintage=vintage, p=self.p)
         return self._models[vintage]
@@ -286,7 +286,7 @@ class Timeline:
             if not self.first <= vintage <= self.last:
                 raise ValueError(f"the timeline holds quarters {_label(self.first)}..{_label(self.last)}; "
                                  f"{_label(vintage)} is outside")
-            self._quarters[vintage] = self.score(self.rows(vintage), vintage, previous=None).select(KEPT).collect()
+            self._quarters[vintage] = self.score(self.rows(vintage), vintage, previous=None).select(KEPT).collect(engine=PANEL_ENGINE)
         return self._quarters[vintage]
 
     def previous_tags(self, vintage: int) -> pl.LazyFrame | None:
