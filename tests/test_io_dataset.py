@@ -10,7 +10,7 @@ from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, 
 from tagkit.errors import ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.io.discover import partition_values
-from tagkit.params import IOParams
+from tagkit.params import IOParams, load_params, project_root
 
 __all__ = ["io_params"]  # the fixture, imported from conftest_io
 
@@ -46,6 +46,29 @@ def test_missing_required_column_names_file_columns_and_alias(tmp_path: Path, io
     assert message.startswith(f"{data / 'orders.csv'}: column 'amount' must be present (required in orders)")
     assert "got columns '订单编号', '客户编号', '订单日期', '订单金额', '备注'" in message
     assert "add the line '订单金额: amount' under aliases: orders: in params/io.yaml" in message
+
+
+def test_following_the_alias_advice_in_a_params_file_keeps_the_default_aliases(tmp_path: Path) -> None:
+    """The message above says to add one alias; doing so in a --params file must not drop the others
+    (it once replaced them all, and then 客户名称 was unknown)."""
+    data = write_minimal(tmp_path / "data", skip=["customers", "orders"])
+    write_csv(data / "customers.csv", [["客户编号", "客户名称", "大区", "业务员编号"], ["C1", "甲", "华东", "R1"]])
+    write_csv(data / "orders.csv", [["订单编号", "客户编号", "订单日期", "订单金额"], ["O1", "C1", "2026-02-05", "1"]])
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("io:\n  aliases:\n    orders:\n      订单金额: amount\n", encoding="utf-8")
+    io = load_params(project_root() / "params", mine).io
+    with load_dataset(data, io=io) as dataset:
+        assert dataset.tables["customers"].collect()["customer_name"].to_list() == ["甲"]
+        assert dataset.tables["orders"].collect()["amount"].to_list() == [1.0]
+
+
+def test_a_null_alias_in_a_params_file_removes_that_default(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("io:\n  aliases:\n    customers:\n      区域: ~\n", encoding="utf-8")
+    aliases = load_params(project_root() / "params", mine).io.aliases
+    assert "区域" not in aliases["customers"]
+    assert aliases["customers"]["大区"] == "region"  # the others stay
+    assert aliases["orders"] == load_params(project_root() / "params").io.aliases["orders"]
 
 
 def test_missing_column_without_a_likely_candidate_lists_the_unmatched(tmp_path: Path, io_params: IOParams) -> None:

@@ -387,7 +387,11 @@ def test_index_marks_a_missing_report():
 
 def test_report_filename_keeps_chinese_and_drops_path_characters():
     assert report_filename("华东") == "华东.html"
-    assert report_filename("../<script>") == "____script_.html"
+    assert report_filename("../<script>").startswith("____script_-")
+    # two regions that clean up to the same name keep apart (华东/A once overwrote 华东_A)
+    assert report_filename("华东_A") == "华东_A.html"
+    assert report_filename("华东/A") != report_filename("华东_A")
+    assert report_filename("华东/A") == report_filename("华东/A")  # and stay the same run after run
 
 
 def test_index_finds_the_other_quarters_beside_the_run(tmp_path):

@@ -160,6 +160,7 @@ def test_validation_json_summarises_accounting_checks_and_missing_tables(result:
         "table": "orders", "rows_read": 4, "rows_used": 1, "rows_quarantined": 3, "rows_value_nulled": 0,
         "by_reason": {"unknown_customer": 1, "after_quarter_end": 1, "non_finite_amount": 1},
         "files": ["orders.csv"], "columns_absent": [],
+        "rows_lost": 2,  # the line dated after the quarter is set aside on purpose, not lost
     }
     assert summary["tables"]["customers"]["rows_value_nulled"] == 1
     assert len(summary["expectations"]) == len(result.expectations)

@@ -6,6 +6,7 @@ the contract is written down once.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -158,10 +159,31 @@ SCORE_COLUMNS = (
 )
 
 
+# reasons a row is set aside on purpose, not because anything in it is wrong: a quarter rerun on a newer
+# extract leaves out what is dated after it. Such rows are not data lost (validation.max_quarantine_share).
+NOT_A_LOSS = frozenset({"after_quarter_end"})
+
+
 def region_stem(region: str) -> str:
     """A region's name as a file name without extension: kept as it is, Chinese included, with
-    anything a file system might refuse replaced by ``_`` (reports, exports, executed notebooks)."""
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
+    anything a file system might refuse replaced by ``_`` (reports, exports, executed notebooks).
+
+    A name that needed a replacement also carries a short digest of the original, so that two
+    regions never share a file: ``华东/A`` is ``华东_A-<6 hex>``, ``华东_A`` stays ``华东_A``.
+    """
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in region)
+    if safe == region:
+        return safe
+    return f"{safe}-{hashlib.sha256(region.encode('utf-8')).hexdigest()[:6]}"
+
+
+def colliding_regions(regions: list[str]) -> list[list[str]]:
+    """Groups of regions whose files would still be one on a case-insensitive file system
+    (Windows, macOS): ``East`` and ``east``."""
+    groups: dict[str, list[str]] = {}
+    for region in sorted(regions):
+        groups.setdefault(region_stem(region).casefold(), []).append(region)
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def report_filename(region: str) -> str:

@@ -47,6 +47,22 @@ class ValidationParams(_Frozen):
 
     max_null_rate: dict[str, Share]  # "table.column" -> highest acceptable null rate (warning above)
     max_discount: Share
+    # table -> highest share of its rows that may be set aside before the run stops; "default" for the others
+    max_quarantine_share: dict[str, Share]
+
+    @field_validator("max_quarantine_share")
+    @classmethod
+    def _tables_or_default(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {"default", *TABLES})
+        if unknown:
+            raise ValueError(f"keys must be 'default' or a table ({', '.join(TABLES)}); unknown: {', '.join(unknown)}")
+        if "default" not in value:
+            raise ValueError("needs a 'default' share (0..1) for the tables not named")
+        return value
+
+    def quarantine_limit(self, table: str) -> float:
+        """The highest share of ``table``'s rows that may be set aside (above it the run stops)."""
+        return self.max_quarantine_share.get(table, self.max_quarantine_share["default"])
 
     @field_validator("max_null_rate")
     @classmethod
@@ -756,11 +772,25 @@ def project_root(start: Path | None = None) -> Path:
     )
 
 
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+# the mappings whose keys are the user's, not a fixed schema: a params file extends them key by key,
+# and a key given as null (``~``) removes the default entry (elsewhere null is a value, e.g. "find it")
+OPEN_MAPPINGS = (("io", "aliases"), ("io", "aliases", "*"), ("validation", "max_null_rate"),
+                 ("validation", "max_quarantine_share"), ("playbook", "actions"))
+
+
+def _is_open(path: tuple[str, ...]) -> bool:
+    return any(len(path) == len(m) and all(a == b or b == "*" for a, b in zip(path, m, strict=True))
+               for m in OPEN_MAPPINGS)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``top`` over ``base``, mapping by mapping: a user's file changes only the keys it names."""
     out = dict(base)
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "aliases":
-            out[key] = _deep_merge(out[key], value)
+        if value is None and _is_open(path):
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value, (*path, str(key)))
         else:
             out[key] = value
     return out

@@ -36,3 +36,31 @@ def quarter_label(date_col: str | pl.Expr) -> pl.Expr:
     """A ``YYYYQn`` string for each date of ``date_col``."""
     col = pl.col(date_col) if isinstance(date_col, str) else date_col
     return pl.format("{}Q{}", col.dt.year(), col.dt.quarter())
+
+
+def scorable_quarters(first_order: dt.date, last_order: dt.date) -> tuple[str, str]:
+    """The first and last quarter a data span can score: the first quarter it covers from its first day
+    (a quarter the data enters halfway would look like a quarter of lost sales) and the quarter of the
+    newest order line."""
+    first = quarter_of(first_order)
+    if first_order > quarter_start(first):
+        first = shift_quarter(first, 1)
+    return first, quarter_of(last_order)
+
+
+def quarter_outside_data(quarter: str, first_order: dt.date | None, last_order: dt.date | None) -> str | None:
+    """Why ``quarter`` cannot be scored from order lines dated ``first_order`` .. ``last_order``, or None.
+
+    A quarter after the newest order line would tag every customer dormant; one before the first full
+    quarter has no history to judge anyone by. Both are a mistake in the command, not in the data.
+    """
+    if first_order is None or last_order is None:
+        return None
+    first, last = scorable_quarters(first_order, last_order)
+    key = parse_quarter(quarter)
+    if parse_quarter(first) <= key <= parse_quarter(last):
+        return None
+    where = "after the newest order line" if key > parse_quarter(last) else "before the first full quarter of the data"
+    return (f"quarter {quarter} is {where}: the order lines run from {first_order.isoformat()} to "
+            f"{last_order.isoformat()}, so the quarters that can be scored are {first} to {last}. "
+            "Pass one of them (--quarter), or --quarter latest for the newest finished quarter.")

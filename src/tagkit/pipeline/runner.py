@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import region_stem, report_filename
+from tagkit.contract import NOT_A_LOSS, colliding_regions, region_stem, report_filename
 from tagkit.errors import (
     InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
 )
@@ -285,6 +285,8 @@ def _run_step(run: _Run, step: Step) -> None:
     run.result.steps.append(entry)
     if res.outcome != "ok":
         raise _user_error(res, job.target, run.run_dir)
+    if step.name == "validate":
+        _warn_rows_set_aside(run.run_dir)
     if not run.result.failed_regions:  # an index listing failed regions must be redone once they succeed
         run.work.mark(step.name, key)
 
@@ -294,6 +296,12 @@ def _run_regions(run: _Run, step: Step) -> None:
     if not scores.exists():
         raise InputError(f"{scores}: missing, so there are no regions to report. Run the score step first.")
     regions = sorted(pl.read_parquet(scores, columns=["region"])["region"].unique().to_list())
+    for group in colliding_regions(regions):
+        names = " and ".join(repr(r) for r in group)
+        raise UsageError(
+            f"{scores}: regions {names} differ only in upper and lower case, so their reports and exports would "
+            "overwrite each other on Windows and macOS. Spell the region the same way in every row of the "
+            "customers table (column region), or give them names that differ in more than case.")
     key = run.keys[step.name]
     run.result.regions = len(regions)
     _forget_vanished_regions(run, step, regions)
@@ -409,6 +417,18 @@ def _run_log(path: Path) -> Iterator[Any]:
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
+
+
+def _warn_rows_set_aside(run_dir: Path) -> None:
+    """Rows set aside below the stopping limit still reach the terminal (also under --quiet), not only the report."""
+    summary = _validation_summary(run_dir) or {"accounting": {}}
+    for name, acc in summary["accounting"].items():
+        if acc.get("rows_lost"):
+            reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(
+                ((k, n) for k, n in acc.get("by_reason", {}).items() if k not in NOT_A_LOSS), key=lambda kv: (-kv[1], kv[0]))[:3])
+            logger.warning("%s: %s of %s rows set aside as unusable (%s); see quarantine/%s.parquet and "
+                           "validation.html in the run folder", name, f"{acc['rows_lost']:,}", f"{acc['rows_read']:,}",
+                           reasons, name)
 
 
 def _validation_summary(run_dir: Path) -> dict[str, Any] | None:

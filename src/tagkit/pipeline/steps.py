@@ -9,6 +9,7 @@ relative path parameters from the project root whatever the kernel's cwd, and :f
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
+from tagkit.quarters import quarter_outside_data
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
@@ -101,8 +103,25 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
         )
         raise
     write_validation_outputs(result, run)
+    # a quarter the data does not cover is the command's mistake: said first, whatever else validation found
+    problem = quarter_outside_data(quarter, *_order_span(run))
+    if problem:
+        raise UsageError(f"{data_dir}: {problem}")
     raise_if_blocked(result)
     return result
+
+
+def _order_span(run: Path) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last order date of the data: the clean lines and those set aside only for being later
+    than the quarter (None when the orders could not be read)."""
+    clean, aside = run / "clean" / "orders.parquet", run / "quarantine" / "orders.parquet"
+    if not clean.exists():
+        return None, None
+    dates = [pl.scan_parquet(clean).select("order_date")]
+    if aside.exists():
+        dates.append(pl.scan_parquet(aside).filter(pl.col("reason") == "after_quarter_end").select("order_date"))
+    span = pl.concat(dates).select(first=pl.col("order_date").min(), last=pl.col("order_date").max()).collect()
+    return span["first"][0], span["last"][0]
 
 
 def validation_summary(run_dir: str | Path) -> dict:

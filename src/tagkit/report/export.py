@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.contract import region_stem
+from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.inputs import RunData
@@ -111,7 +112,7 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
     folder.mkdir(parents=True, exist_ok=True)
     stem = region_stem(region)
     csv = folder / f"{stem}.csv"
-    frame.write_csv(csv, include_bom=True)
+    write_csv_for_spreadsheets(frame, csv)
     written = [csv]
     xlsx = folder / f"{stem}.xlsx"
     if frame.height <= EXCEL_MAX_ROWS:

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import Table
+from tagkit.contract import NOT_A_LOSS, Table
 from tagkit.validation.evaluate import Check, mask_name
 from tagkit.validation.expectations import KIND_WORDS
 from tagkit.validation.result import QUARANTINE_COLUMNS
@@ -41,6 +41,7 @@ class SplitCounts:
     rows_quarantined: int
     rows_value_nulled: int
     by_reason: dict[str, int]
+    rows_lost: int = 0  # set aside for a problem in the row (any reason but those of NOT_A_LOSS)
 
 
 def row_checks(checks: Sequence[Check]) -> list[Check]:
@@ -154,8 +155,11 @@ def plan_split(flagged: pl.LazyFrame, checks: Sequence[Check], *, table: Table,
     reasons: dict[str, list[pl.Expr]] = {}
     for c in rows:
         reasons.setdefault(c.meta["reason"], []).append(pl.col(mask_name(c.index)))
+    lost = [pl.col(mask_name(c.index)) for c in rows
+            if c.meta.get("action") == "row_set_aside" and c.meta["reason"] not in NOT_A_LOSS]
     counts = [
         is_aside.sum().alias("__aside"),
+        _any(lost).sum().alias("__lost"),
         (is_flagged & ~is_aside).sum().alias("__nulled"),
         *(_any(m).sum().alias(f"__reason_{code}") for code, m in reasons.items()),
     ]
@@ -165,4 +169,4 @@ def plan_split(flagged: pl.LazyFrame, checks: Sequence[Check], *, table: Table,
 def read_counts(row: Mapping[str, Any]) -> SplitCounts:
     """The counts of :attr:`SplitPlan.counts` from the collected row (other keys are ignored)."""
     by_reason = {k.removeprefix("__reason_"): int(v) for k, v in row.items() if k.startswith("__reason_") and v}
-    return SplitCounts(int(row["__aside"]), int(row["__nulled"]), by_reason)
+    return SplitCounts(int(row["__aside"]), int(row["__nulled"]), by_reason, int(row["__lost"]))

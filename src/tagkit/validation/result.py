@@ -113,6 +113,8 @@ class TableAccounting:
     by_reason: dict[str, int]
     files: tuple[str, ...]
     columns_absent: tuple[str, ...] = ()
+    # of rows_quarantined, those set aside for a problem in the row (not merely dated after the quarter)
+    rows_lost: int = 0
 
     def __post_init__(self) -> None:
         if self.rows_read != self.rows_used + self.rows_quarantined:

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import TABLES, Table
+from tagkit.contract import NOT_A_LOSS, TABLES, Table
 from tagkit.errors import ValidationBlocked
 from tagkit.params import ValidationParams
 from tagkit.quarters import quarter_end
@@ -216,7 +216,7 @@ def _validate_table(name: str, lf: pl.LazyFrame, suite: Mapping[str, Any], param
     accounting = TableAccounting(  # checks rows read = used + set aside, each counted apart
         table=name, rows_read=rows_read, rows_used=int(clean_row["__height"]),
         rows_quarantined=split_counts.rows_quarantined, rows_value_nulled=split_counts.rows_value_nulled,
-        by_reason=split_counts.by_reason, files=files, columns_absent=prep.absent,
+        by_reason=split_counts.by_reason, files=files, columns_absent=prep.absent, rows_lost=split_counts.rows_lost,
     )
     ctx = TableContext(name, files, rows_read, accounting=accounting, parameters=parameters)
     results = _report_failures(results, flagged, flagged_checks + clean_checks, ctx, out)
@@ -277,6 +277,7 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
             name, tables[name], suites[name], params, qend, known, present, out)
         logger.info("%s: %d read, %d used, %d set aside", name, accounting[name].rows_read,
                     accounting[name].rows_used, accounting[name].rows_quarantined)
+    _check_row_loss(accounting, params, out)
     order = {t: i for i, t in enumerate(TABLES)}
     absent_optional = {t for t in TABLES if t not in tables and not TABLES[t].required}
     result = ValidationResult(
@@ -292,6 +293,29 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
     )
     out.spool.tie_to(result)
     return result
+
+
+def _check_row_loss(accounting: Mapping[str, TableAccounting], params: ValidationParams, out: _Collected) -> None:
+    """Rows set aside are never lost silently: above ``validation.max_quarantine_share`` of a table the
+    run stops (the scores would rest on a fraction of the data), below it a warning says how many."""
+    for name, acc in accounting.items():
+        if not acc.rows_lost:
+            continue
+        share, limit = acc.rows_lost / acc.rows_read, params.quarantine_limit(name)
+        top = sorted(((k, n) for k, n in acc.by_reason.items() if k not in NOT_A_LOSS),
+                     key=lambda kv: (-kv[1], kv[0]))[:3]
+        reasons = ", ".join(f"{code} {n:,}" for code, n in top)
+        files = ", ".join(acc.files[:3]) + (f" and {len(acc.files) - 3} more" if len(acc.files) > 3 else "")
+        said = (f"{files}: {acc.rows_lost:,} of {acc.rows_read:,} rows of table '{name}' ({share:.1%}) "
+                f"were set aside as unusable; main reasons: {reasons}")
+        if share > limit:
+            out.blocking.append(
+                f"{said}. That is more than validation.max_quarantine_share allows ({limit:.0%}), so the scores "
+                f"would rest on part of the data. See quarantine/{name}.parquet and validation.html for the rows; "
+                f"fix them in the source and export again, or, if this loss is expected, raise the limit in a "
+                f"--params file (validation: max_quarantine_share: {name}: 0.5).")
+        else:
+            out.warnings.append(f"{said}. They are in quarantine/{name}.parquet; the run went on without them.")
 
 
 def raise_if_blocked(result: ValidationResult) -> None:

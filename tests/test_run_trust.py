@@ -1,0 +1,134 @@
+"""Part I: a run never exits 0 with a silently wrong or partial result; each case here once did."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tagkit.cli import main
+
+
+def _run(data: Path, out: Path, quarter: str, *extra: str) -> int:
+    return main(["--quiet", "run", "--data", str(data), "--quarter", quarter, "--out", str(out), *extra])
+
+
+@pytest.mark.parametrize(("quarter", "where"), [("2030Q1", "after the newest order line"),
+                                                 ("2024Q3", "before the first full quarter")])
+def test_a_quarter_outside_the_data_stops_with_its_date_range(tmp_path, tiny_data, capsys, quarter, where):
+    """--quarter 2030Q1 once tagged every customer dormant and exited 0."""
+    assert _run(tiny_data, tmp_path, quarter, "--only", "validate") == 2
+    err = capsys.readouterr().err
+    assert f"quarter {quarter} is {where}" in err
+    assert "the order lines run from 2024-10-01 to 2026-10-03" in err
+    assert "2024Q4 to 2026Q4" in err
+    assert not (tmp_path / quarter).exists()  # nothing published as if it were a result
+
+
+def _spoil_visit_dates(data: Path, every: int) -> int:
+    """Make every ``every``-th visit date unparseable; returns how many."""
+    visits = pl.read_csv(data / "visits.csv", infer_schema=False)
+    bad = pl.int_range(pl.len()) % every == 0
+    visits.with_columns(visit_date=pl.when(bad).then(pl.lit("31/02/2026?")).otherwise("visit_date")).write_csv(
+        data / "visits.csv")
+    return visits.select(bad.sum()).item()
+
+
+def test_heavy_row_loss_stops_the_run_naming_table_count_and_reasons(tmp_path, tiny_copy, capsys):
+    """Half the visit dates unparseable once passed silently (662 rows set aside, exit 0)."""
+    spoiled = _spoil_visit_dates(tiny_copy, 2)
+    assert _run(tiny_copy, tmp_path, "2026Q3", "--only", "validate") == 3
+    err = capsys.readouterr().err
+    assert f"{spoiled:,} of 1,324 rows of table 'visits'" in err
+    assert "more than validation.max_quarantine_share allows (5%)" in err
+    assert "max_quarantine_share: visits: 0.5" in err  # the way out, when the loss is expected
+
+
+def test_heavy_row_loss_passes_when_the_params_accept_it(tmp_path, tiny_copy, capsys):
+    _spoil_visit_dates(tiny_copy, 2)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("validation:\n  max_quarantine_share:\n    visits: 0.6\n", encoding="utf-8")
+    assert _run(tiny_copy, tmp_path / "out", "2026Q3", "--only", "validate", "--params", str(mine)) == 0
+    assert "visits: 662 of 1,324 rows set aside" in capsys.readouterr().err
+
+
+def test_light_row_loss_is_said_on_the_terminal_and_in_the_report(tmp_path, tiny_copy, capsys):
+    spoiled = _spoil_visit_dates(tiny_copy, 100)
+    assert _run(tiny_copy, tmp_path, "2026Q3", "--only", "validate") == 0
+    err = capsys.readouterr().err
+    assert f"visits: {spoiled} of 1,324 rows set aside" in err  # shown under --quiet too
+    summary = json.loads((tmp_path / "2026Q3" / "validation.json").read_text(encoding="utf-8"))
+    assert any(f"{spoiled} of 1,324 rows of table 'visits'" in w for w in summary["warnings"])
+    assert f"{spoiled} of 1,324 rows of table" in (tmp_path / "2026Q3" / "validation.html").read_text(encoding="utf-8")
+
+
+HOSTILE = ['=HYPERLINK("http://example.invalid","点我")', '@SUM(1+1)*cmd|" /C calc"!A0', "+1-2", "-3+4"]
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory) -> Path:
+    """The tiny data with customers named like formulas and 华东 split into 华东/A and 华东_A, run end to end."""
+    import shutil
+
+    from conftest import TINY
+
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(TINY, data)
+    customers = pl.read_csv(data / "customers.csv", infer_schema=False)
+    east = customers.with_row_index("i").filter(pl.col("region") == "华东")["i"].to_list()
+    names = dict(zip(east[:len(HOSTILE)], HOSTILE, strict=True))
+    customers = customers.with_row_index("i").with_columns(
+        region=pl.when(pl.col("i").is_in(east[::2])).then(pl.lit("华东/A"))
+        .when(pl.col("i").is_in(east)).then(pl.lit("华东_A")).otherwise("region"),
+        customer_name=pl.col("i").replace_strict(names, default=pl.col("customer_name"), return_dtype=pl.String),
+    ).drop("i")
+    customers.write_csv(data / "customers.csv")
+    out = tmp_path_factory.mktemp("out")
+    assert _run(data, out, "2026Q3") == 0
+    return out / "2026Q3"
+
+
+def test_two_regions_that_clean_up_to_one_name_keep_their_own_files(hostile_run):
+    """华东/A and 华东_A once both became 华东_A.html / .csv: one overwrote the other, exit 0."""
+    from tagkit.contract import report_filename
+
+    a, b = report_filename("华东/A"), report_filename("华东_A")
+    assert a != b
+    for name in (a, b):
+        assert (hostile_run / "reports" / name).exists()
+        assert (hostile_run / "exports" / name.replace(".html", ".csv")).exists()
+    regions = pl.read_parquet(hostile_run / "scores.parquet")["region"].n_unique()
+    assert len(list((hostile_run / "reports").glob("*.html"))) == regions == 8
+    index = (hostile_run / "index.html").read_text(encoding="utf-8")
+    from urllib.parse import quote
+
+    assert all(name in index or quote(name) in index for name in (a, b))
+
+
+def test_csv_exports_keep_formula_like_names_as_text(hostile_run):
+    """A customer named =HYPERLINK(...) once went into the CSV as is, and a spreadsheet ran it."""
+    from tagkit.contract import region_stem
+
+    text = "".join((hostile_run / "exports" / f"{region_stem(r)}.csv").read_text(encoding="utf-8-sig")
+                   for r in ("华东/A", "华东_A"))
+    for name in HOSTILE:
+        quoted = name.replace('"', '""')
+        assert f"'{quoted}" in text, name
+        assert f",{quoted}" not in text and f',"{quoted}' not in text  # never bare at the start of a cell
+
+
+def test_xlsx_exports_store_formula_like_names_as_text(hostile_run):
+    import openpyxl
+
+    from tagkit.contract import region_stem
+
+    seen = set()
+    for region in ("华东/A", "华东_A"):
+        book = openpyxl.load_workbook(hostile_run / "exports" / f"{region_stem(region)}.xlsx")
+        for row in book.active.iter_rows():
+            for cell in row:
+                if cell.value in HOSTILE:
+                    assert cell.data_type == "s"  # a string, never a formula ("f")
+                    seen.add(cell.value)
+    assert seen == set(HOSTILE)
