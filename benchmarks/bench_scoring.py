@@ -314,14 +314,19 @@ def tagkit_backtest(clean: Path, work: Path, params_dir: Path | None) -> int:
     return result.cases.height
 
 
-def _run_folder(clean: Path, work: Path) -> Path:
-    """A fresh run folder whose clean/ links to the clean tables, as the validate step leaves it."""
+def _run_folder(clean: Path, work: Path, params: Any) -> Path:
+    """A fresh run folder whose clean/ links to the clean tables, as the validate step leaves it (with the
+    record the later steps check: this quarter and params; the data named by the clean folder's path)."""
+    from tagkit.pipeline import made_for
+
     run = work / "run"
     shutil.rmtree(run, ignore_errors=True)
     (run / "clean").mkdir(parents=True)
     for path in clean.glob("*.parquet"):
         if not path.stem.startswith("_"):
             (run / "clean" / path.name).symlink_to(path.resolve())
+    made_for.record(run, "validate", made_for.MadeFor(QUARTER, f"clean tables of {clean.resolve()}",
+                                                      made_for.section_digests(params)))
     return run
 
 
@@ -339,7 +344,8 @@ def score_step(clean: Path, work: Path, params_dir: Path | None) -> int:
     """notebooks/02_score.ipynb's calls, as tagkit.pipeline.steps makes them."""
     from tagkit.pipeline import steps
 
-    params, run = _params(params_dir), _run_folder(clean, work)
+    params = _params(params_dir)
+    run = _run_folder(clean, work, params)
     scores = _part("run_scoring", lambda: steps.run_scoring(quarter=QUARTER, run_dir=run, params=params))
     _part("run_prescription", lambda: steps.run_prescription(quarter=QUARTER, run_dir=run, params=params))
     _part("run_backtest_step", lambda: steps.run_backtest_step(quarter=QUARTER, run_dir=run, params=params))
@@ -353,7 +359,8 @@ def score_step_shared(clean: Path, work: Path, params_dir: Path | None) -> int:
     from tagkit.prescription import prescribe, write_prescription
     from tagkit.scoring import order_features, score_customers
 
-    params, run = _params(params_dir), _run_folder(clean, work)
+    params = _params(params_dir)
+    run = _run_folder(clean, work, params)
     features = run / "features.parquet"
 
     def scoring() -> pl.DataFrame:

@@ -132,3 +132,54 @@ def test_xlsx_exports_store_formula_like_names_as_text(hostile_run):
                     assert cell.data_type == "s"  # a string, never a formula ("f")
                     seen.add(cell.value)
     assert seen == set(HOSTILE)
+
+
+def _params(tmp_path: Path, text: str = ""):
+    from tagkit.params import load_params, project_root
+
+    if not text:
+        return load_params(project_root() / "params")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(text, encoding="utf-8")
+    return load_params(project_root() / "params", mine)
+
+
+def test_a_notebook_of_another_quarter_stops_on_a_run_folder(tiny_run, tiny_data, tmp_path):
+    """Notebook 03 with quarter=2025Q4 on a 2026Q3 folder once wrote a "2025Q4" report from 2026Q3's scores."""
+    from tagkit.errors import InputError
+    from tagkit.pipeline import steps
+
+    with pytest.raises(InputError, match=r"the quarter \(2026Q3 there, 2025Q4 here\)"):
+        steps.ensure_scored(tiny_data, quarter="2025Q4", run_dir=tiny_run, params=_params(tmp_path))
+    with pytest.raises(InputError, match=r"the quarter \(2026Q3 there, 2025Q4 here\)"):
+        steps.run_region_report(region="华东", quarter="2025Q4", run_dir=tiny_run, params=_params(tmp_path))
+
+
+def test_other_scoring_params_stop_and_other_report_params_do_not(tiny_run, tiny_data, tmp_path):
+    from tagkit.errors import InputError
+    from tagkit.pipeline import steps
+
+    stricter = _params(tmp_path, "scoring:\n  risk:\n    decline_threshold: 0.3\n")
+    with pytest.raises(InputError, match=r"the params \(section scoring\)"):
+        steps.ensure_scored(tiny_data, quarter="2026Q3", run_dir=tiny_run, params=stricter)
+    english = _params(tmp_path, "report:\n  language: en\n")  # a report in English from the same scores
+    assert steps.ensure_scored(tiny_data, quarter="2026Q3", run_dir=tiny_run, params=english) == []
+
+
+def test_other_data_stop(tiny_run, tiny_copy, tmp_path):
+    from tagkit.errors import InputError
+    from tagkit.pipeline import steps
+
+    (tiny_copy / "reps.csv").write_text((tiny_copy / "reps.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"the data \(the files under data_dir are not those it was made from\)"):
+        steps.ensure_scored(tiny_copy, quarter="2026Q3", run_dir=tiny_run, params=_params(tmp_path))
+
+
+def test_published_notebooks_point_at_the_published_folder(tiny_run):
+    notebooks = sorted((tiny_run / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        text = notebook.read_text(encoding="utf-8")
+        assert ".partial" not in text, notebook.name
+        assert json.dumps(str(tiny_run), ensure_ascii=False)[1:-1] in text or \
+            json.dumps(str(tiny_run))[1:-1] in text, notebook.name

@@ -37,5 +37,6 @@ def as_spreadsheet_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv_for_spreadsheets(frame: pl.DataFrame, path: str | Path) -> None:
-    """``frame`` as CSV, UTF-8 with a BOM (so Excel shows Chinese), its text safe to open (:func:`as_spreadsheet_text`)."""
+    """``frame`` as CSV, UTF-8 with a BOM (so Excel shows Chinese), its text safe to open in a spreadsheet
+    (:func:`as_spreadsheet_text`)."""
     as_spreadsheet_text(frame).write_csv(path, include_bom=True)

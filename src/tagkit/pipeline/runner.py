@@ -424,8 +424,8 @@ def _warn_rows_set_aside(run_dir: Path) -> None:
     summary = _validation_summary(run_dir) or {"accounting": {}}
     for name, acc in summary["accounting"].items():
         if acc.get("rows_lost"):
-            reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(
-                ((k, n) for k, n in acc.get("by_reason", {}).items() if k not in NOT_A_LOSS), key=lambda kv: (-kv[1], kv[0]))[:3])
+            lost = [(k, n) for k, n in acc.get("by_reason", {}).items() if k not in NOT_A_LOSS]
+            reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(lost, key=lambda kv: (-kv[1], kv[0]))[:3])
             logger.warning("%s: %s of %s rows set aside as unusable (%s); see quarantine/%s.parquet and "
                            "validation.html in the run folder", name, f"{acc['rows_lost']:,}", f"{acc['rows_read']:,}",
                            reasons, name)

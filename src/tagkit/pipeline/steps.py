@@ -23,6 +23,7 @@ from tagkit.io import load_dataset
 from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
 from tagkit.quarters import quarter_outside_data
+from tagkit.pipeline import made_for
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
@@ -81,6 +82,8 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
     """
     run = Path(run_dir)
     run.mkdir(parents=True, exist_ok=True)
+    made = made_for.MadeFor.of(quarter=quarter, data_dir=Path(data_dir), run_dir=run, params=params)
+    made_for.forget(run, "validate", "score")  # rewritten now: nothing after may read them until this ends well
     try:
         with load_dataset(Path(data_dir), io=params.io) as dataset:
             try:
@@ -108,6 +111,7 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
     if problem:
         raise UsageError(f"{data_dir}: {problem}")
     raise_if_blocked(result)
+    made_for.record(run, "validate", made)
     return result
 
 
@@ -216,6 +220,8 @@ def write_risk_models(timeline: Timeline | None, run_dir: str | Path) -> Path | 
 
 def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.DataFrame:
     """Score every customer and write ``scores.parquet`` and ``risk_model.json``; returns the scores."""
+    made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params)
+    made_for.forget(Path(run_dir), "score")  # the score step's files are rewritten from here on
     timeline = shared_timeline(run_dir, quarter=quarter, params=params)
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
                              timeline=timeline).collect(engine=PANEL_ENGINE)
@@ -253,6 +259,7 @@ def _run_data(run_dir: str | Path, params: Params) -> RunData:
 
 def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
     """Write ``reports/<region>.html`` from the run folder (scores, back-test, validation, prescription)."""
+    made_for.expect(Path(run_dir), "score", quarter=quarter, params=params)
     data = _run_data(run_dir, params)
     regions = sorted(set(data.scores["region"].to_list()))
     if region not in regions:
@@ -281,6 +288,7 @@ def failed_regions(run_dir: str | Path) -> dict[str, dict]:
 def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
     """Write ``index.html``: every region's headline figures and link, failed regions marked."""
     run = Path(run_dir)
+    made_for.expect(run, "score", quarter=quarter, params=params)
     quality, alerts = run / "quality_index.parquet", run / "region_alerts.parquet"
     return write_index(load_scores(run), quarter=quarter, params=params.report, run_dir=run,
                        failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None,
@@ -337,6 +345,9 @@ def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
     write_risk_models(timeline, run_dir)  # now with the back-tested quarters' models too
     release_timeline()
     write_backtest(result, Path(run_dir))
+    # the back-test is the score step's last output: the step's files are whole from here on
+    validated = made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params)
+    made_for.record(Path(run_dir), "score", made_for.MadeFor.of_step(validated, params))
     return result
 
 
@@ -401,6 +412,8 @@ def ensure_validated(data_dir: str | Path, *, quarter: str, run_dir: str | Path,
     run on its own (plain papermill, JupyterLab) gets the same tables 01 would have written.
     """
     if (Path(run_dir) / "clean" / "customers.parquet").exists():
+        made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params,
+                        data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
         return []
     # a warning, not info: the library configures no handlers, and this is the level a notebook shows
     logger.warning("%s: no validated tables, so validating %s here first (as notebooks/01_validate.ipynb does)",
@@ -416,6 +429,8 @@ def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, pa
     ``scores.parquet``), then the back-test, so a report made from it is the report ``tagkit run`` makes.
     """
     if (Path(run_dir) / "scores.parquet").exists():
+        made_for.expect(Path(run_dir), "score", quarter=quarter, params=params,
+                        data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
         return []
     logger.warning("%s: no scores.parquet, so making it here first as notebooks/02_score.ipynb does "
                    "(scores, prescription, back-test)", run_dir)

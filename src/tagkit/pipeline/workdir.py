@@ -71,12 +71,26 @@ class WorkDir:
         if old.exists():
             shutil.rmtree(old)
         (self.path / STATE_FILE).unlink(missing_ok=True)
+        self._point_notebooks_home()
         (self.path / ".published").write_text("", encoding="utf-8")
         if self.published.exists():
             os.replace(self.published, old)
         os.replace(self.path, self.published)
         (self.published / ".published").unlink(missing_ok=True)
         shutil.rmtree(old, ignore_errors=True)
+
+    def _point_notebooks_home(self) -> None:
+        """The executed notebooks ran in the work folder; published, their parameters and printed paths
+        name the published folder, so an analyst who reruns one writes there, not into a ``.partial``
+        folder the next run would take for an interrupted one."""
+        here, home = str(self.path), str(self.published)
+        forms = {json.dumps(here, ensure_ascii=a)[1:-1]: json.dumps(home, ensure_ascii=a)[1:-1] for a in (True, False)}
+        for notebook in sorted((self.path / "notebooks").glob("*.ipynb")):
+            text = original = notebook.read_text(encoding="utf-8")
+            for old, new in forms.items():
+                text = text.replace(old, new)
+            if text != original:
+                notebook.write_text(text, encoding="utf-8")
 
     def _recover_swap(self) -> None:
         old = self.out_dir / f"{self.published.name}.old"
