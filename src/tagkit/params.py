@@ -768,7 +768,7 @@ def project_root(start: Path | None = None) -> Path:
             return here
     raise UsageError(
         f"{start or Path.cwd()}: no tagkit project found (a folder with params/ and pipelines/). "
-        "Run tagkit from the project checkout, or pass --params-dir."
+        "Run tagkit from the project checkout (cd into it first, as cron jobs must)."
     )
 
 

@@ -247,7 +247,7 @@ def load_dataset(data_dir: Path, *, io: IOParams) -> Dataset:
             if table.required:
                 problems.append(
                     f"{data_dir}: table '{name}' must be present (required); got no {name}.csv, "
-                    f"{name}.parquet, {name}.xlsx or {name}/ folder. Add it (see DATA_CONTRACT.md)."
+                    f"{name}.parquet, {name}.xlsx or {name}/ folder. Add it (see docs/data.md)."
                 )
             else:
                 missing.append(name)

@@ -82,7 +82,8 @@ def detect_encoding(path: Path, *, display: str | None = None) -> str:
     if head.startswith(_UTF16_BOMS):
         raise InputError(
             f"{name}: file must be CSV in UTF-8 or GBK/GB18030; got UTF-16 text "
-            f"(Excel's 'Unicode text' export). {_SAVE_AS_UTF8}."
+            "(Excel's 'Unicode text' export, which io.encoding cannot read). In Excel use Save As → "
+            "'CSV UTF-8 (Comma delimited)'."
         )
     if all(_decodes(chunk, "utf-8", at_start=start) for chunk, start in windows):
         return "utf-8"

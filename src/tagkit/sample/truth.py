@@ -245,7 +245,7 @@ Its order lines are in `next_quarter/orders.parquet` (the contract's order colum
 nothing in the visible data is dated after {end}'s last day. Every planted story carries on into it:
 regular customers keep buying, dormant ones stay gone, declining at-risk customers buy nothing, early
 ones collapse, speculators raid, the {dip_region} dip goes on, recovered customers stay well. Use it to
-measure a warning forward, as DOMAIN.md asks: did a customer tagged at-risk as of {end} buy much less
+measure a warning forward (a tag is judged by what happens next): did a customer tagged at-risk as of {end} buy much less
 in {nxt}? Its other events (visits, feedback, signals) are not written.
 
 ## Archetypes
