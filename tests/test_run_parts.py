@@ -1,8 +1,14 @@
 """The runner's parts on their own: kernel start retry, the hash cache, keys, progress lines, the lock."""
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +130,44 @@ def test_a_table_written_from_chunks_is_the_same_file(tmp_path):
     write_table(rows, tmp_path / "one.parquet")
     write_table(chunked, tmp_path / "two.parquet")
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "two.parquet").read_bytes()
+
+
+def _dead_run_holding(lock: Path, seconds: float) -> subprocess.Popen:
+    """A helper that holds ``lock`` for ``seconds`` while the file names a run that has already ended:
+    what a stopped run's straggling helper processes look like to the next run."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    holder = json.dumps({"pid": dead.pid, "host": socket.gethostname(), "user": "x", "started": "then",
+                         "command": "tagkit run (stopped)"})
+    code = (f"import fcntl, os, sys, time; fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT); "
+            f"fcntl.flock(fd, fcntl.LOCK_EX); os.ftruncate(fd, 0); os.write(fd, {holder.encode()!r}); "
+            f"print('held', flush=True); time.sleep({seconds})")
+    helper = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert helper.stdout.readline().strip() == "held"
+    helper.stdout.close()
+    return helper
+
+
+def test_a_rerun_right_after_a_stopped_run_waits_for_its_lock_instead_of_refusing(tmp_path):
+    """After a SIGTERM (exit 143) the same command was refused with exit 75, naming the dead run."""
+    lock = tmp_path / ".2026Q3.lock"
+    helper = _dead_run_holding(lock, 1.0)
+    started = time.monotonic()
+    with RunLock(lock):
+        assert time.monotonic() - started >= 0.5  # it waited for the straggler, then took the lock
+    helper.wait()
+
+
+def test_a_dead_runs_lock_still_held_after_the_wait_says_what_holds_it(tmp_path, monkeypatch):
+    from tagkit.pipeline import lock as lock_module
+
+    monkeypatch.setattr(lock_module, "DEAD_HOLDER_WAIT_S", 0.3)
+    lock = tmp_path / ".2026Q3.lock"
+    helper = _dead_run_holding(lock, 5.0)
+    try:
+        with pytest.raises(RunLocked, match=r"That run has ended, but processes it started still hold the lock; "
+                                            r"find them with `fuser"):
+            RunLock(lock).acquire()
+    finally:
+        helper.kill()
+        helper.wait()

@@ -183,3 +183,21 @@ def test_published_notebooks_point_at_the_published_folder(tiny_run):
         assert ".partial" not in text, notebook.name
         assert json.dumps(str(tiny_run), ensure_ascii=False)[1:-1] in text or \
             json.dumps(str(tiny_run))[1:-1] in text, notebook.name
+
+
+def test_a_dependency_upgrade_reruns_the_steps(tmp_path, tiny_data, monkeypatch, capsys):
+    """A polars upgrade once reported "up to date": the outputs may differ, so the steps must run again."""
+    from tagkit.pipeline import manifest
+
+    assert _run(tiny_data, tmp_path, "2026Q3", "--only", "validate") == 0
+    manifest_path = tmp_path / "2026Q3" / "manifest.json"
+    first = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert first["dependency_versions"]["polars"] == pl.__version__
+    assert _run(tiny_data, tmp_path, "2026Q3", "--only", "validate") == 0  # nothing changed: up to date
+    assert json.loads(manifest_path.read_text(encoding="utf-8"))["started"] == first["started"]
+    real = manifest.dependency_versions
+    monkeypatch.setattr(manifest, "dependency_versions", lambda: {**real(), "polars": "99.0.0"})
+    assert _run(tiny_data, tmp_path, "2026Q3", "--only", "validate") == 0
+    again = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert again["dependency_versions"]["polars"] == "99.0.0"
+    assert [s["outcome"] for s in again["steps"]] == ["ok"]  # ran, not "up to date"

@@ -13,10 +13,16 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
 from tagkit.errors import RunLocked
+
+
+# how long a run waits for the lock of a run that has already ended (its process is gone) to be let go:
+# whatever it started may take a moment to exit, and a rerun straight after a stop must not be refused
+DEAD_HOLDER_WAIT_S = 20.0
 
 
 class RunLock:
@@ -26,16 +32,17 @@ class RunLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        if not _lock(fd, wait_s=DEAD_HOLDER_WAIT_S if _holder_is_gone(fd) else 0.0):
             holder = _read_holder(fd)
+            gone = _holder_is_gone(fd)
             os.close(fd)
             raise RunLocked(
                 f"{self.path.parent}: another tagkit run is writing this quarter ({holder}). "
-                "Wait for it to finish, or stop it, then run again."
-            ) from None
+                + ("That run has ended, but processes it started still hold the lock; find them with "
+                   f"`fuser {self.path}` and stop them, or wait, then run again." if gone else
+                   "Wait for it to finish, or stop it, then run again.")
+            )
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps(_holder()).encode())
         os.fsync(fd)
@@ -56,6 +63,36 @@ class RunLock:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.release()
+
+
+def _lock(fd: int, *, wait_s: float) -> bool:
+    """Take the exclusive lock, trying again for up to ``wait_s`` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+
+
+def _holder_is_gone(fd: int) -> bool:
+    """Whether the run named in the lock file is a process of this machine that no longer exists."""
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+    except (OSError, ValueError):
+        return False
+    if info.get("host") != socket.gethostname() or not isinstance(info.get("pid"), int):
+        return False
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _holder() -> dict[str, object]:

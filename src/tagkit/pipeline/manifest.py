@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import platform
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,30 @@ def package_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def dependency_versions(root: str = "tagkit") -> dict[str, str]:
+    """The installed version of every package tagkit runs on: its requirements, theirs, and so on
+    (extras left out), and Python's. A run's skip keys include them: an upgrade of polars, scipy or
+    anything beneath can change the outputs, so it must rerun the steps, not report "up to date"."""
+    from packaging.requirements import Requirement
+
+    found: dict[str, str] = {"python": platform.python_version()}
+    todo = [root]
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in found:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        found[name] = dist.version
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return dict(sorted(found.items()))
 
 
 def git_commit(root: Path) -> str | None:

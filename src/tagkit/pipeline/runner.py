@@ -166,7 +166,7 @@ def run_quarter(
         started = time.time()
         cache = fp.HashCache(out_dir / fp.HASH_CACHE)
         inputs = fp.describe_inputs(data_dir, cache)
-        code = fp.code_digest(cache)
+        code = fp.digest(fp.code_digest(cache), mf.dependency_versions())
         keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache)
         cache.save()
         if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
@@ -197,6 +197,7 @@ def run_quarter(
                        "values": params.model_dump(mode="json")},
             "code_sha256": code,
             "versions": mf.package_versions(),
+            "dependency_versions": mf.dependency_versions(),
             "git_commit": mf.git_commit(root),
             "steps": run.result.steps,
         }
