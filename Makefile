@@ -11,7 +11,7 @@ OUT    ?= out
 QUARTER ?= latest
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab sample clean help browser-deps
+.PHONY: setup report test lab sample clean help browser-deps lock
 .DEFAULT_GOAL := help
 
 help:
@@ -21,11 +21,13 @@ help:
 	@echo "make lab     - JupyterLab on notebooks/"
 	@echo "make clean   - remove outputs, sample data and the virtualenv"
 
-$(STAMP): pyproject.toml
+# Installs from the committed lock (requirements-lock.txt, exact versions, as pip constraints): a fresh
+# machine gets the packages the tests were run with, so the byte-identical outputs hold there too.
+$(STAMP): pyproject.toml requirements-lock.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tagkit needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[dev,lab]'
 	$(TAGKIT) install-kernel >/dev/null
 	touch $(STAMP)
 
@@ -53,6 +55,15 @@ browser-deps:
 	  echo "installing$$missing"; \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	else echo "browser test packages present: $(BROWSER_PACKAGES)"; fi
+
+# requirements-lock.txt again from pyproject.toml: the newest versions it allows, resolved in a fresh
+# virtualenv (never the working one, which may hold tools installed by hand); commit the result
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev,lab,bench]'
+	{ sed -n '1,3p' requirements-lock.txt; .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements-lock.txt.new
+	mv requirements-lock.txt.new requirements-lock.txt && rm -rf .lock-venv
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -23,12 +23,13 @@ def test_top_level_layout():
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {r.replace(" ", "") for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    extras = project["optional-dependencies"]
+    wanted = {r.split("#")[0].replace(" ", "") for r in project["dependencies"] + extras["dev"] + extras["lab"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = {r.replace(" ", "") for r in pip_section if not r.startswith("-e")}
     assert listed == wanted
-    assert any(r.startswith("-e") and "[dev]" in r for r in pip_section), "environment.yml must install tagkit itself"
+    assert any(r.startswith("-e") and "[dev,lab]" in r for r in pip_section), "environment.yml must install tagkit itself"
     assert any(str(d).startswith("python") for d in env["dependencies"])
 
 
@@ -49,3 +50,24 @@ def test_pipeline_names_existing_notebooks():
     assert [s["name"] for s in pipeline["steps"]] == ["validate", "score", "report", "index"]
     for step in pipeline["steps"]:
         assert (ROOT / step["notebook"]).exists(), step["notebook"]
+
+
+def test_the_lock_pins_every_dependency_within_what_pyproject_allows():
+    """`make` installs from requirements-lock.txt; a dependency missing from it, or pinned outside its range,
+    would make a fresh machine differ from the one the tests ran on."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    pins = {}
+    for line in (ROOT / "requirements-lock.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    for spec in project["dependencies"] + extras["dev"] + extras["lab"] + extras["bench"]:
+        requirement = Requirement(spec.split("#")[0])
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements-lock.txt: run `make lock`"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name], str(requirement))
+    assert "-c requirements-lock.txt" in (ROOT / "Makefile").read_text(encoding="utf-8")
