@@ -69,3 +69,34 @@ def test_blocked_validation_exits_3_and_still_writes_the_report(capsys, tiny_cop
     assert not (tmp_path / "2026Q3").exists()
     assert (tmp_path / "2026Q3.partial" / "validation.html").exists() and "2026Q3.partial/validation.html" in err
     assert not (tmp_path / "2026Q3.partial" / "scores.parquet").exists()
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tagkit {version('tagkit')}"
+
+
+def test_every_option_says_its_default_and_run_help_ends_with_examples_and_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample-data", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for said in ("random seed", "(default: 7)", "customers to make (default: 2000)", "(default: 8)", "(default: 2026Q3)"):
+        assert said in text
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    assert "of: validate, score, report, index" in " ".join(text.split())
+    examples, codes = text.index("examples:"), text.index("exit codes:")
+    assert examples < codes and "tagkit run --data" in text[examples:codes]
+    assert all(f"\n  {code} " in text[codes:] for code in ("0", "1", "2", "3", "4", "75", "130"))
+
+
+def test_quiet_works_after_the_subcommand_too(tmp_path, capsys):
+    assert main(["sample-data", "--out", str(tmp_path / "d"), "--customers", "60", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""  # no INFO lines: quiet
+    assert main(["--quiet", "sample-data", "--out", str(tmp_path / "e"), "--customers", "60"]) == 0
+    assert capsys.readouterr().err == ""

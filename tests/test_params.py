@@ -70,3 +70,26 @@ def test_params_file_not_found(tmp_path):
 def test_malformed_quarter(bad):
     with pytest.raises(UsageError, match="must look like YYYYQn"):
         parse_quarter(bad)
+
+
+def test_a_misspelt_key_gets_a_did_you_mean(tmp_path):
+    override = tmp_path / "p.yaml"
+    override.write_text("scoring:\n  windws:\n    trailing_quarters: 4\nreport:\n  langauge: en\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_params(PARAMS, override)
+    assert "unknown key 'scoring.windws': did you mean 'windows'?" in str(info.value)
+    assert "unknown key 'report.langauge': did you mean 'language'?" in str(info.value)
+
+
+def test_wrong_types_are_said_in_plain_words(tmp_path):
+    """Not pydantic's words ("Input should be a valid dictionary or instance of Band")."""
+    override = tmp_path / "p.yaml"
+    override.write_text("scoring:\n  at_risk:\n    min_risk: 60\n  abc:\n    a_share: lots\n"
+                        "report:\n  language: fr\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_params(PARAMS, override)
+    text = str(info.value)
+    assert "'scoring.at_risk.min_risk' must be a mapping with the keys enter, exit; got 60" in text
+    assert "'scoring.abc.a_share' must be a number; got 'lots'" in text
+    assert "'report.language' must be one of 'zh' or 'en'; got 'fr'" in text
+    assert "instance" not in text and "Input should" not in text

@@ -23,37 +23,99 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"tagkit: {message}\n")
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tagkit", description="Tag regional customers: benchmark, nail, at-risk.")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; each option's default shown, unless its help already says it or it has none
+    (a flag is off unless given, a required option has no default)."""
 
-    run = sub.add_parser("run", help="run the quarterly pipeline (validate, score, reports, index)")
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.required or action.default in (None, False, argparse.SUPPRESS) \
+                or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+STEPS = ("validate", "score", "report", "index")  # pipelines/quarterly.yaml, for --only's help
+
+RUN_EPILOG = """examples:
+  tagkit run --data data/sample --quarter latest --out out
+  tagkit run --data /data/crm --quarter 2026Q3 --out out --only validate,score
+  tagkit run --data /data/crm --quarter latest --out out --params my-company.yaml --quiet
+  (cron) 15 6 2 1,4,7,10 * cd /srv/tagkit && .venv/bin/tagkit --quiet run --data /data/crm --quarter latest --out /srv/reports
+
+exit codes:
+  0    finished, or already up to date
+  1    internal error (a bug): report it with OUT/QUARTER.partial/run.log
+  2    invalid usage or params, or a quarter the data does not cover
+  3    the input was blocked by validation (see validation.html; the message names it)
+  4    some region reports failed; the others and the index were written
+  75   another run holds this quarter's lock: try again later
+  130  interrupted by Ctrl-C, 143 by SIGTERM: the same command resumes
+
+More: docs/running.md."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tagkit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _quiet(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # accepted before and after the subcommand; the subcommand's copy sets it only when given, so it
+    # never overrides a --quiet given before it
+    parser.add_argument("-q", "--quiet", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="only warnings, errors and the result's path" if top else "same as tagkit --quiet")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tagkit", description="Tag regional customers: benchmark, nail, at-risk.",
+                     epilog="`tagkit COMMAND --help` for each command's options.")
+    parser.add_argument("--version", action="version", version=f"tagkit {_version()}")
+    _quiet(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the quarterly pipeline (validate, score, reports, index)",
+                         description="Validate the data, score every customer, write one report per region and "
+                                     "the index, into OUT/QUARTER.", epilog=RUN_EPILOG, formatter_class=_Help)
     run.add_argument("--data", type=Path, required=True, help="input data folder (see docs/data.md)")
-    run.add_argument("--quarter", required=True, help="quarter to score, YYYYQn, or 'latest' (quarter of the newest order)")
+    run.add_argument("--quarter", required=True,
+                     help="quarter to score, YYYYQn, or 'latest' (the newest quarter of the orders that has ended)")
     run.add_argument("--out", type=Path, required=True, help="output folder; the run goes to OUT/QUARTER")
-    run.add_argument("--params", type=Path, help="YAML overriding params/*.yaml (same sections)")
-    run.add_argument("--only", help="comma-separated steps to run, e.g. validate,score")
-    run.add_argument("--pipeline", type=Path, help="pipeline declaration (default: pipelines/quarterly.yaml)")
+    run.add_argument("--params", type=Path, default=None,
+                     help="YAML overriding params/*.yaml key by key (same sections; see docs/running.md)")
+    run.add_argument("--only", default=None, metavar="STEPS",
+                     help=f"comma-separated steps to run, of: {', '.join(STEPS)} (default: all)")
+    run.add_argument("--pipeline", type=Path, default=None,
+                     help="pipeline declaration (default: pipelines/quarterly.yaml)")
     run.add_argument("--workers", type=int, default=None,
                      help="worker processes for the notebooks (default: the number of CPU cores)")
     run.add_argument("--force", action="store_true",
                      help="redo every step, even those whose inputs, params and code are unchanged")
     run.add_argument("--fresh-kernels", action="store_true",
                      help="a new kernel per notebook instead of one warm kernel per worker (slower)")
+    _quiet(run, top=False)
 
-    sample = sub.add_parser("sample-data", help="write a realistic, deterministic sample dataset")
+    sample = sub.add_parser("sample-data", help="write a realistic, deterministic sample dataset",
+                            description="A sample data folder with planted stories (benchmarks, nails, at-risk "
+                                        "customers, speculators) and their truth in _truth/.", formatter_class=_Help)
     sample.add_argument("--out", type=Path, required=True, help="folder to write the dataset into")
-    sample.add_argument("--seed", type=int, default=7)
-    sample.add_argument("--customers", type=int, default=2000)
-    sample.add_argument("--quarters", type=int, default=8)
+    sample.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same files")
+    sample.add_argument("--customers", type=int, default=2000, help="customers to make")
+    sample.add_argument("--quarters", type=int, default=8, help="quarters of history, ending with --end-quarter")
     sample.add_argument("--end-quarter", default="2026Q3", help="last quarter of the data, YYYYQn")
     sample.add_argument("--order-lines", type=int, default=None,
                         help="about this many order lines in all (default: ~110 per customer over 8 quarters); "
                              "lines per order and order frequency are rescaled, the planted stories kept")
     sample.add_argument("--regions", type=int, default=None,
                         help="sales regions: 7 (the big regions, the default) or 8-65 province-based regions")
-    sub.add_parser("install-kernel", help="register the 'tagkit' Jupyter kernel in this environment")
+    _quiet(sample, top=False)
+    kernel = sub.add_parser("install-kernel", help="register the 'tagkit' Jupyter kernel in this environment",
+                            formatter_class=_Help)
+    _quiet(kernel, top=False)
     return parser
 
 

@@ -11,6 +11,7 @@ reported together in one :class:`~tagkit.errors.ParamsError`.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -827,6 +828,60 @@ def load_params(params_dir: Path, override: Path | None = None) -> Params:
     return parse_params(raw, source=str(override or params_dir))
 
 
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The params model that holds the key at ``loc`` (a mapping's own keys are the user's: None)."""
+    model: Any = Params
+    for part in loc[:-1]:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        annotation = fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unknown_key(loc: tuple) -> str:
+    where = ".".join(str(p) for p in loc)
+    model = _model_at(loc)
+    known = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    keys = f"the keys here are {', '.join(known)}" if known and len(known) <= 12 else "see params/*.yaml for the keys"
+    return f"unknown key '{where}': {hint}{keys}"
+
+
+# pydantic's error types in the words of a params file's reader (never "instance of Band")
+_PLAIN = {
+    "float_parsing": "must be a number", "float_type": "must be a number",
+    "int_parsing": "must be a whole number", "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false", "bool_type": "must be true or false",
+    "string_type": "must be text", "list_type": "must be a list (one '- item' per line)",
+    "dict_type": "must be a mapping (key: value lines indented under it)",
+}
+
+
+def _wrong_value(err: dict[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    where, got, kind, ctx = ".".join(str(p) for p in loc), err.get("input"), err["type"], err.get("ctx", {})
+    if kind == "model_type":
+        model = _model_at((*loc, "_"))
+        fields = ", ".join(model.model_fields) if model else ""
+        said = f"must be a mapping with the keys {fields}" if fields else "must be a mapping"
+    elif kind == "literal_error":
+        said = f"must be one of {ctx.get('expected')}"
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(ctx.values()), "")
+        said = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
+                "less_than": "less than"}[kind]
+        said = f"must be {said} {bound}"
+    elif kind == "value_error":
+        said = str(ctx.get("error", err["msg"]))
+    else:
+        said = _PLAIN.get(kind, err["msg"].replace("Input should be", "must be").rstrip("."))
+    return f"'{where}' {said}; got {got!r}"
+
+
 def parse_params(raw: dict[str, Any], source: str = "params") -> Params:
     """Validate a params mapping, reporting every problem at once."""
     try:
@@ -834,13 +889,12 @@ def parse_params(raw: dict[str, Any], source: str = "params") -> Params:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"])
             if err["type"] == "extra_forbidden":
-                problems.append(f"unknown key '{where}' (check the spelling; see params/*.yaml for the keys)")
+                problems.append(_unknown_key(tuple(err["loc"])))
             elif err["type"] == "missing":
-                problems.append(f"missing key '{where}'")
+                problems.append(f"missing key '{'.'.join(str(p) for p in err['loc'])}'")
             else:
-                problems.append(f"'{where}' {err['msg'].lower()}; got {err.get('input')!r}")
+                problems.append(_wrong_value(err))
         raise ParamsError(f"{source}: {len(problems)} problem(s) in params:\n" + "\n".join(f"  - {p}" for p in problems)) from exc
 
 

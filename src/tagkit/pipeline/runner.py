@@ -155,6 +155,9 @@ def run_quarter(
     steps = pipeline.select(only)
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be 1 or more; got {workers}.")
+    if data_dir.is_file():
+        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
+                         "(the folder holding customers and orders).")
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
     quarter = resolve_quarter(quarter, data_dir, params)
