@@ -170,7 +170,8 @@ def test_a_failing_region_does_not_stop_the_others(tmp_path, tiny_run, capsys):
     code = main([*_run_args(out), *pipeline])
     err = capsys.readouterr().err
     assert code == 4
-    assert "1 region report(s) failed: 华东" in err
+    assert "1 region report(s) failed (华东: RuntimeError: " in err  # which, and why, said once
+    assert err.count("RuntimeError") == 1
     run = out / Q
     assert not (run / "reports" / "华东.html").exists()
     assert sorted(p.name for p in (run / "reports").glob("*.html")) == sorted(

@@ -201,3 +201,34 @@ def test_a_dependency_upgrade_reruns_the_steps(tmp_path, tiny_data, monkeypatch,
     again = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert again["dependency_versions"]["polars"] == "99.0.0"
     assert [s["outcome"] for s in again["steps"]] == ["ok"]  # ran, not "up to date"
+
+
+def test_under_quiet_a_blocked_run_says_its_reason_once(tmp_path, tiny_copy, capsys):
+    _spoil_visit_dates(tiny_copy, 2)
+    assert _run(tiny_copy, tmp_path, "2026Q3", "--only", "validate") == 3
+    err = capsys.readouterr().err
+    assert err.count("rows of table 'visits'") == 1, err
+
+
+def test_progress_counts_steps_and_reports_from_the_start_and_the_run_ends_with_a_summary(tmp_path, tiny_data, capsys):
+    import re
+
+    assert main(["run", "--data", str(tiny_data), "--quarter", "2026Q3", "--out", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    totals = {int(t) for t in re.findall(r"\[\d+/(\d+)\]", err)}
+    assert totals == {10}, totals  # validate, score, 7 region reports, index: known at the first line
+    assert "70 customers scored: regular " in err
+    assert "7 region reports written" in err
+    assert "rows set aside as unusable: orders 3 (validation.html)" in err
+    assert f"open {tmp_path / '2026Q3' / 'index.html'}" in err
+    assert out.strip() == str(tmp_path / "2026Q3" / "index.html")  # stdout: the path only, for scripts
+
+
+def test_the_bar_counts_steps_and_reports_not_nb():
+    from tagkit.pipeline.progress import Bar
+
+    bar = Bar()
+    bar.add(10)
+    shown = str(bar._bar)  # noqa: SLF001 - what the terminal shows
+    bar.close()
+    assert "0/10 steps and reports" in shown and "nb" not in shown

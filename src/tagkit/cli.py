@@ -127,9 +127,8 @@ def _install_kernel(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tagkit.pipeline.runner import run_quarter
-
     from tagkit.pipeline.progress import Bar, LogLines
+    from tagkit.pipeline.runner import run_quarter, run_summary
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     # a person at a terminal gets a bar; cron, CI and --quiet get plain lines
@@ -137,6 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     result = run_quarter(data_dir=args.data, quarter=args.quarter, out_dir=args.out, params_file=args.params,
                          only=only, pipeline_file=args.pipeline, workers=args.workers, force=args.force, fresh_kernels=args.fresh_kernels,
                          progress=progress)
+    if not args.quiet:  # what came out, in a few lines; the path alone goes to stdout, for scripts
+        print("\n".join(run_summary(result.run_dir)), file=sys.stderr)
     if result.index.exists():
         print(result.index)
     else:
@@ -164,6 +165,8 @@ class _ConsoleFilter(logging.Filter):
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "console", True) is False:  # said on the terminal another way (the final error)
+            return False
         if record.levelno >= logging.WARNING:
             return True
         return record.levelno >= self.level and record.name.startswith("tagkit")

@@ -93,7 +93,9 @@ def _execute(job: Job, kernel: Any, worker: int) -> JobResult:
         failed = False
         return JobResult(job.id, "ok", round(time.monotonic() - t0, 3), worker=worker)
     except PapermillExecutionError as exc:
-        log.error("%s: cell %s raised %s: %s", job.id, exc.cell_index, exc.ename, exc.evalue)
+        # for run.log; the terminal hears it once, from the runner's error (console: False, see tagkit.cli)
+        log.error("%s: cell %s raised %s: %s", job.id, exc.cell_index, exc.ename, exc.evalue,
+                  extra={"console": False})
         # exec_count is the "In [n]" a reader sees in the executed notebook
         return JobResult(job.id, "failed", round(time.monotonic() - t0, 3), ename=exc.ename,
                          evalue=str(exc.evalue), cell=exc.exec_count, worker=worker)

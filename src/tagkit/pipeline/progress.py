@@ -48,7 +48,10 @@ class Bar(LogLines):
         # a terminal that reports no size (a bare pty, some CI consoles) says 0x0, and tqdm hides a
         # bar that does not fit; shutil falls back to 80x24 there
         size = shutil.get_terminal_size()
-        self._bar = tqdm(total=0, unit="nb", ncols=size.columns, nrows=size.lines, leave=True, desc="tagkit")
+        # counts steps and region reports, each one notebook: "3/11 steps and reports"
+        self._bar = tqdm(total=0, ncols=size.columns, nrows=size.lines, leave=True, desc="tagkit",
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} steps and reports "
+                                    "[{elapsed}<{remaining}{postfix}]")
 
     def add(self, n: int) -> None:
         super().add(n)

@@ -62,6 +62,7 @@ class RunResult:
     outcome: str
     steps: list[dict[str, Any]] = field(default_factory=list)
     failed_regions: dict[str, str] = field(default_factory=dict)
+    failure_reasons: dict[str, str] = field(default_factory=dict)  # region -> "ename: first line"
     regions: int = 0  # regions the report step found
 
     @property
@@ -113,6 +114,8 @@ class _Run:
     progress: Progress
     pool_args: dict[str, Any]
     result: RunResult
+    params: Params | None = None
+    expected_regions: int = 0  # the region reports counted in the progress total before the report step
     _pool: NotebookPool | None = None
 
     @property
@@ -185,6 +188,7 @@ def run_quarter(
             pool_args=dict(workers=n_workers, kernel_name=KERNEL_NAME, cwd=root / "notebooks", fresh=fresh_kernels,
                            log_queue=None),
             result=RunResult(run_dir=work.published, outcome="running"),
+            params=params,
         )
         doc: dict[str, Any] = {
             "quarter": quarter,
@@ -225,8 +229,9 @@ def run_quarter(
     if run.result.failed_regions:
         failed = sorted(run.result.failed_regions)
         others = "The others were written; see" if len(failed) < run.result.regions else "See"
+        why = "; ".join(f"{r}: {run.result.failure_reasons.get(r, 'failed')}" for r in failed[:5])
         raise RegionsFailed(
-            f"{len(failed)} region report(s) failed: {', '.join(failed)}. "
+            f"{len(failed)} region report(s) failed ({why}{'; ...' if len(failed) > 5 else ''}). "
             f"{others} {work.published / 'index.html'}, which links each failing cell, and {work.published / 'run.log'}."
         )
     return run.result
@@ -266,7 +271,10 @@ def _check_upstream(pipeline: Pipeline, steps: list[Step], keys: dict[str, str],
 
 
 def _run_steps(run: _Run, steps: list[Step]) -> None:
-    run.progress.add(sum(1 for s in steps if s.per is None))
+    # the bar's total from the start: every step, and a report per region (known once scored; until then
+    # the regions of the customers table, or of the last published scores)
+    run.expected_regions = _expected_regions(run) if any(s.per == "region" for s in steps) else 0
+    run.progress.add(sum(1 for s in steps if s.per is None) + run.expected_regions)
     for step in steps:
         if step.per == "region":
             _run_regions(run, step)
@@ -320,7 +328,7 @@ def _run_regions(run: _Run, step: Step) -> None:
             run.work.mark(job.id, None)
             todo.append(job)
     run.work.mark(step.name, None)
-    run.progress.add(len(todo))
+    run.progress.add(len(todo) - run.expected_regions)  # the estimate made at the start, now exact
     by_id = {job.id: (region, job) for region, job in zip([j.id.split(":", 1)[1] for j in todo], todo)}
     for res in run.pool().run(todo, on_start=run.progress.started):
         region, job = by_id[res.id]
@@ -331,6 +339,7 @@ def _run_regions(run: _Run, step: Step) -> None:
         else:
             status[region].update(_failure_details(res, job.target, run.run_dir))
             run.result.failed_regions[region] = status[region]["notebook"]
+            run.result.failure_reasons[region] = f"{res.ename}: {status[region]['evalue']}".strip(": ")
             (run.run_dir / "reports" / report_filename(region)).unlink(missing_ok=True)
     (run.run_dir / STATUS_FILE).write_text(
         json.dumps({"regions": status}, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
@@ -338,6 +347,21 @@ def _run_regions(run: _Run, step: Step) -> None:
     run.result.steps.append({"step": step.name, "outcome": "failed" if failed else "ok", "regions": status})
     if not failed:
         run.work.mark(step.name, key)
+
+
+def _expected_regions(run: _Run) -> int:
+    """How many region reports the run will likely write: the regions of the scores already in the work
+    folder, else of the customers table (one column read)."""
+    scores = run.run_dir / "scores.parquet"
+    try:
+        if scores.exists():
+            return pl.scan_parquet(scores).select(pl.col("region").n_unique()).collect().item()
+        from tagkit.io import load_dataset
+
+        with load_dataset(Path(run.base.data_dir), io=run.params.io) as dataset:
+            return dataset.tables["customers"].select(pl.col("region").drop_nulls().n_unique()).collect().item()
+    except Exception:  # noqa: BLE001 - only the bar's first total; validation reports what is wrong with the data
+        return 0
 
 
 def _forget_vanished_regions(run: _Run, step: Step, regions: list[str]) -> None:
@@ -421,6 +445,29 @@ def _run_log(path: Path) -> Iterator[Any]:
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
+
+
+def run_summary(run_dir: Path) -> list[str]:
+    """A finished run in a few lines: customers and tags, region reports, rows set aside, where to look."""
+    lines = [f"{run_dir.name}:"]
+    scores = run_dir / "scores.parquet"
+    if scores.exists():
+        tags = pl.read_parquet(scores, columns=["tag"])["tag"].value_counts(sort=True)
+        counts = ", ".join(f"{t} {n:,}" for t, n in tags.iter_rows())
+        lines.append(f"  {tags['count'].sum():,} customers scored: {counts}")
+    status = run_dir / STATUS_FILE
+    if status.exists():
+        outcomes = [r.get("outcome") for r in json.loads(status.read_text(encoding="utf-8"))["regions"].values()]
+        failed = sum(o in ("failed", "crashed") for o in outcomes)
+        lines.append(f"  {len(outcomes) - failed} region reports written" + (f", {failed} failed" if failed else ""))
+    summary = _validation_summary(run_dir)
+    if summary:
+        lost = {t: a.get("rows_lost", 0) for t, a in summary["accounting"].items() if a.get("rows_lost")}
+        lines.append("  rows set aside as unusable: " + (", ".join(f"{t} {n:,}" for t, n in lost.items()) +
+                                                         " (validation.html)" if lost else "none"))
+    index = run_dir / "index.html"
+    lines.append(f"  {'open' if index.exists() else 'results in'} {index if index.exists() else run_dir}")
+    return lines
 
 
 def _warn_rows_set_aside(run_dir: Path) -> None:
