@@ -232,3 +232,63 @@ def test_the_bar_counts_steps_and_reports_not_nb():
     shown = str(bar._bar)  # noqa: SLF001 - what the terminal shows
     bar.close()
     assert "0/10 steps and reports" in shown and "nb" not in shown
+
+
+def test_last_quarters_tags_are_the_published_ones_not_rescored(tmp_path, tiny_data):
+    """Lowering the at-risk threshold once rewrote the previous tag of 21 customers: this quarter's report
+    then contradicted the one managers had received."""
+    out = tmp_path / "out"
+    assert _run(tiny_data, out, "2026Q2", "--only", "validate,score") == 0
+    published = pl.read_parquet(out / "2026Q2" / "scores.parquet").select("customer_id", published="tag")
+    lower = tmp_path / "lower.yaml"
+    lower.write_text("scoring:\n  at_risk:\n    min_risk: {enter: 15, exit: 10}\n", encoding="utf-8")
+
+    assert _run(tiny_data, out, "2026Q3", "--only", "validate,score", "--params", str(lower)) == 0
+    now = pl.read_parquet(out / "2026Q3" / "scores.parquet").join(published, on="customer_id", how="left")
+    assert now.filter(pl.col("previous_tag").ne_missing(pl.col("published"))).height == 0
+    manifest = json.loads((out / "2026Q3" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous_tags"]["source"] == "published" and manifest["previous_tags"]["quarter"] == "2026Q2"
+
+    # without the published run they are re-scored with today's params, differ, and the run says so
+    alone = tmp_path / "alone"
+    assert _run(tiny_data, alone, "2026Q3", "--only", "validate,score", "--params", str(lower)) == 0
+    rescored = pl.read_parquet(alone / "2026Q3" / "scores.parquet").join(published, on="customer_id", how="left")
+    assert rescored.filter(pl.col("previous_tag").ne_missing(pl.col("published"))).height > 0
+    manifest = json.loads((alone / "2026Q3" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous_tags"]["source"] == "re-scored"
+
+
+def test_the_report_says_where_last_quarters_tags_come_from(tiny_run):
+    html = (tiny_run / "reports" / "华东.html").read_text(encoding="utf-8")
+    assert "上季标签按 2026Q2 末的历史数据重新计算" in html  # no published 2026Q2 beside the fixture's run
+
+
+def test_validation_html_follows_the_report_language(tiny_run, tiny_data, tmp_path):
+    import shutil
+
+    from tagkit.pipeline import steps
+
+    zh = (tiny_run / "validation.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in zh and "输入数据校验" in zh and "各表行数" in zh
+    run = tmp_path / "2026Q3"
+    shutil.copytree(tiny_run, run)
+    english = _params(tmp_path, "report:\n  language: en\n")
+    steps.run_index(quarter="2026Q3", run_dir=run, params=english)  # what a rerun with report.language: en does
+    en = (run / "validation.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in en and "Validation of the input data" in en and "各表行数" not in en
+
+
+def test_exports_are_linked_from_the_index_and_every_region_report(tiny_run):
+    from urllib.parse import quote
+
+    from tagkit.contract import region_stem
+
+    index = (tiny_run / "index.html").read_text(encoding="utf-8")
+    regions = pl.read_parquet(tiny_run / "scores.parquet")["region"].unique().to_list()
+    for region in regions:
+        stem = region_stem(region)
+        assert f'href="{quote(f"exports/{stem}.csv")}" download' in index, region
+        assert (tiny_run / "exports" / f"{stem}.csv").exists()
+        report = (tiny_run / "reports" / f"{stem}.html").read_text(encoding="utf-8")
+        header = report[report.index("<header"):report.index("</header>")]
+        assert f'href="../exports/{stem}.csv" download' in header and f'href="../exports/{stem}.xlsx"' in header

@@ -126,8 +126,8 @@ def test_band_exit_must_be_on_the_lenient_side(tmp_path):
                         "    max_share_of_wallet: {enter: 0.2, exit: 0.1}\n", encoding="utf-8")
     with pytest.raises(ParamsError, match=r"2 problem\(s\)") as info:
         load_params(ROOT / "params", override)
-    assert "'scoring.at_risk.min_risk' value error, exit (50.0) must be at or below enter" in str(info.value)
-    assert "'scoring.nail.max_share_of_wallet' value error, exit (0.1) must be at or above enter" in str(info.value)
+    assert "'scoring.at_risk.min_risk' exit (50.0) must be at or below enter" in str(info.value)
+    assert "'scoring.nail.max_share_of_wallet' exit (0.1) must be at or above enter" in str(info.value)
 
 
 def test_unknown_placeholder_in_reasons_is_reported(tmp_path):

@@ -92,7 +92,7 @@ def test_every_file_is_written(result: ValidationResult, tmp_path: Path) -> None
     assert written == [
         "clean/customers.parquet", "clean/orders.parquet", "clean/reps.parquet",
         "quarantine/customers.parquet", "quarantine/orders.parquet", "quarantine/reps.parquet",
-        "validation.html", "validation.json",
+        "validation.en.html", "validation.html", "validation.json", "validation.zh.html",
     ]
     for name in result.clean:
         assert_frame_equal(pl.read_parquet(tmp_path / "clean" / f"{name}.parquet"), result.clean[name].lazy().collect())

@@ -88,14 +88,17 @@ def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.d
 
 
 def step_keys(pipeline: Pipeline, *, root: Path, params: Params, inputs: list[dict[str, Any]], code: str,
-              quarter: str, cache: fp.HashCache) -> dict[str, str]:
-    """Each step's key, chained: a step's key includes the key of the step before it."""
+              quarter: str, cache: fp.HashCache, previous: Path | None = None) -> dict[str, str]:
+    """Each step's key, chained: a step's key includes the key of the step before it. ``previous``: last
+    quarter's published scores, whose tags the score step reads (a republished quarter reruns it)."""
     keys: dict[str, str] = {}
     upstream = fp.digest(quarter, inputs)
+    before = cache.sha256(previous) if previous is not None and previous.exists() else None
     for step in pipeline.steps:
         notebook = cache.sha256(root / step.notebook)
         upstream = keys[step.name] = fp.digest(step.name, upstream, code, notebook,
-                                               fp.section_digest(params, step.params))
+                                               fp.section_digest(params, step.params),
+                                               *([before] if step.name == "score" and before else []))
     return keys
 
 
@@ -173,7 +176,8 @@ def run_quarter(
         cache = fp.HashCache(out_dir / fp.HASH_CACHE)
         inputs = fp.describe_inputs(data_dir, cache)
         code = fp.digest(fp.code_digest(cache), mf.dependency_versions())
-        keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache)
+        keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache,
+                         previous=out_dir / shift_quarter(quarter, -1) / "scores.parquet")
         cache.save()
         if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
             return _report_up_to_date(work, steps, progress, started)
@@ -223,6 +227,7 @@ def run_quarter(
                 progress.close()
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
                            validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
+                           previous_tags=_json_or_none(work.path / "previous_tags.json"),
                            keys=work.done)
                 mf.write_manifest(work.path / "manifest.json", doc)
         work.publish()
@@ -480,6 +485,13 @@ def _warn_rows_set_aside(run_dir: Path) -> None:
             logger.warning("%s: %s of %s rows set aside as unusable (%s); see quarantine/%s.parquet and "
                            "validation.html in the run folder", name, f"{acc['rows_lost']:,}", f"{acc['rows_read']:,}",
                            reasons, name)
+
+
+def _json_or_none(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _validation_summary(run_dir: Path) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
-from tagkit.quarters import quarter_outside_data
+from tagkit.quarters import quarter_outside_data, shift_quarter
 from tagkit.pipeline import made_for
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
@@ -102,10 +102,10 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
         write_validation_outputs(
             ValidationResult(quarter=quarter, clean={}, quarantine={}, expectations=[], accounting={},
                              blocking=exc.failures, warnings=[]),
-            run,
+            run, params.report.language,
         )
         raise
-    write_validation_outputs(result, run)
+    write_validation_outputs(result, run, params.report.language)
     # a quarter the data does not cover is the command's mistake: said first, whatever else validation found
     problem = quarter_outside_data(quarter, *_order_span(run))
     if problem:
@@ -223,13 +223,42 @@ def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.Data
     made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params)
     made_for.forget(Path(run_dir), "score")  # the score step's files are rewritten from here on
     timeline = shared_timeline(run_dir, quarter=quarter, params=params)
+    previous, source = published_previous_tags(run_dir, quarter)
+    (Path(run_dir) / PREVIOUS_TAGS_FILE).write_text(json.dumps(source, ensure_ascii=False, indent=1, sort_keys=True)
+                                                    + "\n", encoding="utf-8")
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
-                             timeline=timeline).collect(engine=PANEL_ENGINE)
+                             timeline=timeline, previous=previous).collect(engine=PANEL_ENGINE)
     path = Path(run_dir) / "scores.parquet"
     write_table(scores, path)
     write_risk_models(timeline, run_dir)
     logger.info("wrote %s (%d customers)", path, scores.height)
     return scores
+
+
+PREVIOUS_TAGS_FILE = "previous_tags.json"  # where this run's previous_tag came from
+
+
+def published_previous_tags(run_dir: str | Path, quarter: str) -> tuple[pl.LazyFrame | None, dict]:
+    """The tags published last quarter (``customer_id, previous_tag``) and a note of where they came from.
+
+    The previous quarter's run folder is the run folder's sibling named after that quarter
+    (``OUT/2026Q2`` beside ``OUT/2026Q3``). Without one the previous tags are re-scored from the
+    history as of that quarter's end, and the note says so (the report and the manifest show it).
+    """
+    before = shift_quarter(quarter, -1)
+    run = Path(run_dir)
+    path = run.parent / before / "scores.parquet"
+    if not path.exists():
+        return None, {"source": "re-scored", "quarter": before,
+                      "why": f"no published run of {before} beside this one ({path.parent} has no scores.parquet)"}
+    try:
+        frame = pl.read_parquet(path, columns=["customer_id", "tag"])
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is said, never silently replaced
+        raise InputError(f"{path}: last quarter's published scores cannot be read ({type(exc).__name__}: {exc}). "
+                         "Restore the file, or move that run folder away to have the previous tags re-scored.") from exc
+    published = frame.select("customer_id", previous_tag="tag").lazy()
+    return published, {"source": "published", "quarter": before, "path": str(path.resolve()),
+                       "customers": frame.height}
 
 
 def risk_model_summary(run_dir: str | Path) -> dict:
@@ -289,6 +318,9 @@ def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
     """Write ``index.html``: every region's headline figures and link, failed regions marked."""
     run = Path(run_dir)
     made_for.expect(run, "score", quarter=quarter, params=params)
+    from tagkit.validation.outputs import show_validation_in
+
+    show_validation_in(run, params.report.language)  # the index links it: in the reports' language
     quality, alerts = run / "quality_index.parquet", run / "region_alerts.parquet"
     return write_index(load_scores(run), quarter=quarter, params=params.report, run_dir=run,
                        failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None,

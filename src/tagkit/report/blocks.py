@@ -29,6 +29,7 @@ class Cell:
     num: bool = False
     cls: str = ""
     href: str = ""  # a relative link the report built itself (never a value from the data)
+    links: tuple[tuple[str, str], ...] = ()  # more (label, relative link) after the text, built by the report too
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from tagkit.quarters import quarter_end
 from tagkit.report import prescribed
 from tagkit.report.assets import static_text
 from tagkit.report.blocks import Cell, Column, Table
+from tagkit.report.export import export_links
 from tagkit.report.failure import FAILURE_ANCHOR
 from tagkit.report.formats import format_change, format_count, format_money, format_percent
 from tagkit.report.labels import tag_name
@@ -103,7 +104,8 @@ def sibling_quarters(run_dir: Path) -> list[str]:
     )
 
 
-def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None) -> Cell:
+def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
+                 customers: int) -> Cell:
     name = report_filename(region)
     if region in failed:
         failure = failed[region]
@@ -111,7 +113,9 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
                     sort=0, href=failure.href())
     if present is not None and name not in present:
         return Cell(ui("not_generated", lang), cls="failed", sort=0)
-    return Cell(ui("open", lang), href="reports/" + quote(name), sort=1)
+    # the region's full customer list beside its report (written by the same notebook)
+    links = tuple((label, quote(href.removeprefix("../"))) for label, href in export_links(region, rows=customers))
+    return Cell(ui("open", lang), href="reports/" + quote(name), sort=1, links=links)
 
 
 def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
@@ -131,7 +135,7 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
     for r in region_headlines(scores).iter_rows(named=True):
         before = r["sales_previous_quarter"]
         change = (r["sales_quarter"] - before) / before if before else None
-        status = _status_cell(r["region"], lang=lang, failed=failed, present=present)
+        status = _status_cell(r["region"], lang=lang, failed=failed, present=present, customers=r["customers"])
         row = {
             "region": Cell(r["region"]),
             "report": status,

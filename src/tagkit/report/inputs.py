@@ -42,6 +42,7 @@ class RunData:
     reps: pl.DataFrame | None = None  # clean/reps.parquet: rep_id → rep_name, role, manager_id
     backtest: Mapping[str, Any] | None = None  # backtest.json
     risk_model: Mapping[str, Any] | None = None  # risk_model.json: how score_risk was learned (or not)
+    previous_tags: Mapping[str, Any] | None = None  # previous_tags.json: published last quarter, or re-scored
     validation: Mapping[str, Any] | None = None  # validation.json
     prescription: Mapping[str, pl.DataFrame] = field(default_factory=dict)  # name → frame, present files only
     playbook: Mapping[str, Any] | None = None  # the playbook's wording (params/playbook.yaml, via Params)
@@ -105,6 +106,7 @@ def load_run_data(run_dir: str | Path, params: Params) -> RunData:
         reps=_read_parquet(run / "clean" / "reps.parquet"),
         backtest=_read_json(run / "backtest.json"),
         risk_model=_read_json(run / "risk_model.json"),
+        previous_tags=_read_json(run / "previous_tags.json"),
         validation=_read_json(run / "validation.json"),
         prescription=prescription,
         playbook=values.get("playbook"),

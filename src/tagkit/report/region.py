@@ -68,7 +68,7 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         title=ui("title", lang, region=region, quarter=quarter),
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         sections=sections,
-        ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint")},
+        ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint", "full_list")},
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
         # a list cut at max_customers_listed links the region's full list (tagkit.report.export)

@@ -256,6 +256,14 @@ UI: dict[str, tuple[str, str]] = {
     "transitions_lead": ("上季标签 → 本季标签。对角线以外的格子是发生变化的客户。",
                          "Last quarter's tag → this quarter's. Cells off the diagonal are customers that moved."),
     "chart_transitions": ("上季 → 本季（客户数）", "Last quarter → this quarter (customers)"),
+    "previous_published": ("上季标签取自 {quarter} 已发布的结果（{customers} 位客户），与当时下发给经理的报告一致。",
+                           "Last quarter's tags are those published for {quarter} ({customers} customers): the "
+                           "ones managers received."),
+    "previous_rescored": ("上季标签按 {quarter} 末的历史数据重新计算：未找到 {quarter} 已发布的运行结果，"
+                          "因此可能与当时下发的报告不同。",
+                          "Last quarter's tags were re-scored from the history as of the end of {quarter}: no "
+                          "published run of {quarter} was found, so they may differ from the report managers "
+                          "received then."),
     "chart_flows": ("标签变化", "Tag changes"),
     "move": ("变化", "Move"),
     "no_previous": ("上季无记录", "no record"),
@@ -341,6 +349,7 @@ UI: dict[str, tuple[str, str]] = {
     "region": ("大区", "Region"),
     "report": ("报告", "Report"),
     "open": ("打开", "Open"),
+    "full_list": ("全部客户名单：", "Every customer:"),
     "failed": ("生成失败", "failed"),
     "failed_notebook": ("查看出错的 notebook", "see the failing notebook"),
     "failed_cell": ("查看出错的单元格", "see the failing cell"),

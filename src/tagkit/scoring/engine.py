@@ -96,10 +96,12 @@ def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPara
     return Timeline(panels.collect(), p=p, quarters_back=quarters_back)
 
 
-def _wide(timeline: Timeline, quarter: str, *, previous: bool) -> tuple[pl.LazyFrame, RiskModel]:
-    """Every feature of ``quarter`` scored and tagged (with hysteresis when ``previous``), and its model."""
+def _wide(timeline: Timeline, quarter: str, *, previous: bool,
+          published: pl.LazyFrame | None = None) -> tuple[pl.LazyFrame, RiskModel]:
+    """Every feature of ``quarter`` scored and tagged (with hysteresis when ``previous``), and its model;
+    ``published`` (``customer_id, previous_tag``) replaces the re-scored previous tags."""
     q = quarter_index(quarter)
-    before = timeline.previous_tags(q) if previous else None
+    before = (published if published is not None else timeline.previous_tags(q)) if previous else None
     return timeline.score(timeline.features(q), q, previous=before), timeline.model(q)
 
 
@@ -118,7 +120,7 @@ def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPa
 
 def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
                     features: Features | OrderPanels | None = None, panels: Panels | None = None,
-                    timeline: Timeline | None = None) -> pl.LazyFrame:
+                    timeline: Timeline | None = None, previous: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The ``scores.parquet`` frame: contract columns first, then flags, reasons and the features behind them.
 
     ``tables`` are the validated clean tables (``customers`` and ``orders`` required; ``visits``,
@@ -142,7 +144,11 @@ def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: Scoring
     shared by the scores, the back-test and the prescription. Building one collects the panels and
     the history's feature panel and learns the models: this function returns a lazy frame, but the
     learning is done when it returns.
+
+    ``previous`` (``customer_id, previous_tag``): the tags managers received last quarter (the published
+    run's ``scores.parquet``), used instead of re-scoring the previous quarter, so that this quarter's
+    report agrees with the last one even after a change of params; a customer missing from it has none.
     """
     tl = timeline or timeline_of(tables, quarter=quarter, p=p, features=features, panels=panels)
-    tagged, model = _wide(tl, quarter, previous=True)
+    tagged, model = _wide(tl, quarter, previous=True, published=previous)
     return _finish(tagged, quarter=quarter, panels=tl.panels, p=p, model=model)

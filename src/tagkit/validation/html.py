@@ -16,6 +16,45 @@ from tagkit.validation.result import ExpectationResult, ValidationResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 N_EXAMPLE_ROWS = 5
+LANGUAGES = ("zh", "en")
+
+# the page's own words in the run's report language (report.language); the messages themselves (blocking
+# problems, warnings, what each check means) are written once, in English, as the command line prints them
+WORDS: dict[str, tuple[str, str]] = {
+    "lang": ("zh-CN", "en"),
+    "title": ("数据校验", "Validation"),
+    "h1": ("输入数据校验，", "Validation of the input data, "),
+    "outcome": ("结果：", "Outcome:"),
+    "blocked": ("已阻止", "blocked"),
+    "blocked_says": ("运行在打分之前停止；请修正下列问题后重新运行。",
+                     "the run stopped before scoring; fix the problems below and run again."),
+    "passed": ("通过", "passed"),
+    "passed_says": ("运行继续，使用下表统计的可用行。", "the run went on with the usable rows counted below."),
+    "rows_per_table": ("各表行数", "Rows per table"),
+    "table": ("表", "table"), "files": ("文件", "files"), "rows_read": ("读取行数", "rows read"),
+    "rows_used": ("使用行数", "rows used"), "rows_set_aside": ("搁置行数", "rows set aside"),
+    "rows_nulled": ("置空部分值的行（保留）", "rows with values nulled (kept)"),
+    "accounting": ("读取的每一行要么被使用，要么被搁置：读取行数 = 使用行数 + 搁置行数。置空部分值的行仍被使用，所列值被清空。",
+                   "Every row read is either used or set aside: rows read = rows used + rows set aside. Rows with "
+                   "values nulled are used, with the listed values emptied."),
+    "missing": ("未提供的可选表：", "Optional tables not provided: "),
+    "missing_after": ("。依赖它们的分数为空。", ". The scores that need them are empty."),
+    "none_missing": ("所有可选表都已提供。", "Every optional table was provided."),
+    "blocking": ("阻止运行的问题", "Blocking problems"), "none": ("无。", "None."),
+    "warnings": ("警告", "Warnings"),
+    "set_aside_by_reason": ("按原因列出的搁置行", "What was set aside, by reason"),
+    "reason": ("原因", "reason"), "rule": ("违反的规则", "rule broken"), "action": ("处理", "action"),
+    "rows": ("行数", "rows"), "example_rows": ("示例行：", "Example rows: "),
+    "nothing_set_aside": ("没有搁置任何行。", "Nothing set aside."),
+    "checked": ("检查了什么", "What was checked"),
+    "severity_says": ("严重程度：<b>blocking</b> 停止运行；<b>row</b> 搁置所标记的行（或清空某个值），运行继续；"
+                      "<b>warning</b> 仅报告。",
+                      "Severity: <b>blocking</b> stops the run; <b>row</b> sets the rows it flags aside (or empties "
+                      "a value) and the run goes on; <b>warning</b> is reported only."),
+    "check": ("检查", "check"), "severity": ("严重程度", "severity"), "result": ("结果", "result"),
+    "rows_flagged": ("标记行数", "rows flagged"), "example_rows_short": ("示例行", "example rows"),
+    "failed": ("未通过", "failed"), "skipped": ("跳过", "skipped"),
+}
 
 
 def _environment() -> Environment:
@@ -63,8 +102,11 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
     return out
 
 
-def render_validation_html(result: ValidationResult) -> str:
-    """The validation report as one HTML string."""
+def render_validation_html(result: ValidationResult, language: str = "en") -> str:
+    """The validation report as one HTML string, its own words in ``language`` (``zh`` or ``en``)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}; got {language!r}")
+    w = {key: pair[LANGUAGES.index(language)] for key, pair in WORDS.items()}
     tables = []
     for name, acc in result.accounting.items():
         checks = [r for r in result.expectations if r.table == name]
@@ -79,6 +121,6 @@ def render_validation_html(result: ValidationResult) -> str:
         })
     template = _environment().get_template("validation.html.j2")
     return template.render(
-        quarter=result.quarter, blocked=result.blocked, blocking=result.blocking,
+        w=w, quarter=result.quarter, blocked=result.blocked, blocking=result.blocking,
         warnings=result.warnings, missing=result.missing, tables=tables,
     )

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.outputs import write_table
-from tagkit.validation.html import render_validation_html
+from tagkit.validation.html import LANGUAGES, render_validation_html
 from tagkit.validation.evaluate import ENGINE
 from tagkit.validation.result import Frame, ValidationResult
 from tagkit.validation.spool import PARQUET_OPTIONS, link_or_copy
@@ -58,13 +58,24 @@ def _write_tables(kind: str, frames: dict[str, Frame], spooled: dict[str, Path],
     return paths
 
 
-def write_validation_outputs(result: ValidationResult, run_dir: Path) -> None:
-    """Write the clean and quarantined rows, ``validation.json`` and ``validation.html``."""
+def write_validation_outputs(result: ValidationResult, run_dir: Path, language: str = "en") -> None:
+    """Write the clean and quarantined rows, ``validation.json`` and ``validation.html`` (in ``language``,
+    and beside it ``validation.<zh|en>.html`` in both, so the index step can show the one the reports
+    are written in without validating again)."""
     _write_tables("clean", result.clean, result.spooled, run_dir / "clean")
     quarantine = _write_tables("quarantine", result.quarantine, result.spooled, run_dir / "quarantine")
     summary = json.dumps(_plain(result.summary()), indent=2, ensure_ascii=False, allow_nan=False)
     (run_dir / "validation.json").write_text(summary + "\n", encoding="utf-8")
     # the report's example rows come from the quarantine files just written
     written = replace(result, quarantine={name: pl.scan_parquet(path) for name, path in quarantine.items()})
-    (run_dir / "validation.html").write_text(render_validation_html(written), encoding="utf-8")
+    for lang in LANGUAGES:
+        (run_dir / f"validation.{lang}.html").write_text(render_validation_html(written, lang), encoding="utf-8")
+    show_validation_in(run_dir, language)
     logger.info("validation outputs written to %s", run_dir)
+
+
+def show_validation_in(run_dir: Path, language: str) -> None:
+    """``validation.html`` in ``language``: the report's language, like the region reports."""
+    source = run_dir / f"validation.{language}.html"
+    if source.exists():
+        (run_dir / "validation.html").write_bytes(source.read_bytes())

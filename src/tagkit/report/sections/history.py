@@ -152,9 +152,19 @@ def _quality(ctx: Context) -> list:
     return blocks
 
 
+def _previous_source(ctx: Context) -> list[Note]:
+    """Where last quarter's tags come from: the run published then, or re-scored now (which may differ)."""
+    source = ctx.data.previous_tags
+    if not source:
+        return []
+    if source.get("source") == "published":
+        return [Note(ctx.ui("previous_published", quarter=source["quarter"], customers=f"{source['customers']:,}"))]
+    return [Note(ctx.ui("previous_rescored", quarter=source["quarter"]), tone="warn")]
+
+
 def build(ctx: Context) -> Section:
     counts = transition_counts(ctx.mine)
-    blocks: list = [Note(ctx.ui("transitions_lead"), tone="lead"), _matrix_chart(ctx, counts)]
+    blocks: list = [Note(ctx.ui("transitions_lead"), tone="lead"), *_previous_source(ctx), _matrix_chart(ctx, counts)]
     flows = _flows(ctx, counts)
     blocks += [flows] if flows else []
     blocks += [_changed(ctx), Heading(ctx.ui("quality_index")), *_quality(ctx)]
