@@ -41,7 +41,9 @@ sample: $(DATA)/customers.csv
 report: setup sample
 	@$(TAGKIT) --quiet run --data $(DATA) --quarter $(QUARTER) --out $(OUT)
 
+# the notebooks are cleaned first (tagkit.nbclean): one saved from JupyterLab keeps only the outputs nbval checks
 test: setup
+	$(PY) -m tagkit.nbclean notebooks/*.ipynb
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests (pytest -m browser) drive Debian's Chromium through Playwright (Playwright's own
@@ -65,8 +67,9 @@ lock:
 	{ sed -n '1,3p' requirements-lock.txt; .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements-lock.txt.new
 	mv requirements-lock.txt.new requirements-lock.txt && rm -rf .lock-venv
 
+# rooted at the project, so params/, data/ and out/ are reachable beside notebooks/, which it opens on
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
 
 clean:
 	rm -rf $(OUT) $(DATA) .pytest_cache .hypothesis test-artifacts $(VENV)

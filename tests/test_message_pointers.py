@@ -50,6 +50,9 @@ def _flags() -> set[str]:
     for action in parser._subparsers._group_actions:  # noqa: SLF001
         for sub in action.choices.values():
             flags |= {o for a in sub._actions for o in a.option_strings}  # noqa: SLF001
+    from tagkit.nbclean import build_parser as nbclean
+
+    flags |= {o for a in nbclean()._actions for o in a.option_strings}  # noqa: SLF001 - python -m tagkit.nbclean
     # flags of the other commands a message names: papermill's, and `python -m tagkit.validation write-suites`
     return flags | {"--log-output", "--dir"}
 

@@ -34,10 +34,16 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
 
 
 def test_notebooks_are_committed_clean_with_a_parameters_cell():
+    """Clean: only the cells nbval checks keep their (text) outputs, and they do keep them, so that nbval
+    compares something (`python -m tagkit.nbclean --refresh notebooks/*.ipynb` writes them)."""
+    from tagkit.nbclean import MARK, clean
+
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
+        assert clean(nb) == nb, f"{path.name} is not clean: python -m tagkit.nbclean {path.relative_to(ROOT)}"
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        assert not any(c.get("outputs") for c in code), f"{path.name} has outputs"
+        assert not any(c.get("outputs") for c in code if MARK not in "".join(c["source"])), f"{path.name} has outputs"
+        assert all(c.get("outputs") for c in code if MARK in "".join(c["source"])), f"{path.name}: a checked cell has none"
         assert any("parameters" in c["metadata"].get("tags", []) for c in code), f"{path.name} has no parameters cell"
         assert nb["metadata"]["kernelspec"]["name"] == "tagkit"
         # thin notebooks: no definitions, and at least one pinned figure for nbval
@@ -71,3 +77,80 @@ def test_the_lock_pins_every_dependency_within_what_pyproject_allows():
         assert name in pins, f"{name} is not in requirements-lock.txt: run `make lock`"
         assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name], str(requirement))
     assert "-c requirements-lock.txt" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_a_notebook_saved_in_jupyterlab_cleans_back_to_the_committed_one():
+    """JupyterLab saves every output, execution counts, timing metadata: `make test` cleans them first."""
+    from tagkit.nbclean import clean
+
+    path = ROOT / "notebooks" / "02_score.ipynb"
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    saved["metadata"]["widgets"] = {"state": {}}
+    for n, cell in enumerate(c for c in saved["cells"] if c["cell_type"] == "code"):
+        cell["execution_count"] = n + 1
+        cell["metadata"]["execution"] = {"iopub.execute_input": "2026-12-05T10:00:00Z"}
+        cell["outputs"] = cell.get("outputs") or [{"output_type": "display_data", "metadata": {},
+                                                   "data": {"text/html": "<div>chart</div>"}}]
+    assert clean(saved) == committed
+
+
+def test_nbval_fails_when_a_checked_output_changes(tmp_path):
+    import subprocess
+    import sys
+
+    source = json.loads((ROOT / "notebooks" / "01_validate.ipynb").read_text(encoding="utf-8"))
+    for cell in source["cells"]:
+        for out in cell.get("outputs", []):
+            out["text"] = [line.replace("7953", "7954") for line in out.get("text", [])]
+    notebook = tmp_path / "01_validate.ipynb"
+    notebook.write_text(json.dumps(source, ensure_ascii=False, indent=1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                           "-o", "addopts=", str(notebook)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "7954" in done.stdout
+
+
+def test_make_lab_opens_at_the_project_root_on_notebooks(tmp_path):
+    """`make lab` once opened in notebooks/, where params/, data/ and out/ cannot be reached."""
+    import shlex
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    recipe = re.search(r"^lab: setup\n\t(.+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M).group(1)
+    args = [a.replace("$(CURDIR)", str(ROOT)) for a in shlex.split(recipe)[2:]]  # after "$(VENV)/bin/jupyter lab"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "jupyterlab", *args, "--no-browser", f"--port={port}",
+                               "--IdentityProvider.token=t", "--ServerApp.allow_root=True"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                listing = json.loads(urllib.request.urlopen(f"{base}/api/contents?token=t", timeout=2).read())
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("jupyter lab did not start")
+        assert {"notebooks", "params", "data", "pipelines"} <= {c["name"] for c in listing["content"]}
+
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        try:
+            urllib.request.build_opener(_NoRedirect).open(f"{base}/?token=t", timeout=5)
+            location = ""
+        except urllib.error.HTTPError as err:
+            location = err.headers["Location"]
+        assert location.startswith("/lab/tree/notebooks")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
