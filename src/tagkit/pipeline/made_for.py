@@ -75,6 +75,11 @@ def record(run_dir: Path, step: str, made_for: MadeFor) -> None:
     _write(run_dir, steps)
 
 
+def finished(run_dir: Path, step: str) -> bool:
+    """Whether ``step`` recorded a finished run in ``run_dir`` (for whatever inputs)."""
+    return step in _read(run_dir)
+
+
 def forget(run_dir: Path, *steps: str) -> None:
     """``steps``' outputs are being rewritten: until they finish, nobody may read them."""
     recorded = _read(run_dir)

@@ -327,6 +327,13 @@ def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
                        alerts=pl.read_parquet(alerts) if alerts.exists() else None)
 
 
+def what_if(*, quarter: str, run_dir: str | Path, params: Params, changes: dict):
+    """notebooks/05_what_if.ipynb: the run re-scored with ``changes``; see :func:`tagkit.what_if.what_if`."""
+    from tagkit.what_if import what_if as rescore
+
+    return rescore(run_dir, quarter=quarter, params=params, changes=changes)
+
+
 def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
     """Customers per region and tag, one column per tag, regions sorted."""
     from tagkit.report.region import TAG_ORDER
@@ -443,12 +450,12 @@ def ensure_validated(data_dir: str | Path, *, quarter: str, run_dir: str | Path,
     ``tagkit run`` runs notebooks/01_validate.ipynb first, so this does nothing there; a later notebook
     run on its own (plain papermill, JupyterLab) gets the same tables 01 would have written.
     """
-    if (Path(run_dir) / "clean" / "customers.parquet").exists():
+    if (Path(run_dir) / "clean" / "customers.parquet").exists() and made_for.finished(Path(run_dir), "validate"):
         made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params,
                         data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
         return []
     # a warning, not info: the library configures no handlers, and this is the level a notebook shows
-    logger.warning("%s: no validated tables, so validating %s here first (as notebooks/01_validate.ipynb does)",
+    logger.warning("%s: no finished validation, so validating %s here first (as notebooks/01_validate.ipynb does)",
                    run_dir, data_dir)
     run_validation(data_dir, quarter=quarter, run_dir=run_dir, params=params)
     return ["validate"]
@@ -460,11 +467,11 @@ def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, pa
     Scoring here is what notebooks/02_score.ipynb writes: scores, then the prescription (which rewrites
     ``scores.parquet``), then the back-test, so a report made from it is the report ``tagkit run`` makes.
     """
-    if (Path(run_dir) / "scores.parquet").exists():
+    if (Path(run_dir) / "scores.parquet").exists() and made_for.finished(Path(run_dir), "score"):
         made_for.expect(Path(run_dir), "score", quarter=quarter, params=params,
                         data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
         return []
-    logger.warning("%s: no scores.parquet, so making it here first as notebooks/02_score.ipynb does "
+    logger.warning("%s: no finished scores, so making them here first as notebooks/02_score.ipynb does "
                    "(scores, prescription, back-test)", run_dir)
     ran = ensure_validated(data_dir, quarter=quarter, run_dir=run_dir, params=params)
     run_scoring(quarter=quarter, run_dir=run_dir, params=params)
