@@ -292,3 +292,12 @@ def test_exports_are_linked_from_the_index_and_every_region_report(tiny_run):
         report = (tiny_run / "reports" / f"{stem}.html").read_text(encoding="utf-8")
         header = report[report.index("<header"):report.index("</header>")]
         assert f'href="../exports/{stem}.csv" download' in header and f'href="../exports/{stem}.xlsx"' in header
+
+
+def test_executed_notebooks_draw_their_charts_offline(tiny_run):
+    """The score chart once showed "Error loading script: https://cdn.jsdelivr.net/npm/vega@6" offline."""
+    for notebook in sorted((tiny_run / "notebooks").glob("*.ipynb")):
+        assert "cdn.jsdelivr" not in notebook.read_text(encoding="utf-8"), notebook.name
+    nb = json.loads((tiny_run / "notebooks" / "02_score.ipynb").read_text(encoding="utf-8"))
+    chart = next(c for c in nb["cells"] if "score_distributions" in "".join(c["source"]))
+    assert any("image/svg+xml" in o.get("data", {}) for o in chart["outputs"])

@@ -35,6 +35,18 @@ from tagkit.scoring.timeline import Timeline
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
 logger = logging.getLogger(__name__)
+
+
+def _charts_draw_offline() -> None:
+    """Charts in the notebooks as SVG drawn here by vl-convert (installed with tagkit), not Altair's HTML,
+    which loads Vega from a CDN: JupyterLab 4 cannot draw Vega-Lite 6 itself, and offline the CDN fails
+    ("Error loading script"). The region reports carry their own Vega bundle and are not affected."""
+    import altair as alt
+
+    alt.renderers.enable("svg")
+
+
+_charts_draw_offline()
 T = TypeVar("T")
 RISK_MODEL_FILE = "risk_model.json"
 
