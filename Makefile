@@ -42,7 +42,7 @@ report: setup sample
 	@$(TAGKIT) --quiet run --data $(DATA) --quarter $(QUARTER) --out $(OUT)
 
 # the notebooks are cleaned first (tagkit.nbclean): one saved from JupyterLab keeps only the outputs nbval checks
-test: setup
+test: setup sample
 	$(PY) -m tagkit.nbclean notebooks/*.ipynb
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -111,11 +111,16 @@ def test_notebooks_in_order_from_the_project_root(tmp_path, params_yaml):
 
 
 def test_defaults_work_from_the_notebooks_folder(tmp_path):
-    """JupyterLab's case: kernel in notebooks/, no parameters given. A copy of the project keeps the
-    checkout's out/ untouched; relative defaults must resolve inside the copy, not against the cwd."""
+    """JupyterLab's case: kernel in notebooks/, no parameters given: data/sample (what `make sample`
+    writes), 2026Q3 and out/notebooks/2026Q3. A copy of the project keeps the checkout's out/ untouched;
+    relative defaults must resolve inside the copy, not against the cwd. The checked figures are the
+    ones committed in the notebooks (what nbval compares)."""
+    from tagkit.sample_data import generate_sample
+
     project = tmp_path / "project"
-    for folder in ("params", "pipelines", "notebooks", "tests/fixtures/tiny"):
+    for folder in ("params", "pipelines", "notebooks"):
         shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    generate_sample(project / "data" / "sample")  # `make sample`'s defaults
     run_dir = project / "out" / "notebooks" / "2026Q3"
 
     for notebook, upstream in (("03_region_report", ["validate", "score"]), ("04_index", [])):
@@ -123,5 +128,16 @@ def test_defaults_work_from_the_notebooks_folder(tmp_path):
         nb = _papermill(notebook, executed, cwd=project / "notebooks", source=project / "notebooks")
         _assert_outputs(notebook, run_dir)
         assert _upstream_ran(nb) == upstream
-        _assert_pinned(notebook, executed)
+        assert _checked_outputs(executed) == _checked_outputs(ROOT / "notebooks" / f"{notebook}.ipynb")
+
+
+def test_the_default_sample_missing_says_how_to_make_it(tmp_path):
+    from tagkit.errors import InputError
+    from tagkit.pipeline import steps
+
+    project = tmp_path / "project"
+    for folder in ("params", "pipelines"):
+        shutil.copytree(ROOT / folder, project / folder)
+    with pytest.raises(InputError, match=r"data/sample: the sample data is not there yet. Make it with `make sample`"):
+        steps.resolve_paths(str(project / "data" / "sample"), "out/x", "params", "")
     assert not (project / "notebooks" / "out").exists(), "a default was taken from the cwd, not the project root"

@@ -79,6 +79,9 @@ def resolve_paths(data_dir: str | Path, run_dir: str | Path, params_dir: str | P
     if data is None or run is None or defaults is None:
         raise UsageError("data_dir, run_dir and params_dir must not be empty; set them in the notebook's "
                          "parameters (papermill -p NAME VALUE or -f params.yaml).")
+    if not data.exists() and data.parts[-2:] == ("data", "sample"):  # the notebooks' default, not made yet
+        raise InputError(f"{data}: the sample data is not there yet. Make it with `make sample` (or "
+                         "`tagkit sample-data --out data/sample`), or set data_dir to your data folder.")
     return StepPaths(data, run, defaults, override)
 
 
