@@ -240,3 +240,55 @@ def test_index_opens_offline_and_links_every_report(tiny_run, visit):
         assert Path(unquote(urlparse(href).path)).exists(), href
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "index-zh.png"), full_page=True)
+
+
+def test_notebook_03_shows_the_report_inline_in_jupyterlab(browser, tiny_run, tmp_path):
+    """What an analyst sees running notebook 03 in JupyterLab: the region report in a frame, its charts drawn
+    (served from the run folder, offline), and a link to it."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import nbformat
+
+    root = tmp_path / "lab"
+    shutil.copytree(tiny_run, root / "out" / "2026Q3")
+    (root / "notebooks").mkdir()
+    report = root / "out" / "2026Q3" / "reports" / "华东.html"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "tagkit", "display_name": "tagkit",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(f"from tagkit.pipeline import steps\n"
+                                          f"steps.show_report({str(report)!r}, {str(report.parent.parent)!r})")]
+    nbformat.write(nb, root / "notebooks" / "03.ipynb")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", "--no-browser",
+                               f"--port={port}", "--IdentityProvider.token=t", "--ServerApp.allow_root=True",
+                               "--LabApp.expose_app_in_browser=True"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token=t", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        page = browser.new_page()
+        page.goto(f"{base}/lab/tree/notebooks/03.ipynb?token=t")
+        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell')", timeout=90_000)
+        page.wait_for_timeout(2000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        frame = page.wait_for_selector("iframe.tagkit-report", timeout=90_000).content_frame()
+        frame.wait_for_selector("svg", timeout=30_000)
+        assert "华东" in frame.title()
+        assert frame.evaluate("document.querySelectorAll('.vega-embed svg').length") > 0  # charts drawn
+        links = [a.get_attribute("href") for a in page.query_selector_all(".jp-RenderedMarkdown a")]
+        assert any("/files/out/2026Q3/reports/" in (h or "") for h in links), links
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

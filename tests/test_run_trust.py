@@ -301,3 +301,16 @@ def test_executed_notebooks_draw_their_charts_offline(tiny_run):
     nb = json.loads((tiny_run / "notebooks" / "02_score.ipynb").read_text(encoding="utf-8"))
     chart = next(c for c in nb["cells"] if "score_distributions" in "".join(c["source"]))
     assert any("image/svg+xml" in o.get("data", {}) for o in chart["outputs"])
+
+
+def test_the_report_link_is_relative_to_where_the_executed_notebook_lives(tmp_path, monkeypatch):
+    from tagkit.pipeline.steps import report_link
+
+    partial = tmp_path / "out" / "2026Q3.partial"
+    # tagkit run: the notebook is published in OUT/2026Q3/notebooks/, beside reports/
+    assert report_link(partial / "reports" / "华东.html", partial) == "../reports/%E5%8D%8E%E4%B8%9C.html"
+    # JupyterLab: the kernel runs in the notebook's folder
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    run = tmp_path / "out" / "notebooks" / "2026Q3"
+    assert report_link(run / "reports" / "华东.html", run) == "../out/notebooks/2026Q3/reports/%E5%8D%8E%E4%B8%9C.html"

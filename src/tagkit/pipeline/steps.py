@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TypeVar
+from urllib.parse import quote
 
 import polars as pl
 
@@ -309,6 +311,34 @@ def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params:
     if region not in regions:
         raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; the regions are {regions}.")
     return write_region_report(data, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
+
+
+def report_link(report: Path, run_dir: str | Path) -> str:
+    """``report``'s address relative to the executed notebook that shows it: under ``tagkit run`` (a
+    ``.partial`` run folder) the notebook is published in ``OUT/QUARTER/notebooks/``, beside ``reports/``;
+    in JupyterLab the kernel runs in the notebook's own folder."""
+    run = Path(run_dir)
+    if run.name.endswith(".partial"):
+        relative = Path("..") / report.relative_to(run)
+    else:
+        relative = Path(os.path.relpath(report.resolve(), Path.cwd()))
+    return quote(relative.as_posix())
+
+
+def show_report(report: str | Path, run_dir: str | Path):
+    """The region report inline, in a frame, with a link under it. JupyterLab serves the frame from the
+    run folder while the notebook is open; reopened later, an untrusted notebook drops the frame (Lab's
+    sanitizer) and keeps the link."""
+    import html
+    import re
+
+    from IPython.display import HTML, Markdown, display
+
+    href, name = report_link(Path(report), run_dir), Path(report).name  # a region's name is data: escaped
+    display(HTML(f'<iframe class="tagkit-report" src="{href}" title="{html.escape(name)}" '
+                 'style="width:100%;height:80vh;border:1px solid #ddd"></iframe>'))
+    text = re.sub(r"([\[\]()`*_<>\\])", r"\\\1", name)  # Markdown's own characters, shown as they are
+    display(Markdown(f"[{text}]({href})"))
 
 
 def export_region(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> list[Path]:
