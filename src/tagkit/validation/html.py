@@ -82,7 +82,11 @@ def _check_row(r: ExpectationResult) -> dict[str, Any]:
             "flagged": flagged, "examples": examples}
 
 
-def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult]) -> list[dict[str, Any]]:
+ACTIONS = {"row_set_aside": ("整行搁置", "row set aside"), "value_nulled": ("清空该值，保留该行", "value emptied, row kept")}
+
+
+def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult],
+             language: str = "en") -> list[dict[str, Any]]:
     quarantine = result.quarantine.get(name)
     meaning: dict[str, ExpectationResult] = {}
     for r in checks:
@@ -97,8 +101,15 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
                     .head(N_EXAMPLE_ROWS).collect())
             examples = [{k: _cell(v) for k, v in row.items()} for row in rows.iter_rows(named=True)]
         r = meaning.get(code)
-        out.append({"code": code, "count": count, "examples": examples,
-                    "meaning": r.description if r else "", "action": (r.meta.get("action", "") if r else "")})
+        action = r.meta.get("action", "") if r else ""
+        if language == "zh":  # the reason in the report's words (tagkit.report.labels), the rule's own text after it
+            from tagkit.report.labels import quarantine_reason
+
+            said = quarantine_reason(code, "zh") + (f"（{r.description}）" if r else "")
+        else:
+            said = r.description if r else ""
+        out.append({"code": code, "count": count, "examples": examples, "meaning": said,
+                    "action": ACTIONS.get(action, (action, action))[LANGUAGES.index(language)]})
     return out
 
 
@@ -115,7 +126,7 @@ def render_validation_html(result: ValidationResult, language: str = "en") -> st
         required = [c for c in TABLES[name].required_columns if c in names]
         tables.append({
             **acc.to_dict(), "name": name,
-            "reasons": _reasons(name, result, checks),
+            "reasons": _reasons(name, result, checks, language),
             "example_columns": ["_file", "_row", *required, "reason", "action", "detail"],
             "checks": [_check_row(r) for r in checks],
         })
