@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import polars as pl
@@ -314,3 +315,24 @@ def test_the_report_link_is_relative_to_where_the_executed_notebook_lives(tmp_pa
     monkeypatch.chdir(tmp_path / "notebooks")
     run = tmp_path / "out" / "notebooks" / "2026Q3"
     assert report_link(run / "reports" / "华东.html", run) == "../out/notebooks/2026Q3/reports/%E5%8D%8E%E4%B8%9C.html"
+
+
+@pytest.mark.parametrize("delay", [2.0, 4.0])
+def test_a_rerun_straight_after_sigterm_is_not_refused(tmp_path, tiny_data, delay):
+    """After SIGTERM (exit 143) the same command was once refused with exit 75 for a few seconds: nothing the
+    stopped run started may keep its lock (workers and kernels are spawned, the lock file is close-on-exec)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cmd = [sys.executable, "-m", "tagkit.cli", "--quiet", "run", "--data", str(tiny_data), "--quarter", "2026Q3",
+           "--out", str(tmp_path)]
+    first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    os.killpg(first.pid, signal.SIGTERM)  # as a scheduler stops a job: the whole process group
+    assert first.wait(timeout=60) in (143, 0)
+    started = time.monotonic()
+    again = subprocess.run([*cmd, "--only", "validate"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert time.monotonic() - started < 60
