@@ -7,6 +7,7 @@ the contract is written down once.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -162,6 +163,12 @@ SCORE_COLUMNS = (
 # reasons a row is set aside on purpose, not because anything in it is wrong: a quarter rerun on a newer
 # extract leaves out what is dated after it. Such rows are not data lost (validation.max_quarantine_share).
 NOT_A_LOSS = frozenset({"after_quarter_end"})
+
+
+def lost_reasons(by_reason: Mapping[str, int], top: int = 3) -> str:
+    """The main reasons rows were set aside as unusable, most rows first: ``unparseable_visit_date 662, ...``."""
+    lost = sorted(((code, n) for code, n in by_reason.items() if code not in NOT_A_LOSS), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{code} {n:,}" for code, n in lost[:top])
 
 
 def region_stem(region: str) -> str:

@@ -797,6 +797,11 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any], path: tuple[str, ...]
     return out
 
 
+def with_changes(params: Params, changes: dict[str, Any], *, source: str = "changes") -> Params:
+    """``params`` with ``changes`` merged in key by key, as a ``--params`` file would be, and checked like one."""
+    return parse_params(_deep_merge(params.model_dump(mode="json"), changes), source=source)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.params import Params, _deep_merge, parse_params
+from tagkit.params import Params, with_changes
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class WhatIf:
     customers: int
 
 
-def changed_params(params: Params, changes: dict[str, Any]) -> Params:
-    """``params`` with ``changes`` merged in, key by key (a ``--params`` file's nesting), checked like one."""
-    return parse_params(_deep_merge(params.model_dump(mode="json"), changes), source="what-if changes")
-
-
 METRICS = ("precision", "recall", "lift", "auc")
 
 
@@ -43,23 +38,21 @@ def what_if(run_dir: str | Path, *, quarter: str, params: Params, changes: dict[
     from tagkit.backtest import run_backtest
     from tagkit.pipeline import made_for, steps
     from tagkit.scoring import score_customers
-    from tagkit.scoring.engine import timeline_of
     from tagkit.scoring.grid import PANEL_ENGINE
-    from tagkit.scoring.order_lines import order_panels
 
     run = Path(run_dir)
     made_for.expect(run, "score", quarter=quarter, params=params)  # the baseline is this run, as it was made
-    new = changed_params(params, changes)
+    new = with_changes(params, changes, source="what-if changes")
     tables = steps.load_clean_tables(run)
-    back = max(new.backtest.quarters + 1, 1)
-    panels = order_panels(tables["orders"], quarter=quarter,
-                          quarter_end_days=new.prescription.speculator.quarter_end_days).collect()
-    timeline = timeline_of(tables, quarter=quarter, p=new.scoring, features=panels, quarters_back=back)
-    previous, _ = steps.published_previous_tags(run, quarter)
-    after = score_customers(tables, quarter=quarter, p=new.scoring, timeline=timeline,
-                            previous=previous).collect(engine=PANEL_ENGINE)
-    tested = run_backtest(tables, quarter=quarter, scoring=new.scoring, backtest=new.backtest, timeline=timeline)
-    timeline.close()
+    # the history the score step itself makes, with the new params (released below: it is not the run's)
+    timeline = steps.shared_timeline(run, quarter=quarter, params=new)
+    try:
+        previous, _ = steps.published_previous_tags(run, quarter)
+        after = score_customers(tables, quarter=quarter, p=new.scoring, timeline=timeline,
+                                previous=previous).collect(engine=PANEL_ENGINE)
+        tested = run_backtest(tables, quarter=quarter, scoring=new.scoring, backtest=new.backtest, timeline=timeline)
+    finally:
+        steps.release_timeline()
 
     before = pl.read_parquet(run / "scores.parquet", columns=["customer_id", "region", "rep_id", "tag", "score_risk"])
     both = before.join(after.select("customer_id", tag_after="tag", score_risk_after="score_risk"),

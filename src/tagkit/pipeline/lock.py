@@ -78,12 +78,17 @@ def _lock(fd: int, *, wait_s: float) -> bool:
             time.sleep(0.1)
 
 
+def _holder_info(fd: int) -> dict:
+    """What the lock file says of the run holding it ({} while it is only starting, or unreadable)."""
+    try:
+        return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
 def _holder_is_gone(fd: int) -> bool:
     """Whether the run named in the lock file is a process of this machine that no longer exists."""
-    try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-    except (OSError, ValueError):
-        return False
+    info = _holder_info(fd)
     if info.get("host") != socket.gethostname() or not isinstance(info.get("pid"), int):
         return False
     try:
@@ -106,10 +111,7 @@ def _holder() -> dict[str, object]:
 
 
 def _read_holder(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-    except (OSError, ValueError):
-        info = {}
+    info = _holder_info(fd)
     if not info:
         return "holder unknown: it has only just started"
     return (f"pid {info.get('pid')} on {info.get('host')}, user {info.get('user')}, "

@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import NOT_A_LOSS, colliding_regions, region_stem, report_filename
+from tagkit.contract import colliding_regions, lost_reasons, region_stem, report_filename
 from tagkit.errors import (
     InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
 )
@@ -480,8 +480,7 @@ def _warn_rows_set_aside(run_dir: Path) -> None:
     summary = _validation_summary(run_dir) or {"accounting": {}}
     for name, acc in summary["accounting"].items():
         if acc.get("rows_lost"):
-            lost = [(k, n) for k, n in acc.get("by_reason", {}).items() if k not in NOT_A_LOSS]
-            reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(lost, key=lambda kv: (-kv[1], kv[0]))[:3])
+            reasons = lost_reasons(acc.get("by_reason", {}))
             logger.warning("%s: %s of %s rows set aside as unusable (%s); see quarantine/%s.parquet and "
                            "validation.html in the run folder", name, f"{acc['rows_lost']:,}", f"{acc['rows_read']:,}",
                            reasons, name)
@@ -495,10 +494,9 @@ def _json_or_none(path: Path) -> Any:
 
 
 def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
-    path = run_dir / "validation.json"
-    if not path.exists():
+    data = _json_or_none(run_dir / "validation.json")
+    if data is None:
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
     return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
             "missing_optional_tables": data.get("missing_optional_tables", [])}
 

@@ -93,17 +93,18 @@ class Timeline:
         self.data_start = data_start(panels)
         start = self.last if self.data_start is None else self.data_start
         self.first = max(start, self.last - quarters_back - p.risk.model.max_training_quarters)
-        self.customers = panels.customers.select(pl.len()).collect().item()
+        self._ids = panels.customers.select("customer_id").collect().to_series()
+        self.customers = self._ids.len()
         # a panel of more than SPILL_ROWS customer-quarters goes to disk; its files go with the timeline,
         # however it ends (collected, released, or the process exiting)
-        self._spill = self.customers * (self.last - self.first + 1) > SPILL_ROWS
-        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-")) if self._spill else None
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True) if self._spill else None
+        spill = self.customers * (self.last - self.first + 1) > SPILL_ROWS
+        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-")) if spill else None
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True) if spill else None
         self._parts: dict[str, list[pl.DataFrame | Path]] | None = {}
         # the customers every model learns from, beyond risk.model.max_training_rows customer-quarters: every
         # n-th (in customer order), their rows kept apart so that a model reads them, not the whole panel
         step = -(-self.customers * p.risk.model.max_training_quarters // p.risk.model.max_training_rows)
-        self._sample = self._every_nth_customer(step) if step > 1 else None
+        self._sample = self._ids.gather_every(step) if step > 1 else None
         self._write_history_panel()
         self._region_totals = region_totals(
             panels.orders.join(panels.customers.select("customer_id", "region"), on="customer_id", how="left")
@@ -184,7 +185,7 @@ class Timeline:
         columns of every customer and quarter: about 4.6 GB at a million customers over eight quarters) is
         never in memory. Every column is the customer's own (company-wide figures come
         from the whole catalogue), so the chunks are independent."""
-        ids = self.panels.customers.select("customer_id").collect().to_series()
+        ids = self._ids
         chunk = max(1, CHUNK_ROWS // (self.last - self.first + 1))
         for part, lo in enumerate(range(0, max(ids.len(), 1), chunk)):
             panels = self.panels if ids.len() <= chunk else self.panels.for_customers(ids.slice(lo, chunk))
@@ -251,9 +252,6 @@ class Timeline:
             )
             self._models[vintage] = fit_risk_model(training, vintage=vintage, p=self.p)
         return self._models[vintage]
-
-    def _every_nth_customer(self, step: int) -> pl.Series:
-        return self.panels.customers.select("customer_id").collect().to_series().gather_every(step)
 
     def score(self, features: pl.LazyFrame, vintage: int, *, previous: pl.LazyFrame | None) -> pl.LazyFrame:
         """One quarter's features (``vintage``) → signals, ``score_risk``, the other scores, lifecycle and tag.

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import NOT_A_LOSS, TABLES, Table
+from tagkit.contract import TABLES, Table, lost_reasons
 from tagkit.errors import ValidationBlocked
 from tagkit.params import ValidationParams
 from tagkit.quarters import quarter_end
@@ -302,9 +302,7 @@ def _check_row_loss(accounting: Mapping[str, TableAccounting], params: Validatio
         if not acc.rows_lost:
             continue
         share, limit = acc.rows_lost / acc.rows_read, params.quarantine_limit(name)
-        top = sorted(((k, n) for k, n in acc.by_reason.items() if k not in NOT_A_LOSS),
-                     key=lambda kv: (-kv[1], kv[0]))[:3]
-        reasons = ", ".join(f"{code} {n:,}" for code, n in top)
+        reasons = lost_reasons(acc.by_reason)
         files = ", ".join(acc.files[:3]) + (f" and {len(acc.files) - 3} more" if len(acc.files) > 3 else "")
         said = (f"{files}: {acc.rows_lost:,} of {acc.rows_read:,} rows of table '{name}' ({share:.1%}) "
                 f"were set aside as unusable; main reasons: {reasons}")
