@@ -332,11 +332,11 @@ def show_report(report: str | Path, run_dir: str | Path):
     import html
     import re
 
-    from IPython.display import HTML, Markdown, display
+    from IPython.display import IFrame, Markdown, display
 
     href, name = report_link(Path(report), run_dir), Path(report).name  # a region's name is data: escaped
-    display(HTML(f'<iframe class="tagkit-report" src="{href}" title="{html.escape(name)}" '
-                 'style="width:100%;height:80vh;border:1px solid #ddd"></iframe>'))
+    # IFrame, not HTML with an <iframe>: IPython warns about the latter, and the warning reached the run's terminal
+    display(IFrame(href, width="100%", height=800, extras=['class="tagkit-report"', f'title="{html.escape(name)}"']))
     text = re.sub(r"([\[\]()`*_<>\\])", r"\\\1", name)  # Markdown's own characters, shown as they are
     display(Markdown(f"[{text}]({href})"))
 
