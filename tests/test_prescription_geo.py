@@ -147,3 +147,38 @@ def test_coverage_gap_names_the_best_candidate_nearby():
     assert gaps.select("cluster", "customers", "best_candidate_id", "best_candidate_kind",
                        "best_candidate_missing").rows() == [("天津", 3, "T2", "benchmark_candidate", "influence")]
     assert gaps["customer_ids"].to_list() == [["T1", "T2", "T3"]]
+
+
+def test_radiation_where_the_grid_does_not_apply_or_is_coarse(monkeypatch):
+    """A region across the 180th meridian is counted on the k-d tree instead of the latitude/longitude
+    grid, and a region too wide for the grid's cell budget gets coarser cells: both equal every pair."""
+    from tagkit.prescription import disc_sums
+    across = _scatter(1200, seed=5).with_columns(lon=(pl.col("lon") + 58.5 + 180) % 360 - 180)
+    assert across["lon"].min() < -179 and across["lon"].max() > 179
+    wide = _scatter(1200, seed=6)
+    monkeypatch.setattr(disc_sums, "MAX_CELLS", 500)
+    for customers in (across, wide):
+        listed, columns = radiation(customers, p=RadiationParams(radius_km=40.0, gap_min_customers=3))
+        want_listed, want_columns = _brute_force(customers, 40.0)
+        assert columns["radiation_neighbours"].max() > LISTED_NEIGHBOURS
+        assert listed.equals(want_listed)
+        assert columns.equals(want_columns)
+
+
+def test_the_grid_sums_equal_the_tree_sums():
+    """The grid (dense discs: prefix sums, the edge tested one by one) and the k-d tree count the same
+    customers and the same cents for every benchmark, at radii from a fraction of a cell to most of the region."""
+    from tagkit.prescription import geo
+    from tagkit.prescription.disc_sums import disc_sums
+    customers = _scatter(3000, seed=8)
+    for radius_km in (0.3, 7.0, 60.0):
+        for region in geo._regions(customers):
+            reach = geo._reach(radius_km)
+            grid = disc_sums(region.everyone.data, region.lat, region.lon, region.cents, region.benchmarks,
+                             radius_rad=radius_km / geo.EARTH_RADIUS_KM, reach=reach)
+            count = region.everyone.query_ball_point(region.everyone.data[region.benchmarks], reach, return_length=True)
+            assert grid is not None and (grid[:, 0] == count).all()
+            for k, cents in enumerate(region.cents, start=1):
+                tree = [cents[region.everyone.query_ball_point(region.everyone.data[b], reach)].sum()
+                        for b in region.benchmarks]
+                assert (grid[:, k] == np.rint(tree).astype(np.int64)).all()
