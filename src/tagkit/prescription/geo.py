@@ -86,7 +86,7 @@ def _cents(column: str) -> pl.Expr:
 class _Region(NamedTuple):
     """One region's located customers as arrays, and its two trees (everyone, the benchmarks)."""
 
-    ids: np.ndarray         # customer_id
+    ids: pl.Series          # customer_id (a Series: a gather of millions of ids stays in polars, not Python objects)
     lat: np.ndarray
     lon: np.ndarray
     cents: tuple[np.ndarray, np.ndarray]  # sales_trailing_4q and sales_prior_4q in whole cents, null as 0
@@ -118,7 +118,7 @@ def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
         points = _unit_vectors(lat, lon)
         # writable: scipy's weights take no read-only buffer
         cents = tuple(part[c].to_numpy(writable=True) for c in ("sales_trailing_4q", "sales_prior_4q"))
-        yield _Region(part["customer_id"].to_numpy(), lat, lon, cents, benchmarks,
+        yield _Region(part["customer_id"], lat, lon, cents, benchmarks,
                       cKDTree(points), cKDTree(points[benchmarks]))
 
 
@@ -128,8 +128,7 @@ def _pairs(region: _Region, q: np.ndarray, bench: np.ndarray, other: np.ndarray,
     return (
         pl.DataFrame({"q": q, "b_lat": region.lat[bench], "b_lon": region.lon[bench],
                       "lat": region.lat[other], "lon": region.lon[other],
-                      "benchmark_id": region.ids[bench], "customer_id": region.ids[other]},
-                     schema_overrides={"benchmark_id": pl.String, "customer_id": pl.String})
+                      "benchmark_id": region.ids.gather(bench), "customer_id": region.ids.gather(other)})
         .with_columns(km=haversine_km(pl.col("b_lat"), pl.col("b_lon"), pl.col("lat"), pl.col("lon")))
         .filter((pl.col("km") <= radius_km) & (pl.col("benchmark_id") != pl.col("customer_id")))
         .select("q", "benchmark_id", "customer_id", distance_km=pl.col("km").round(2))
@@ -213,7 +212,7 @@ def _benchmark_sums(region: _Region, radius_km: float) -> pl.DataFrame:
 def _sums_frame(region: _Region, sums: np.ndarray) -> pl.DataFrame:
     """``sums``: per benchmark, its neighbours and their cents now and a year before."""
     return pl.DataFrame({
-        "benchmark_id": pl.Series(region.ids[region.benchmarks], dtype=pl.String),
+        "benchmark_id": region.ids.gather(region.benchmarks),
         "radiation_neighbours": sums[:, 0], "_now": sums[:, 1], "_prior": sums[:, 2],
     }).filter(pl.col("radiation_neighbours") > 0)
 
