@@ -117,6 +117,52 @@ def test_complaints_are_attributed_to_the_rep_in_charge_at_the_time():
     assert_frame_equal(out.select(expected.columns), expected)
 
 
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_rep_in_charge_is_the_as_of_join(seed):
+    """Each complaint's rep in charge: the latest routine visit on or before its day (the last visitor
+    by id among that day's), else the next one (the first by id), else the current rep; the same as
+    the two ``join_asof`` it replaces, on random days with same-day ties, visits without a visitor,
+    customers without visits and complaints before any visit."""
+    import numpy as np
+
+    from tagkit.prescription.evidence import complaints_with_rep
+
+    rng = np.random.default_rng(seed)
+    day = lambda n: [D(2025, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 60, n)]  # noqa: E731
+    customers = pl.LazyFrame({"customer_id": [f"C{i}" for i in range(40)], "rep_id": [f"R{i % 7}" for i in range(40)]})
+    visits = pl.LazyFrame({
+        "customer_id": [f"C{i}" for i in rng.integers(0, 30, 600)], "visit_date": day(600),
+        "rep_id": [None if r == 0 else f"R{r}" for r in rng.integers(0, 9, 600)],
+        "visit_type": rng.choice(["routine", "routine", "supervisor", None], 600).tolist(),
+    })
+    feedback = pl.LazyFrame({
+        "customer_id": [f"C{i}" for i in rng.integers(0, 40, 300)], "feedback_date": day(300),
+        "complaint": rng.random(300) < 0.8, "complaint_topic": rng.choice(["rep", "price", None], 300).tolist(),
+    })
+    # the first customer by id complains before anyone's first visit: nothing carried down to it
+    feedback = pl.concat([feedback, pl.LazyFrame({"customer_id": ["A0"], "feedback_date": [D(2024, 12, 1)],
+                                                  "complaint": [True], "complaint_topic": ["rep"]})])
+    visits = pl.concat([visits, pl.LazyFrame({"customer_id": ["A0"], "visit_date": [D(2025, 1, 5)],
+                                              "rep_id": ["R8"], "visit_type": ["routine"]})])
+    got = complaints_with_rep({"visits": visits, "feedback": feedback}, customers, quarter="2025Q1").collect()
+
+    complaints = (feedback.filter("complaint").select("customer_id", date="feedback_date", topic="complaint_topic")
+                  .sort("date", "customer_id", "topic", nulls_last=True))
+    routine = (visits.filter((pl.col("visit_type") == "routine") | pl.col("visit_type").is_null())
+               .select("customer_id", date="visit_date", visitor="rep_id").sort("date", "customer_id", "visitor"))
+    want = (
+        complaints.join_asof(routine, on="date", by="customer_id", strategy="backward")
+        .sort("date", "customer_id", "topic", "visitor", nulls_last=True)
+        .join_asof(routine.rename({"visitor": "next_visitor"}), on="date", by="customer_id", strategy="forward")
+        .join(customers, on="customer_id", how="left")
+        .select("customer_id", "date", "topic", rep_in_charge=pl.coalesce("visitor", "next_visitor", "rep_id"))
+        .collect()
+    )
+    key = ["customer_id", "date", "topic", "rep_in_charge"]
+    assert got.height == want.height > 200
+    assert_frame_equal(got.select(key).sort(key, nulls_last=True), want.sort(key, nulls_last=True))
+
 def _nails() -> pl.LazyFrame:
     """The four as invest-sized nails (10 M potential, few visits), with the evidence joined."""
     evidence = cause_evidence(_tables(), _customers(), quarter=QUARTER, p=P)
