@@ -67,12 +67,11 @@ def _change(now: pl.Expr, before: pl.Expr) -> pl.Expr:
 def _adjusted(panels: Panels, *, q: int, data_start: int | None, p_years: int, min_customers: int) -> pl.LazyFrame:
     """region: this quarter against the mean of the four before, each with the region's season taken out."""
     regions = panels.customers.select("customer_id", "region")
-    totals = panels.orders.join(regions, on="customer_id", how="left").select(
-        "region", QI, q_cents_0="sales_cents", q_days_0="order_days")
-    index = seasonal_index(region_totals(totals), vintage=q, data_start=data_start, years=p_years,
-                           min_customers=min_customers)
-    by_quarter = (totals.filter(pl.col(QI).is_between(q - 4, q)).group_by("region", QI)
-                  .agg(pl.col("q_cents_0").sum()))
+    # one pass over the customer × quarter panel, kept: the index reads the totals several times
+    totals = region_totals(panels.orders.join(regions, on="customer_id", how="left").select(
+        "region", QI, q_cents_0="sales_cents", q_days_0="order_days")).cache()
+    index = seasonal_index(totals, vintage=q, data_start=data_start, years=p_years, min_customers=min_customers)
+    by_quarter = totals.filter(pl.col(QI).is_between(q - 4, q)).select("region", QI, q_cents_0="cents")
     grid = regions.select("region").unique().join(pl.LazyFrame({QI: [q]}, schema={QI: pl.Int32}), how="cross")
     lags = grid.join(by_quarter.rename({QI: "_qi"}), on="region", how="left").with_columns(
         k=(pl.col(QI) - pl.col("_qi")).cast(pl.Int64))
