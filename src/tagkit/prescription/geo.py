@@ -111,6 +111,8 @@ def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
         "customer_id", "region", "lat", "lon", "tag",
         *((pl.col(c).fill_null(0) * 100).round().alias(c) for c in ("sales_trailing_4q", "sales_prior_4q")))
     for _, part in located.group_by("region", maintain_order=True):
+        # positions in customer_id order: a tie broken by position is broken by id, without comparing strings
+        part = part.sort("customer_id")
         benchmarks = np.flatnonzero((part["tag"] == "benchmark").to_numpy())
         if not len(benchmarks):
             continue
@@ -123,22 +125,28 @@ def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
 
 
 def _pairs(region: _Region, q: np.ndarray, bench: np.ndarray, other: np.ndarray, radius_km: float) -> pl.DataFrame:
-    """``q, benchmark_id, customer_id, distance_km`` (rounded) for the benchmark–customer position pairs
-    within the radius (``q`` says which query each pair answers); a benchmark is not its own neighbour."""
+    """``q, b, c, distance_km`` (rounded) for the benchmark–customer position pairs (``b``, ``c``) within the
+    radius (``q`` says which query each pair answers); a benchmark is not its own neighbour."""
     return (
-        pl.DataFrame({"q": q, "b_lat": region.lat[bench], "b_lon": region.lon[bench],
-                      "lat": region.lat[other], "lon": region.lon[other],
-                      "benchmark_id": region.ids.gather(bench), "customer_id": region.ids.gather(other)})
+        pl.DataFrame({"q": q, "b": bench, "c": other, "b_lat": region.lat[bench], "b_lon": region.lon[bench],
+                      "lat": region.lat[other], "lon": region.lon[other]})
         .with_columns(km=haversine_km(pl.col("b_lat"), pl.col("b_lon"), pl.col("lat"), pl.col("lon")))
-        .filter((pl.col("km") <= radius_km) & (pl.col("benchmark_id") != pl.col("customer_id")))
-        .select("q", "benchmark_id", "customer_id", distance_km=pl.col("km").round(2))
+        .filter((pl.col("km") <= radius_km) & (pl.col("b") != pl.col("c")))
+        .select("q", "b", "c", distance_km=pl.col("km").round(2))
     )
+
+
+def _with_ids(region: _Region, pairs: pl.DataFrame) -> pl.DataFrame:
+    """``benchmark_id, customer_id, distance_km`` of position pairs."""
+    return pl.DataFrame({"benchmark_id": region.ids.gather(pairs["b"]), "customer_id": region.ids.gather(pairs["c"]),
+                         "distance_km": pairs["distance_km"]})
 
 
 def _nearest_within(tree: cKDTree, queries: np.ndarray, *, need: int, radius_km: float, by: str,
                     pairs: Callable[[np.ndarray, np.ndarray], pl.DataFrame]) -> pl.DataFrame:
     """Each query's ``need`` nearest tree points within the radius (``pairs(query, tree point)`` makes
-    the rows and drops a point paired with itself), ranked by rounded distance then ``by``.
+    the rows and drops a point paired with itself), ranked by rounded distance then ``by`` (a position column
+    of the pairs: the region's positions are in customer_id order).
 
     The tree gives the k nearest; a query whose k-th ties with its ``need``-th after rounding may
     have more such ties behind the cut, so it is asked again with k doubled.
@@ -229,12 +237,12 @@ def radiation(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFr
     for region in _regions(customers):
         bench = region.benchmarks
         sums.append(_benchmark_sums(region, r))
-        listed.append(_nearest_within(  # query: a benchmark; tree: everyone
-            region.everyone, region.everyone.data[bench], need=LISTED_NEIGHBOURS, radius_km=r, by="customer_id",
-            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[q], t, r)))
-        nearest.append(_nearest_within(  # query: everyone; tree: the benchmarks
-            region.bench_tree, region.everyone.data, need=1, radius_km=r, by="benchmark_id",
-            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[t], q, r)))
+        listed.append(_with_ids(region, _nearest_within(  # query: a benchmark; tree: everyone
+            region.everyone, region.everyone.data[bench], need=LISTED_NEIGHBOURS, radius_km=r, by="c",
+            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[q], t, r))))
+        nearest.append(_with_ids(region, _nearest_within(  # query: everyone; tree: the benchmarks
+            region.bench_tree, region.everyone.data, need=1, radius_km=r, by="b",
+            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[t], q, r))))
     return _listed_table(customers, listed), _radiation_frame(customers, sums, nearest)
 
 
