@@ -316,15 +316,20 @@ def example_query(flagged: pl.LazyFrame, checks: Sequence[Check], n_examples: in
     evaluated = _evaluated(checks)
     schema = flagged.collect_schema()
     file = pl.col(FILE) if FILE in schema else pl.lit(table, dtype=pl.String).alias(FILE)
-    # a running count per mask keeps the first n of each; the rest never leaves the stream
-    keep = [c.unexpected & (c.unexpected.cast(pl.Int64).cum_sum() <= n_examples) for c in evaluated]
-    if first_of_each_file and FILE in schema:
-        keep.append(pl.col(FILE).is_first_distinct())
-    if not keep:
+    first = [pl.col(FILE).is_first_distinct()] if first_of_each_file and FILE in schema else []
+    if not evaluated and not first:
         return flagged.select(file, pl.col(ROW)).clear()
+    # the rows any check flags (or a file's first) first, then a running count per mask on those few keeps
+    # the first n of each: the same rows as counting over every row (the others add nothing to any count),
+    # without a running sum per check over all of them
+    unexpected = [c.unexpected.alias(f"_u{c.index}") for c in evaluated]
+    counted = [pl.col(f"_u{c.index}") & (pl.col(f"_u{c.index}").cast(pl.Int64).cum_sum() <= n_examples)
+               for c in evaluated]
     masks = [mask_name(c.index) for c in evaluated]
     return (
-        flagged.filter(pl.any_horizontal(keep))
+        flagged.with_columns(*unexpected, _first=pl.any_horizontal(first) if first else pl.lit(False))
+        .filter(pl.any_horizontal(*(pl.col(f"_u{c.index}") for c in evaluated), pl.col("_first")))
+        .filter(pl.any_horizontal(*counted, pl.col("_first")))
         .select(file, pl.col(ROW), *masks, *(c.shown.alias(f"v{c.index}") for c in evaluated))
     )
 
