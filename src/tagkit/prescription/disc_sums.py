@@ -49,13 +49,14 @@ def disc_sums(points: np.ndarray, lat: np.ndarray, lon: np.ndarray, weights: tup
     if len(lat) == 0 or lon.max() - lon.min() > 180.0 or np.abs(lat).max() + radius_deg >= 89.0:
         return None
     grid = _Grid(lat, lon, radius_deg)
-    order = np.argsort(grid.cell_of(lat, lon), kind="stable")
+    cells = grid.cell_of(lat, lon)
+    order = np.argsort(cells, kind="stable")
     prefix = np.zeros((len(order) + 1, 1 + len(weights)), dtype=np.int64)
     prefix[1:, 0] = np.arange(1, len(order) + 1)
     for k, w in enumerate(weights, start=1):
         np.cumsum(np.rint(w[order]).astype(np.int64), out=prefix[1:, k])
     sorted_points = np.ascontiguousarray(points[order])
-    starts = np.searchsorted(grid.cell_of(lat[order], lon[order]), np.arange(grid.ny * grid.nx + 1))
+    starts = np.searchsorted(cells[order], np.arange(grid.ny * grid.nx + 1))
     out = np.zeros((len(centres), prefix.shape[1]), dtype=np.int64)
 
     def chunk(first: int) -> None:

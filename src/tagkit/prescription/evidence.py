@@ -53,13 +53,13 @@ def complaints_with_rep(tables: dict[str, pl.LazyFrame], customers: pl.LazyFrame
         )
         .filter(pl.col("complaint") & (pl.col("date") <= as_of))
         .drop("complaint")
-        .sort("date", "customer_id", "topic", nulls_last=True)
     )
     current = customers.select("customer_id", current_rep=pl.col("rep_id"))
     visits = tables.get("visits")
     if visits is None:
         # nobody to attribute to but the current rep: a former rep cannot be told apart
-        attributed = complaints.with_columns(rep_in_charge=pl.lit(None, dtype=pl.String))
+        attributed = (complaints.sort("date", "customer_id", "topic", nulls_last=True)
+                      .with_columns(rep_in_charge=pl.lit(None, dtype=pl.String)))
     else:
         vtype = optional_column(visits, "visit_type", pl.String)
         routine = (

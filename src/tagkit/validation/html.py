@@ -87,6 +87,8 @@ ACTIONS = {"row_set_aside": ("整行搁置", "row set aside"), "value_nulled": (
 
 def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult],
              language: str = "en") -> list[dict[str, Any]]:
+    from tagkit.report.labels import quarantine_reason  # here: importing tagkit.report loads Altair and the reports
+
     quarantine = result.quarantine.get(name)
     meaning: dict[str, ExpectationResult] = {}
     for r in checks:
@@ -103,8 +105,6 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
         r = meaning.get(code)
         action = r.meta.get("action", "") if r else ""
         if language == "zh":  # the reason in the report's words (tagkit.report.labels), the rule's own text after it
-            from tagkit.report.labels import quarantine_reason
-
             said = quarantine_reason(code, "zh") + (f"（{r.description}）" if r else "")
         else:
             said = r.description if r else ""
