@@ -22,6 +22,7 @@ from tagkit.prescription import prescribe
 from tagkit.prescription.speculators import quarter_end_of
 from tagkit.sample_data import generate_sample
 from tagkit.scoring import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features, score_customers
+from tagkit.scoring import order_lines
 from tagkit.scoring.order_lines import days_to_quarter_end, order_panels
 from tagkit.validation import validate_dataset
 
@@ -180,3 +181,27 @@ def test_the_order_line_aggregations_run_on_the_streaming_engine(tiny, tmp_path)
     assert _fallbacks(panels.quarters) == 0
     assert _fallbacks(panels.lines) == 0
     assert _fallbacks(order_features(orders, quarter_end_days=END_DAYS)) == 0
+
+
+@pytest.mark.parametrize("since", [None, "2025Q4"])
+@pytest.mark.parametrize("mask_lines", [64, 3])
+def test_the_product_line_panel_from_the_quarter_sums_equals_the_one_from_the_lines(sample, tmp_path, monkeypatch,
+                                                                                   since, mask_lines):
+    """The order lines are read once: the lines each customer bought come with the customer × quarter sums.
+    Past ``MASK_LINES`` product lines (3 here, where the sample has 8) they are aggregated apart, the same."""
+    monkeypatch.setattr(order_lines, "MASK_LINES", mask_lines)
+    path = tmp_path / "orders.parquet"
+    sample["orders"].collect().write_parquet(path)
+    lazy = order_panels(pl.scan_parquet(path), quarter=QUARTER, since=since, quarter_end_days=END_DAYS)
+    collected = lazy.collect()
+    for got, expected in ((collected.quarters, lazy.quarters), (collected.lines, lazy.lines)):
+        keys = ["customer_id", "qi"] if "qi" in expected.collect_schema().names() else ["customer_id", "product_line"]
+        assert_frame_equal(got.collect().sort(keys), expected.collect().sort(keys))
+    assert collected.lines.select(pl.col("product_line").n_unique()).collect().item() == 8
+
+
+def test_the_quarter_sums_with_the_product_lines_run_on_the_streaming_engine(tiny, tmp_path):
+    path = tmp_path / "orders.parquet"
+    tiny["orders"].collect().write_parquet(path)
+    sums = order_lines._quarter_sums(pl.scan_parquet(path), quarter_end_days=END_DAYS, lines=pl.Categories.random())
+    assert _fallbacks(sums) == 0
