@@ -205,3 +205,10 @@ def test_the_quarter_sums_with_the_product_lines_run_on_the_streaming_engine(tin
     tiny["orders"].collect().write_parquet(path)
     sums = order_lines._quarter_sums(pl.scan_parquet(path), quarter_end_days=END_DAYS, lines=pl.Categories.random())
     assert _fallbacks(sums) == 0
+
+
+def test_order_lines_whose_product_lines_are_all_null_give_an_empty_product_line_panel(tiny):
+    orders = tiny["orders"].with_columns(product_line=pl.lit(None, dtype=pl.String))
+    panels = order_panels(orders, quarter=QUARTER, quarter_end_days=END_DAYS).collect()
+    assert panels.lines.collect().is_empty()
+    assert panels.lines.collect_schema() == order_panels(orders, quarter=QUARTER).lines.collect_schema()

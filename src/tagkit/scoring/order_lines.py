@@ -230,6 +230,8 @@ def _bits_of_masks(quarters: pl.DataFrame, lines: pl.Categories, *, top: int, si
     """:func:`_quarter_bits`'s panel from the ``line_mask`` of the customer × quarter sums (no order line read)."""
     first = top - MAX_QUARTERS_BACK + 1 if since is None else max(since, top - MAX_QUARTERS_BACK + 1)
     names = lines.to_series().cast(pl.String)
+    if names.is_empty():  # no line named on any order line
+        return pl.DataFrame(schema={"customer_id": pl.String, "product_line": pl.String, "qbits": pl.UInt64})
     bit = pl.lit(2, dtype=pl.UInt64).pow((pl.lit(top, dtype=pl.Int32) - pl.col("qi")).cast(pl.UInt32))
     zero = pl.lit(0, dtype=pl.UInt64)
     per_line = (
