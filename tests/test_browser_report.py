@@ -173,34 +173,42 @@ def test_report_renders_offline_without_errors(reports, visit, language):
 
 
 def test_tables_sort_and_filter(reports, visit):
+    """A table sorts by a column and filters by words; each customer's folded line (reasons) moves with its row."""
     page = visit(reports["en"]).page
     table = page.locator("#tbl-abc")
-    rows = table.locator("tbody tr")
-    total = rows.count()
+    records = table.locator("tbody.rec")
+    total = records.count()
     assert total >= 3
     sales_column = page.evaluate("() => [...document.querySelectorAll('#tbl-abc thead th')]"
                                  ".findIndex(th => th.dataset.key === 'sales')")
 
     def sales() -> list[float]:
-        return [float(v) for v in table.locator(f"tbody tr td:nth-child({sales_column + 1})")
+        return [float(v) for v in table.locator(f"tbody.rec > tr:first-child > td:nth-child({sales_column + 1})")
                 .evaluate_all("tds => tds.map(td => td.dataset.sort)")]
 
+    def pairs() -> list[str]:
+        """Each record's customer and the first line of its folded reasons, in page order."""
+        return records.evaluate_all("bs => bs.map(b => b.rows[0].cells[0].textContent.trim() + ' | ' + "
+                                    "(b.rows[1] ? b.rows[1].textContent.trim() : ''))")
+
+    before = sorted(pairs())
     header = table.locator('thead th[data-key="sales"]')
     header.click()
     assert sales() == sorted(sales()) and header.get_attribute("aria-sort") == "ascending"
     header.click()
     assert sales() == sorted(sales(), reverse=True) and header.get_attribute("aria-sort") == "descending"
+    assert sorted(pairs()) == before  # every row kept its own reasons
 
-    first_name = table.locator("tbody tr").first.locator("td").first.locator(".main").inner_text()
+    first_name = records.first.locator("td").first.locator(".main").inner_text()
     box = page.locator('input[data-filter="tbl-abc"]')
     box.fill(first_name)
-    visible = table.locator("tbody tr:visible")
+    visible = table.locator("tbody.rec:visible")
     assert visible.count() == 1 and first_name in visible.first.inner_text()
     assert page.locator('[data-count="tbl-abc"]').inner_text() == f"1 of {total} rows"
     box.fill("no customer is called this")
-    assert table.locator("tbody tr:visible").count() == 0
+    assert table.locator("tbody.rec:visible").count() == 0
     box.fill("")
-    assert table.locator("tbody tr:visible").count() == total
+    assert table.locator("tbody.rec:visible").count() == total
 
 
 def test_hostile_names_stay_text(reports, visit):

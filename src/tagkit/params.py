@@ -385,6 +385,7 @@ class ReportParams(_Frozen):
 
     language: Literal["zh", "en"]
     max_customers_listed: Annotated[int, Field(gt=0)]
+    max_customers_printed: Annotated[int, Field(gt=0)]
     max_chart_customers: Annotated[int, Field(gt=0, le=100)]
     max_map_points: Annotated[int, Field(gt=0)]
 

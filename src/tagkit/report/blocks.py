@@ -34,10 +34,14 @@ class Cell:
 
 @dataclass(frozen=True)
 class Column:
+    """A table column. ``fold``: long text (reasons, evidence, actions) shown on a line under its row, with the
+    label before it, instead of as a column: the table then fits the page and nothing hides behind a scrollbar."""
+
     key: str
     label: str
     num: bool = False
     wide: bool = False
+    fold: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,21 @@ class Table:
     row_classes: list[str] = field(default_factory=list)
     compact: bool = False  # as narrow as its content (short reference tables)
     kind: Literal["table"] = "table"
+
+    @property
+    def shown(self) -> list[Column]:
+        """The columns laid out as columns."""
+        return [c for c in self.columns if not c.fold]
+
+    @property
+    def folded(self) -> list[Column]:
+        """The columns shown under each row."""
+        return [c for c in self.columns if c.fold]
+
+    def fold_cells(self, row: dict[str, Cell]) -> list[tuple[Column, Cell]]:
+        """The folded columns of ``row`` that have something to show."""
+        return [(c, row[c.key]) for c in self.folded
+                if c.key in row and (row[c.key].text or row[c.key].sub or row[c.key].items or row[c.key].badges)]
 
 
 @dataclass(frozen=True)

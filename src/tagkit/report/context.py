@@ -95,6 +95,10 @@ class Context:
     def flag_badges(self, row: dict[str, Any], skip: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
         return tuple((labels.flag_name(f, self.lang), f"flag-{f}") for f in row.get("flags") or [] if f not in skip)
 
+    def tag_badge(self, tag: str) -> tuple[tuple[str, str], ...]:
+        """The tag as a badge, shown on a phone's card only (on a wide page the section's title says it)."""
+        return ((self.tag(tag), f"tag-badge tag-{tag}"),)
+
     # --- lists --------------------------------------------------------------------------------
     def cap(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, str]:
         """The first ``max_customers_listed`` rows, and the "first n of m" note when rows were cut."""

@@ -68,8 +68,11 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         title=ui("title", lang, region=region, quarter=quarter),
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         sections=sections,
-        ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint", "full_list")},
+        ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint", "full_list",
+                                        "more_items")},
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
+        printed=params.max_customers_printed,
+        rows_printed=ui("rows_printed", lang, n="{n}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
         # a list cut at max_customers_listed links the region's full list (tagkit.report.export)
         full_list=export_links(region, rows=data.region_rows(region).height),

@@ -62,7 +62,7 @@ def _table(ctx: Context) -> Table:
     columns = [Column("customer", ctx.ui("customer")), Column("surprise", ctx.ui("surprise")),
                Column("tag", ctx.ui("tag")), Column("rep", ctx.ui("rep")),
                Column("sales", ctx.ui("sales_trailing_4q"), num=True),
-               Column("influence", ctx.ui("influence"), num=True), Column("reasons", ctx.ui("reasons"), wide=True)]
+               Column("influence", ctx.ui("influence"), num=True), Column("reasons", ctx.ui("reasons"), fold=True)]
     rows = [
         {
             "customer": ctx.customer_cell(r),

@@ -71,15 +71,15 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
                Column("rep", ctx.ui("rep")), Column("risk", ctx.ui("chance"), num=True),
                Column("stake", ctx.ui("at_stake"), num=True),
                Column("sales", ctx.ui("sales_trailing_4q"), num=True),
-               Column("reasons", ctx.ui("what_changed"), wide=True)]
+               Column("reasons", ctx.ui("what_changed"), fold=True)]
     if prescribed:
-        columns.append(Column("defences", ctx.ui("defences"), wide=True))
+        columns.append(Column("defences", ctx.ui("defences"), fold=True))
     rows = []
     for i, r in enumerate(listed.iter_rows(named=True), start=1):
         row = {
             "rank": Cell(str(i), sort=i, num=True),
             "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub,
-                             badges=ctx.flag_badges(r, skip=("new_customer",))),
+                             badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))),
             "rep": ctx.rep_cell(r["rep_id"]),
             "risk": Cell(f"{format_score(r['score_risk'])}%", sort=r["score_risk"], num=True, cls="risk"),
             "stake": Cell(format_money(r["at_stake"], ctx.lang), sort=r["at_stake"], num=True),

@@ -77,12 +77,13 @@ def _chart(ctx: Context, ranked: pl.DataFrame, show: Showcase) -> Chart | None:
     return Chart.of("showcase", showcase_chart(top, text=text, language=ctx.lang))
 
 
-def _neighbour_cell(ctx: Context, row: dict, neighbours: dict[str, list[str]] | None) -> Cell:
+def _neighbour_cells(ctx: Context, row: dict, neighbours: dict[str, list[str]] | None) -> tuple[Cell, Cell]:
+    """The count of neighbours and how their sales moved; and the nearest three by name (folded under the row)."""
     near = (neighbours or {}).get(row["customer_id"], [])
     count = row.get("radiation_neighbours", len(near))
     change = row.get("radiation_neighbour_sales_change")
     sub = ctx.ui("neighbour_change", change=format_change(change)) if change is not None else ""
-    return Cell(format_count(count), sort=count, sub=sub, items=tuple(near[:3]))
+    return Cell(format_count(count), sort=count, sub=sub, num=True), Cell(", ".join(near[:3]))
 
 
 def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
@@ -95,13 +96,14 @@ def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
     if show:
         columns += [Column("before", show.before_label, num=True), Column("after", show.after_label, num=True),
                     Column("change", ctx.ui("change"), num=True)]
-    columns += [Column("neighbours", ctx.ui("neighbours"))] if radiating else []
-    columns += [Column("reasons", ctx.ui("reasons_actions"), wide=True)]
+    columns += [Column("neighbours", ctx.ui("neighbours"), num=True),
+                Column("near", ctx.ui("neighbours_named"), fold=True)] if radiating else []
+    columns += [Column("reasons", ctx.ui("reasons_actions"), fold=True)]
     rows = []
     for r in listed.iter_rows(named=True):
         row = {
             "customer": Cell(str(r["customer_name"]), sub=ctx.customer_cell(r).sub,
-                             badges=ctx.flag_badges(r, skip=("new_customer",))),
+                             badges=ctx.tag_badge("benchmark") + ctx.flag_badges(r, skip=("new_customer",))),
             "rep": ctx.rep_cell(r["rep_id"]),
             "level": Cell(ctx.name("benchmark_level", r.get("benchmark_level")),
                           sort=LEVELS.index(r["benchmark_level"]) if r.get("benchmark_level") in LEVELS else 99),
@@ -117,7 +119,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
             row["after"] = Cell(format_money(after, ctx.lang), sort=after, num=True)
             row["change"] = Cell(format_change(change), sort=change, num=True)
         if radiating:
-            row["neighbours"] = _neighbour_cell(ctx, r, neighbours)
+            row["neighbours"], row["near"] = _neighbour_cells(ctx, r, neighbours)
         rows.append(row)
     return Table("tbl-benchmarks", columns, rows, shown_of=shown_of)
 
@@ -144,7 +146,7 @@ def _candidates(ctx: Context) -> list:
     columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")), Column("tag", ctx.ui("tag")),
                Column("level", ctx.ui("level")), Column("missing", ctx.ui("missing_criterion")),
                *(Column(k, ctx.ui(k), num=True) for k in CRITERIA),
-               Column("actions", ctx.ui("actions"), wide=True)]
+               Column("actions", ctx.ui("actions"), fold=True)]
     rows = [{
         "customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
         "tag": Cell(ctx.tag(r["tag"]), cls=f"tag-{r['tag']} nowrap"),

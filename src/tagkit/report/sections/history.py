@@ -104,7 +104,7 @@ def _changed(ctx: Context) -> Table | Note:
                                                              descending=[False, True, False], nulls_last=True)
     listed, shown_of = ctx.cap(ranked)
     columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")), Column("move", ctx.ui("move")),
-               Column("sales", ctx.ui("sales_trailing_4q"), num=True), Column("reasons", ctx.ui("reasons"), wide=True)]
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True), Column("reasons", ctx.ui("reasons"), fold=True)]
     rows = [{"customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
              "move": _move_cell(ctx, r),
              "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),

@@ -60,13 +60,14 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
                Column("potential", ctx.ui("potential"), num=True), Column("sales", ctx.ui("sales_trailing_4q"), num=True),
                Column("sow", ctx.ui("share_of_wallet"), num=True), Column("upside", ctx.ui("upside"), num=True)]
     if prescribed:
-        columns += [Column("cause", ctx.ui("cause"), wide=True), Column("lead", ctx.ui("escalate_to")),
-                    Column("decision", ctx.ui("decision"), wide=True)]
-    columns.append(Column("reasons", ctx.ui("why_nail"), wide=True))
+        columns += [Column("cause", ctx.ui("cause")), Column("lead", ctx.ui("escalate_to")),
+                    Column("decision", ctx.ui("decision")), Column("evidence", ctx.ui("evidence"), fold=True),
+                    Column("actions", ctx.ui("actions"), fold=True)]
+    columns.append(Column("reasons", ctx.ui("why_nail"), fold=True))
     rows = []
     for r in listed.iter_rows(named=True):
         row = {
-            "customer": ctx.customer_cell(r),
+            "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub, badges=ctx.tag_badge("nail")),
             "rep": ctx.rep_cell(r["rep_id"]),
             "potential": Cell(format_money(r.get("potential_annual_value"), ctx.lang),
                               sort=r.get("potential_annual_value"), num=True),
@@ -77,10 +78,11 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
         }
         if prescribed:
             decision, evidence = r.get("nail_decision"), r.get(f"nail_evidence_{ctx.lang}")
-            row["cause"] = Cell(ctx.name("nail_cause", r.get("nail_cause")), items=(evidence,) if evidence else ())
+            row["cause"] = Cell(ctx.name("nail_cause", r.get("nail_cause")))
+            row["evidence"] = Cell(items=(evidence,) if evidence else ())
             row["lead"] = _lead_cell(ctx, r)
-            row["decision"] = Cell(ctx.name("nail_decision", decision), items=ctx.actions(r),
-                                   cls=f"decision-{decision}" if decision else "")
+            row["decision"] = Cell(ctx.name("nail_decision", decision), cls=f"decision-{decision}" if decision else "")
+            row["actions"] = Cell(items=ctx.actions(r))
         rows.append(row)
     return Table("tbl-nails", columns, rows, shown_of=shown_of,
                  caption=ctx.ui("upside_is", what=ctx.ui(upside_key)) if upside_key != "upside" else "")

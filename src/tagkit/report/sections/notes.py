@@ -42,6 +42,7 @@ PARAMETERS: tuple[tuple[str, ...], ...] = (
     ("backtest.quarters", "回测季度数", "Back-test quarters"),
     ("backtest.no_order_days", "简单规则：未下单天数", "Simple rule: days without an order"),
     ("report.max_customers_listed", "每张名单最多列出客户数", "Most customers per list"),
+    ("report.max_customers_printed", "打印时每张名单最多列出客户数", "Most customers per list on paper"),
     ("report.max_chart_customers", "每张图最多列出客户数", "Most customers per chart"),
     ("prescription.radiation.radius_km", "标杆辐射半径（公里）", "A benchmark's reach (km)"),
     ("prescription.radiation.gap_min_customers", "覆盖缺口：城市内无标杆辐射的客户数下限",

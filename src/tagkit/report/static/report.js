@@ -37,33 +37,33 @@
     var ascending = th.getAttribute('aria-sort') !== 'ascending';
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.setAttribute('aria-sort', 'none'); });
     th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows).map(function (row, i) {
-      return {row: row, key: sortKey(row.cells[index]), i: i};
+    // each table row is a tbody of its own (its first row, and the folded line under it): they move together
+    var records = Array.prototype.slice.call(table.tBodies).map(function (body, i) {
+      return {body: body, key: sortKey(body.rows[0].cells[index]), i: i};
     });
-    rows.sort(function (x, y) {
+    records.sort(function (x, y) {
       if (x.key === null || y.key === null) {  // empty cells stay last either way
         return x.key === y.key ? x.i - y.i : (x.key === null ? 1 : -1);
       }
       var c = compare(x.key, y.key);
       return (ascending ? c : -c) || x.i - y.i;
     });
-    rows.forEach(function (r) { body.appendChild(r.row); });
+    records.forEach(function (r) { table.appendChild(r.body); });
   }
 
   function countRows(table) {
     var label = document.querySelector('[data-count="' + table.id + '"]');
     if (!label) { return; }
-    var rows = table.tBodies[0].rows;
-    var shown = Array.prototype.filter.call(rows, function (r) { return !r.hidden; }).length;
-    label.textContent = label.getAttribute('data-template').replace('{shown}', shown).replace('{total}', rows.length);
+    var records = table.tBodies;
+    var shown = Array.prototype.filter.call(records, function (r) { return !r.hidden; }).length;
+    label.textContent = label.getAttribute('data-template').replace('{shown}', shown).replace('{total}', records.length);
   }
 
   function filterBy(table, query) {
     var words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-      var text = row.textContent.toLowerCase();
-      row.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+    Array.prototype.forEach.call(table.tBodies, function (record) {
+      var text = record.textContent.toLowerCase();
+      record.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
     });
     countRows(table);
   }
@@ -74,6 +74,13 @@
         th.addEventListener('click', function () { sortBy(table, index, th); });
       });
       countRows(table);
+    });
+    // on a phone a row is a card showing its first reason and action; a tap shows the rest
+    Array.prototype.forEach.call(document.querySelectorAll('table.folds > tbody.rec'), function (record) {
+      record.addEventListener('click', function (event) {
+        if (event.target.closest('a, button, input')) { return; }
+        record.classList.toggle('open');
+      });
     });
     Array.prototype.forEach.call(document.querySelectorAll('input[data-filter]'), function (input) {
       var table = document.getElementById(input.getAttribute('data-filter'));
