@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import polars as pl
 
+from tagkit.display import notebook_tables, readable
 from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.outputs import write_table
@@ -49,6 +50,13 @@ def _charts_draw_offline() -> None:
 
 
 _charts_draw_offline()
+notebook_tables()
+
+
+def show(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
+    """A table for reading in the notebook: money and shares in the report's number style (a copy)."""
+    return readable(frame, params.report.language)
+
 T = TypeVar("T")
 RISK_MODEL_FILE = "risk_model.json"
 
