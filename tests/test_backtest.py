@@ -213,7 +213,7 @@ def test_known_figures_per_quarter_and_pooled(fake_engine):
     assert _figure(result, POOLED, "tagkit", "recall") == 0.5
     assert _figure(result, POOLED, "tagkit", "lift") == pytest.approx(0.5 / (2 / 7))
     assert _figure(result, POOLED, "tagkit", "auc") == pytest.approx(2 / 5)  # (2 + 0) right pairs of (2 + 3)
-    assert any("no_order_rule flagged no customer" in n for n in result.notes)
+    assert any("simple rule (days without an order) flagged no customer" in n for n in result.notes)
     assert fake_engine == ["2026Q2", "2026Q1"]
 
 
@@ -223,8 +223,8 @@ def test_tagkit_losing_to_a_baseline_is_said_in_both_languages(fake_engine):
     lost = result.verdicts.filter(~pl.col("tagkit_better"))
     # pooled AUC 0.4 against the coin tosses of the no-order rule and recency + frequency, and ABC's 0.6
     assert set(lost.filter(metric="auc")["baseline"]) == {"no_order_rule", "recency_frequency", "abc"}
-    assert any(n.startswith("tagkit does not beat the abc baseline on auc: 0.4 against 0.6") for n in result.notes)
-    assert any("没有胜过基准方法 abc" in n for n in result.notes_zh)
+    assert any(n.startswith("tagkit does not beat the ABC classes baseline on AUC: 0.4 against 0.6") for n in result.notes)
+    assert any("没有胜过基准方法 ABC 分类" in n for n in result.notes_zh)
 
 
 def test_each_quarter_is_scored_without_its_future():

@@ -8,6 +8,7 @@ network requests are the ones of tests/test_browser_report.py; screenshots and t
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -162,3 +163,23 @@ def test_on_paper_nothing_is_cut_and_headers_repeat(sample_reports, visit, langu
     end = next(i for i, p in enumerate(pages) if following in p)
     spanned = [p for p in pages[first:end + 1] if any(n in p for n in names[:shown])]
     assert spanned and all(header in p for p in spanned), [p[:120] for p in spanned]
+
+
+VISIBLE_TEXT = "() => document.body.innerText + '\\n' + [...document.querySelectorAll('svg text')].map(t => t.textContent).join('\\n')"
+WRONG = {
+    "a plural after 1": re.compile(r"\b1 (complaints|signals|times|quarters|customers|reports|visits|rows)\b"),
+    "a (s) plural": re.compile(r"\(s\)"),
+    "a snake_case code": re.compile(r"\b[a-z]+_[a-z_]+\b"),
+    "scientific notation": re.compile(r"(?<![0-9a-f])\d(\.\d+)?e[+-]?\d+\b"),  # not inside a hex digest
+    "a label cut short": re.compile(r"\w…"),
+}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_page_reads_as_written_by_a_person(sample_reports, visit, language):
+    text = visit(sample_reports[language], width=1400).page.evaluate(VISIBLE_TEXT)
+    for what, pattern in WRONG.items():
+        found = sorted({m.group(0) for m in pattern.finditer(text)})
+        assert not found, f"{what}: {found[:10]}"
+    if language == "en":
+        assert "CN¥" in text and "East China" in text  # the currency no one takes for yen; the region's English name

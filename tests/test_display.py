@@ -18,7 +18,7 @@ def test_money_and_shares_read_as_a_person_writes_them():
                           "visit_alignment": [0.8039], "lift": [9.278], "customers": [499]})
     zh, en = readable(frame, "zh"), readable(frame, "en")
     assert zh.row(0) == ("华东", "¥1,813.5万", "11.0%", "80.4%", 9.278, 499)
-    assert en["sales_trailing_4q"].item() == "¥18,135,000"
+    assert en["sales_trailing_4q"].item() == "CN¥18.1M"
     assert frame["sales_trailing_4q"].dtype == pl.Float64  # a display copy: the data keep their types
 
 

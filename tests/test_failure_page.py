@@ -149,7 +149,7 @@ def test_index_lists_the_failed_region_with_its_error_and_link(failed, page):
     href = f'href="{quote("notebooks/03_region_report-华北.html")}#{FAILURE_ANCHOR}"'
     for lang, line, link in (
         ("zh", f"华北：In [{entry['cell']}] 出错：ValueError: ", "查看出错的单元格"),
-        ("en", f"华北: failed at In [{entry['cell']}]: ValueError: ", "see the failing cell"),
+        ("en", f"North China: failed at In [{entry['cell']}]: ValueError: ", "see the failing cell"),
     ):
         html = render_index(scores, quarter="2026Q3", params=PARAMS.report.model_copy(update={"language": lang}),
                             failed={"华北": entry}, others=[], present={"华东.html"})

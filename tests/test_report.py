@@ -208,7 +208,7 @@ def test_language_follows_params():
     zh, en = _report(language="zh"), _report(language="en")
     assert 'lang="zh-CN"' in zh and 'lang="en"' in en
     assert "危险客户" in zh and "已66天未订货" in zh and "¥15.0万" in zh
-    assert "At risk" in en and "no order for 66 days" in en and "¥150,000" in en
+    assert "At risk" in en and "no order for 66 days" in en and "CN¥150.0K" in en
     assert "<h2>How far to trust the tags</h2>" in en and "万" not in en.split("<main>")[1]
     assert "zh 说明" not in en and "tagkit explained" in en
 
@@ -216,7 +216,7 @@ def test_language_follows_params():
 def test_money_and_percent_formats():
     assert format_money(1_234_567, "zh") == "¥123.5万"
     assert format_money(3.2e8, "zh") == "¥3.20亿"
-    assert format_money(1_234_567, "en") == "¥1,234,567"
+    assert format_money(1_234_567, "en") == "CN¥1.2M"
     assert format_money(-20_000, "zh") == "−¥2.0万"
     assert format_money(None, "zh") == "–"
     assert format_percent(0.125) == "12%" and format_change(-0.35) == "−35%" and format_change(0.1) == "+10%"
@@ -266,7 +266,7 @@ def test_prescription_columns_and_files_are_rendered_when_present():
     assert "relationship defence" in html and "a more attractive competitor" in html and ">invest<" in html
     assert "王经理" in html  # escalate_to R3 resolved to a name through the reps table
     assert "provincial" in html and "Strategy: Watch closely" in html
-    assert "62%" in html and ">middle<" in html and "Pull the nails" in html and 'id="spec-quality-index"' in html
+    assert "62%" in html and ">Middle<" in html and "Pull the nails" in html and 'id="spec-quality-index"' in html
     assert 'id="tbl-candidates"' in html and "宁波海通" in html.split('id="tbl-candidates"')[1]
     assert 'id="tbl-scorecards"' in html and 'id="tbl-gaps"' in html and "the most influential there" in html
     assert "0 / 1" in html  # R2 holds no benchmark against a minimum of one
@@ -369,11 +369,11 @@ def test_index_says_what_failed_and_links_the_failure_page():
     html = render_index(_scores(), quarter="2026Q3", params=PARAMS.report.model_copy(update={"language": "en"}),
                         failed=failed, others=[], present={"华东.html"})
     notes = html[html.index('id="failures"'):html.index("</ul>", html.index('id="failures"'))]
-    assert "华北: failed at In [4]: ValueError: &lt;script&gt;" in notes and EVIL not in html  # escaped
+    assert "North China: failed at In [4]: ValueError: &lt;script&gt;" in notes and EVIL not in html  # escaped
     assert "…</span> · <a" in notes  # a long message is cut; the failure page has all of it
     page = 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell">see the failing cell</a>'
     assert page in notes
-    assert ('西南: failed</span> · <a href="notebooks/03_region_report-%E8%A5%BF%E5%8D%97.ipynb">see the failing notebook</a>'
+    assert ('Southwest China: failed</span> · <a href="notebooks/03_region_report-%E8%A5%BF%E5%8D%97.ipynb">see the failing notebook</a>'
             in notes)
     row = html[html.index('<tr class="failed-row">'):]
     assert 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell"' in row[:row.index("</tr>")]

@@ -192,10 +192,10 @@ def test_reasons_name_the_evidence_with_numbers(scores):
     assert f"no order for {days} days" in en and "× the usual interval of 14 days" in en
     assert f"已{days}天未订货" in zh and "惯常订货间隔（14天）" in zh
     zh, en = by_code["risk_sales_decline_yoy"]
-    assert re.search(r"^sales fell \d+% vs the same quarter last year \(¥.+ against ¥.+\)$", en)
+    assert re.search(r"^sales fell \d+% vs the same quarter last year \(CN¥.+ against CN¥.+\)$", en)
     assert re.search(r"本季销售额同比下降\d+%", zh)
     zh, en = by_code["risk_complaints"]
-    assert en.startswith("3 complaint(s) this quarter against about 0 a quarter usually, mostly about price")
+    assert en.startswith("3 complaints this quarter against about 0 a quarter usually, mostly about price")
     assert zh.startswith("本季投诉3次（平常每季约0次）") and "价格" in zh
 
 

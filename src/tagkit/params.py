@@ -388,6 +388,11 @@ class ReportParams(_Frozen):
     max_customers_printed: Annotated[int, Field(gt=0)]
     max_chart_customers: Annotated[int, Field(gt=0, le=100)]
     max_map_points: Annotated[int, Field(gt=0)]
+    region_names: dict[Literal["zh", "en"], dict[str, str]]
+
+    def region_name(self, region: str) -> str:
+        """``region`` as this language's pages call it (``region_names``); the data's name otherwise."""
+        return self.region_names.get(self.language, {}).get(region, region)
 
 
 # --- prescription (params/prescription.yaml) and playbook (params/playbook.yaml) -------------------

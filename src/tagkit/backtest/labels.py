@@ -5,14 +5,15 @@ by :func:`explain`; the report shows the text of its language.
 """
 from __future__ import annotations
 
+from tagkit.plurals import fill
 from tagkit.params import BacktestParams
 
 Text = dict[str, str]  # language ("en", "zh") -> text
 
 METHODS: dict[str, Text] = {
     "tagkit": {
-        "en": "tagkit: the at_risk tag (flag) and score_risk (ranking)",
-        "zh": "tagkit：危险客户标签（判定）与风险分 score_risk（排序）",
+        "en": "tagkit: the at-risk tag (flag) and the risk score (ranking)",
+        "zh": "tagkit：危险客户标签（判定）与风险分（排序）",
     },
     "no_order_rule": {
         "en": "Simple rule: no order for at least {no_order_days} days at the quarter's end (flag); "
@@ -21,7 +22,7 @@ METHODS: dict[str, Text] = {
     },
     "recency_frequency": {
         "en": "Recency plus frequency: the percentile of days since the last order plus the percentile of few "
-              "ordering days in the last four quarters (ranking); as many customers as tagkit tagged, riskiest "
+              "ordering days in the last 4 quarters (ranking); as many customers as tagkit tagged, riskiest "
               "first (flag)",
         "zh": "最近购买加购买频次：距上次下单天数的百分位，加上近四季下单天数少的百分位（排序）；"
               "按风险从高到低取与 tagkit 相同数量的客户（判定）",
@@ -39,12 +40,12 @@ METRICS: dict[str, Text] = {
         "zh": "未纳入：截至季度末尚无采购（还不是客户）",
     },
     "excluded_already_left": {
-        "en": "Not judged: no purchase in the four quarters up to the scored quarter (had already left; "
+        "en": "Not judged: no purchase in the 4 quarters up to the scored quarter (had already left; "
               "calling them at risk predicts nothing)",
         "zh": "未纳入：评分季度及之前共四个季度内没有采购（已经流失，再标为危险并不是预测）",
     },
     "excluded_net_sales_not_positive": {
-        "en": "Not judged: only returns or credits in those four quarters (no sales level to decline from)",
+        "en": "Not judged: only returns or credits in those 4 quarters (no sales level to decline from)",
         "zh": "未纳入：这四个季度内只有退货或冲账（没有可供比较的销售水平）",
     },
     "excluded_already_past_bar": {
@@ -54,11 +55,11 @@ METRICS: dict[str, Text] = {
               "此时预警已是迟到的消息，不算预测",
     },
     "excluded_tagged_at_risk": {
-        "en": "Of the customers not judged, how many tagkit tagged at_risk",
+        "en": "Of the customers not judged, how many tagkit tagged at risk",
         "zh": "未纳入的客户中被 tagkit 标为危险客户的数量",
     },
     "customers": {
-        "en": "Customers judged: net sales above zero in the four quarters up to the scored quarter",
+        "en": "Customers judged: net sales above zero in the 4 quarters up to the scored quarter",
         "zh": "纳入检验的客户数：评分季度及之前共四个季度的净销售额大于零",
     },
     "went_bad": {"en": "Customers that went bad in the following quarter", "zh": "下一季度变差的客户数"},
@@ -96,7 +97,7 @@ METRICS: dict[str, Text] = {
     },
     "pairs": {"en": "Pairs (went bad, did not) compared for the AUC", "zh": "计算 AUC 时比较的客户对数"},
     "top_k": {
-        "en": "k: the number of customers tagkit tagged at_risk (the same workload for every ranking)",
+        "en": "k: the number of customers tagkit tagged at risk (the same workload for every ranking)",
         "zh": "k：tagkit 标为危险客户的数量（各排序方法按相同工作量比较）",
     },
     "top_k_went_bad": {
@@ -110,11 +111,25 @@ METRICS: dict[str, Text] = {
     "null_scores": {"en": "Customers without a score (ranked lowest)", "zh": "没有得分的客户数（排在最后）"},
 }
 
+# short names, for sentences and table headings (METHODS and METRICS explain them)
+METHOD_NAMES: dict[str, Text] = {
+    "tagkit": {"zh": "tagkit", "en": "tagkit"},
+    "no_order_rule": {"zh": "简单规则（未下单天数）", "en": "simple rule (days without an order)"},
+    "recency_frequency": {"zh": "最近购买 + 购买频次", "en": "recency + frequency"},
+    "abc": {"zh": "ABC 分类", "en": "ABC classes"},
+}
+METRIC_NAMES: dict[str, Text] = {
+    "flagged": {"zh": "判定客户数", "en": "Flagged"}, "precision": {"zh": "精确率", "en": "Precision"},
+    "recall": {"zh": "召回率", "en": "Recall"}, "lift": {"zh": "提升度", "en": "Lift"},
+    "auc": {"zh": "AUC", "en": "AUC"}, "precision_top_k": {"zh": "前 k 名精确率", "en": "Precision, top k"},
+    "customers": {"zh": "检验客户数", "en": "Customers judged"}, "base_rate": {"zh": "基准比例", "en": "Base rate"},
+}
+
 DEFINITIONS: dict[str, Text] = {
     "population": {
-        "en": "Each of the {quarters} quarter(s) before the run's quarter is scored as of its own last day, with a "
+        "en": "Each of the {quarters} {quarters|quarter|quarters} before the run's quarter is scored as of its own last day, with a "
               "risk model learned only from the quarters before it. Judged are the customers who were active "
-              "(net sales above zero in the four quarters up to it) and still buying: not yet past the went-bad "
+              "(net sales above zero in the 4 quarters up to it) and still buying: not yet past the went-bad "
               "bar. Customers who had not bought yet, had already left, had only returns, or had already "
               "stopped or collapsed are counted and left out: flagging those would be late news, not a warning.",
         "zh": "运行季度之前的 {quarters} 个季度，各自以当季最后一天为截止日评分，所用风险模型只从更早的季度学习。"
@@ -124,13 +139,13 @@ DEFINITIONS: dict[str, Text] = {
     },
     "outcome": {
         "en": "A customer went bad if, in the quarter after the scored one, it placed no order at all, or its "
-              "net sales fell more than {decline_pct}% below its average quarter of the four quarters up to the "
+              "net sales fell more than {decline_pct}% below its average quarter of the 4 quarters up to the "
               "scored quarter, with the region's usual seasonal movement taken out.",
         "zh": "若客户在评分季度的下一季度完全没有下单，或其净销售额比评分季度及之前四个季度的季度平均值"
               "下降超过 {decline_pct}%（已扣除大区的正常季节波动），即视为变差。",
     },
     "calibration": {
-        "en": "Calibration: the judged customers in ten groups by score_risk; in each, the average predicted "
+        "en": "Calibration: the judged customers in ten groups by risk score; in each, the average predicted "
               "chance of going bad beside the share that did. Close together means the percentage can be "
               "taken at its word.",
         "zh": "校准：把纳入检验的客户按风险分分成十组，每组比较预测的平均变差概率和实际变差的比例；"
@@ -172,7 +187,7 @@ NOTES: dict[str, Text] = {
     "excluded": {
         "en": "{quarter}: {excluded} of {scored} customers not judged: {no_purchase_yet} not a customer yet, "
               "{already_left} had already left (no purchase {window}), {net_sales_not_positive} with only returns "
-              "or credits, {already_past_bar} already past the went-bad bar; {tagged} of them were tagged at_risk.",
+              "or credits, {already_past_bar} already past the went-bad bar; {tagged} of them were tagged at risk.",
         "zh": "{quarter}：{scored} 个客户中有 {excluded} 个未纳入检验：{no_purchase_yet} 个尚未成为客户，"
               "{already_left} 个已经流失（{window} 无采购），{net_sales_not_positive} 个只有退货或冲账，"
               "{already_past_bar} 个当时已越过变差线；其中 {tagged} 个被标为危险客户。",
@@ -200,7 +215,7 @@ NOTES: dict[str, Text] = {
         "zh": "{quarter}：{method} 没有判定任何客户，其精确率和提升度为空值。",
     },
     "null_scores": {
-        "en": "{quarter}: {n} customer(s) had no {method} score; they rank lowest.",
+        "en": "{quarter}: {n} {n|customer|customers} had no {method} score; they rank lowest.",
         "zh": "{quarter}：{n} 个客户没有 {method} 得分，排在最后。",
     },
 }
@@ -214,9 +229,9 @@ def explain(params: BacktestParams, language: str = "en", *, decline_threshold: 
     >>> explain(BacktestParams(quarters=2, no_order_days=90))["methods"]["no_order_rule"][:37]
     'Simple rule: no order for at least 90'
     """
-    fill = {"quarters": params.quarters, "decline_pct": round(decline_threshold * 100),
-            "no_order_days": params.no_order_days}
+    figures = {"quarters": params.quarters, "decline_pct": round(decline_threshold * 100),
+               "no_order_days": params.no_order_days}
     return {
-        group: {key: text[language].format(**fill) for key, text in texts.items()}
+        group: {key: fill(text[language], **figures) for key, text in texts.items()}
         for group, texts in (("methods", METHODS), ("metrics", METRICS), ("definitions", DEFINITIONS))
     }

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from tagkit.backtest.calibration import calibration_table, verdicts
-from tagkit.backtest.labels import NOTES
+from tagkit.backtest.labels import METHOD_NAMES, METRIC_NAMES, NOTES
 from tagkit.backtest.metrics import COUNTS, method_counts, rates
 from tagkit.backtest.outcome import EXCLUSIONS, IN_POPULATION, cut_at, history_quarters
 from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
+from tagkit.plurals import fill
 from tagkit.quarters import quarter_end, shift_quarter
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
@@ -91,8 +92,13 @@ class _Notes:
         self.zh: list[str] = []
 
     def add(self, code: str, **fields: object) -> None:
-        self.en.append(NOTES[code]["en"].format(**fields))
-        self.zh.append(NOTES[code]["zh"].format(**fields))
+        for lang, notes in (("en", self.en), ("zh", self.zh)):
+            # methods and metrics by name, not by code
+            named = {k: (METHOD_NAMES if k in ("method", "baseline") else METRIC_NAMES).get(v, {}).get(lang, v)
+                     if k in ("method", "baseline", "metric") and isinstance(v, str)
+                     else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v
+                     for k, v in fields.items()}
+            notes.append(fill(NOTES[code][lang], **named))
         logger.info(self.en[-1])
 
 

@@ -112,7 +112,7 @@ def backtest_chart(figures: pl.DataFrame, *, text: Mapping[str, str], methods: l
         .mark_bar(cornerRadiusEnd=2)
         .encode(
             x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=4)),
-            y=alt.Y("method_label:N", sort=methods, title=None, axis=alt.Axis(labelLimit=160)),
+            y=alt.Y("method_label:N", sort=methods, title=None),
             color=alt.Color("method_label:N", sort=methods, scale=alt.Scale(domain=methods, range=colours),
                             legend=None),
             column=alt.Column("metric_label:N", title=None, sort=metrics, header=alt.Header(labelFontWeight="bold")),

@@ -70,7 +70,7 @@ def nail_upside_chart(bars: pl.DataFrame, *, text: Mapping[str, str], language: 
 
 
 def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: Language) -> alt.LayerChart:
-    """Before and after for each benchmark: sales of the four quarters before against the last four.
+    """Before and after for each benchmark: sales of the 4 quarters before against the last four.
 
     ``pairs``: ``customer_name, before, after, before_label, after_label, change_label, rank``.
     ``text``: ``title, sales, before, after, customer, change``.

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import altair as alt
 from altair.utils.schemapi import debug_mode
 
+from tagkit.currency import SYMBOL
+
 Language = Literal["zh", "en"]
 
 TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
@@ -32,15 +34,16 @@ def tag_scale(tags: list[str], labels: dict[str, str]) -> alt.Scale:
 
 
 def money_label_expr(language: Language) -> str:
-    """A Vega expression labelling a money axis: 万/亿 in Chinese, K/M/B in English."""
+    """A Vega expression labelling a money axis: 万/亿 in Chinese, K/M/B in English (:mod:`tagkit.currency`)."""
+    s = f"'{SYMBOL[language]}'"
     if language == "zh":
-        return ("abs(datum.value) >= 1e8 ? '¥' + format(datum.value / 1e8, ',.1~f') + '亿' : "
-                "abs(datum.value) >= 1e4 ? '¥' + format(datum.value / 1e4, ',.0f') + '万' : "
-                "'¥' + format(datum.value, ',.0f')")
-    return ("abs(datum.value) >= 1e9 ? '¥' + format(datum.value / 1e9, ',.1~f') + 'B' : "
-            "abs(datum.value) >= 1e6 ? '¥' + format(datum.value / 1e6, ',.1~f') + 'M' : "
-            "abs(datum.value) >= 1e3 ? '¥' + format(datum.value / 1e3, ',.0f') + 'K' : "
-            "'¥' + format(datum.value, ',.0f')")
+        return (f"abs(datum.value) >= 1e8 ? {s} + format(datum.value / 1e8, ',.1~f') + '亿' : "
+                f"abs(datum.value) >= 1e4 ? {s} + format(datum.value / 1e4, ',.0f') + '万' : "
+                f"{s} + format(datum.value, ',.0f')")
+    return (f"abs(datum.value) >= 1e9 ? {s} + format(datum.value / 1e9, ',.1~f') + 'B' : "
+            f"abs(datum.value) >= 1e6 ? {s} + format(datum.value / 1e6, ',.1~f') + 'M' : "
+            f"abs(datum.value) >= 1e3 ? {s} + format(datum.value / 1e3, ',.0f') + 'K' : "
+            f"{s} + format(datum.value, ',.0f')")
 
 
 def money_axis(language: Language, title: str, **kwargs: Any) -> alt.Axis:
@@ -71,9 +74,12 @@ def chart_spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict[str,
     themed = (
         chart.configure(font=FONT, background="white", padding=8)
         .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=12, titleFontWeight="normal", gridColor="#eceff1",
+        # labels up to 300 px before Vega cuts them with "…": a method's or customer's full name fits
+        .configure_axis(labelFontSize=11, titleFontSize=12, titleFontWeight="normal", gridColor="#eceff1", labelLimit=300,
                         domainColor="#90a4ae", tickColor="#90a4ae", labelColor="#37474f", titleColor="#37474f")
-        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", symbolType="circle")
+        # labelLimit 0: a legend's label is never cut ("bought from us (last 4 quarte…"); they sit at the bottom,
+        # where a long one has the chart's width
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", symbolType="circle", labelLimit=0)
         .configure_title(fontSize=14, fontWeight="bold", anchor="start", color="#263238", subtitleColor="#607d8b")
         .configure_header(labelFontSize=12, titleFontSize=12)
     )

@@ -6,7 +6,7 @@ to show: a region whose net sales this quarter are at least ``region_alert.min_d
 same quarter last year gets an alert. Comparing with the same quarter of the year before is what
 makes it "not the usual season": a Chinese-New-Year first quarter is compared with last year's,
 which had the same holiday. ``adjusted_change`` beside it compares the quarter with the region's
-four quarters before, the season taken out (:mod:`tagkit.scoring.seasonal`), to show whether the
+4 quarters before, the season taken out (:mod:`tagkit.scoring.seasonal`), to show whether the
 fall is new. A region without the same quarter last year in the data, or with fewer than
 ``region_alert.min_customers`` buying customers then, cannot be judged (``alert`` null).
 

@@ -78,7 +78,7 @@ def benchmark_frame(customers: pl.LazyFrame, *, scoring: ScoringParams, p: Presc
 def showcase(customers: pl.LazyFrame, history: pl.LazyFrame, *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame:
     """Add the showcase columns (benchmarks only; see the module docstring)."""
     q, n = quarter_index(quarter), p.benchmark.showcase_quarters
-    trailing_start = q - 3  # the "now" window is the contract's trailing four quarters
+    trailing_start = q - 3  # the "now" window is the contract's trailing 4 quarters
     benchmarks = customers.filter(pl.col("tag") == "benchmark").select("customer_id")
     rows = history.join(benchmarks, on="customer_id", how="semi")
     spans = rows.group_by("customer_id").agg(

@@ -1,7 +1,7 @@
 """The rep scorecard (``reps.parquet``): one row per rep with customers, reps table or not.
 
 - Benchmarks held against ``reps.benchmarks_min`` ("every rep must have benchmark customers"),
-  new benchmarks over the last four quarters (benchmarks now that were not four quarters ago, in
+  new benchmarks over the last 4 quarters (benchmarks now that were not 4 quarters ago, in
   the history's raw tags; null when the history does not reach back that far) against
   ``benchmarks_new_per_year``, candidates in the pipeline; without a benchmark of its own, the
   region's highest-level benchmark to borrow (``borrow_benchmark_id``).

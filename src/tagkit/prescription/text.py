@@ -13,7 +13,7 @@ import polars as pl
 
 from tagkit.errors import ParamsError
 from tagkit.params import ReasonText
-from tagkit.scoring.text import PLACEHOLDER, render
+from tagkit.scoring.text import FIGURE, render
 
 LANGUAGES = ("zh", "en")
 CRITERION_WORDS = {
@@ -30,7 +30,7 @@ def check_wording(texts: Mapping[str, ReasonText], known: set[str], *, source: s
         f"{source}.{key}.{lang}: unknown placeholder '{{{name}}}'"
         for key, text in texts.items()
         for lang in LANGUAGES
-        for name in PLACEHOLDER.findall(getattr(text, lang))
+        for name, *_ in FIGURE.findall(getattr(text, lang))
         if name not in known
     ]
     if problems:

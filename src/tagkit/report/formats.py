@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from tagkit.currency import SYMBOL
+
 Language = Literal["zh", "en"]
 DASH = "–"
 MINUS = "−"  # a real minus sign: a hyphen looks like a dash in tables
@@ -18,22 +20,25 @@ def _missing(value: float | None) -> bool:
 
 
 def format_money(value: float | None, language: Language) -> str:
-    """¥ with 万/亿 in Chinese, thousands separators in English.
+    """¥ with 万/亿 in Chinese, CN¥ with K/M/B in English (:mod:`tagkit.currency`): the reasons' style.
 
-    >>> format_money(1_234_567, "zh"), format_money(1_234_567, "en")
-    ('¥123.5万', '¥1,234,567')
+    >>> format_money(1_234_567, "zh"), format_money(1_234_567, "en"), format_money(950, "en")
+    ('¥123.5万', 'CN¥1.2M', 'CN¥950')
     """
     if _missing(value):
         return DASH
-    sign = MINUS if value < 0 else ""
+    sign, s = MINUS if value < 0 else "", SYMBOL[language]
     v = abs(value)
     if language == "zh":
         if v >= 1e8:
-            return f"{sign}¥{v / 1e8:,.2f}亿"
+            return f"{sign}{s}{v / 1e8:,.2f}亿"
         if v >= 1e4:
-            return f"{sign}¥{v / 1e4:,.1f}万"
-        return f"{sign}¥{v:,.0f}"
-    return f"{sign}¥{v:,.0f}"
+            return f"{sign}{s}{v / 1e4:,.1f}万"
+        return f"{sign}{s}{v:,.0f}"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if v >= size:
+            return f"{sign}{s}{v / size:,.1f}{unit}"
+    return f"{sign}{s}{v:,.0f}"
 
 
 def format_count(value: int | float | None) -> str:

@@ -119,8 +119,10 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
 
 
 def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
-                 quality: pl.DataFrame | None = None, quarter: str = "", alerts: pl.DataFrame | None = None) -> Table:
-    """The index's table: one row per region with its headline figures, its region alert and its report's link."""
+                 quality: pl.DataFrame | None = None, quarter: str = "", alerts: pl.DataFrame | None = None,
+                 names: Mapping[str, str] | None = None) -> Table:
+    """The index's table: one row per region with its headline figures, its region alert and its report's link;
+    ``names`` the regions' display names (``report.region_names`` of the language), the data's name under it."""
     columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
                Column("customers", ui("customers", lang), num=True),
                Column("sales", ui("sales_quarter", lang), num=True),
@@ -137,7 +139,8 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
         change = (r["sales_quarter"] - before) / before if before else None
         status = _status_cell(r["region"], lang=lang, failed=failed, present=present, customers=r["customers"])
         row = {
-            "region": Cell(r["region"]),
+            "region": Cell((names or {}).get(r["region"], r["region"]),
+                           sub=r["region"] if (names or {}).get(r["region"], r["region"]) != r["region"] else ""),
             "report": status,
             "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
             "sales": Cell(format_money(r["sales_quarter"], lang), sort=r["sales_quarter"], num=True),
@@ -173,7 +176,7 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
     lang = params.language
     failures = {region: RegionFailure.of(value) for region, value in failed.items()}
     table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter,
-                         alerts=alerts)
+                         alerts=alerts, names=params.region_names.get(lang, {}))
     missing = sum(1 for cls in table.row_classes if cls == "failed-row")
     return env.get_template("index.html.j2").render(
         lang=lang,
@@ -182,7 +185,7 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         lead=ui("index_lead", lang),
         failed_note=ui("regions_failed", lang, n=missing) if missing else "",
-        failures=[{"line": ui("failure_line", lang, region=region, what=f.describe(lang) or ui("failed", lang)),
+        failures=[{"line": ui("failure_line", lang, region=params.region_name(region), what=f.describe(lang) or ui("failed", lang)),
                    "href": f.href(), "link": f.link_text(lang)} for region, f in sorted(failures.items())],
         table=table,
         ui={k: ui(k, lang) for k in ("validation", "other_quarters", "no_other_quarters", "filter", "filter_label",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tagkit.backtest.labels import METHOD_NAMES, METRIC_NAMES
 from tagkit.report.formats import format_money
 from tagkit.report.words import ui
 
@@ -31,7 +32,7 @@ REASONS: dict[str, dict[str, str]] = {
     "risk_sales_decline_normal": {"zh": "销售额低于平常季度（已扣除季节因素）",
                                   "en": "sales below its usual quarter, season allowed for"},
     "risk_sales_decline_year": {"zh": "近四季销售额较前四季下降",
-                                "en": "sales of the last four quarters down on the four before"},
+                                "en": "sales of the last 4 quarters down on the four before"},
     "risk_orders_lapsed": {"zh": "订货已远超其惯常间隔", "en": "orders overdue against its own rhythm"},
     "risk_no_recent_order": {"zh": "很久没有订货", "en": "no order for a long time"},
     "risk_fewer_orders": {"zh": "订货间隔拉长", "en": "orders spacing out"},
@@ -92,8 +93,8 @@ VALUES: dict[str, Names] = {
         "risk": {"zh": "风险防守", "en": "risk defence"},
     },
     "development_stage": {
-        "early": {"zh": "初期", "en": "early"}, "middle": {"zh": "中期", "en": "middle"},
-        "late": {"zh": "后期", "en": "late"},
+        "early": {"zh": "初期", "en": "Early"}, "middle": {"zh": "中期", "en": "Middle"},
+        "late": {"zh": "后期", "en": "Late"},
     },
     "movement": {
         "nail_pulled": {"zh": "钉子已拔", "en": "nail pulled"},
@@ -145,18 +146,8 @@ VALUES: dict[str, Names] = {
         "promotion": {"zh": "促销", "en": "promotions"}, "exclusive_offer": {"zh": "独家条件", "en": "exclusive offers"},
         "lost_listing": {"zh": "丢失陈列", "en": "lost listings"},
     },
-    "method": {
-        "tagkit": {"zh": "tagkit", "en": "tagkit"},
-        "no_order_rule": {"zh": "简单规则（未下单天数）", "en": "simple rule (days without an order)"},
-        "recency_frequency": {"zh": "最近购买 + 购买频次", "en": "recency + frequency"},
-        "abc": {"zh": "ABC 分类", "en": "ABC classes"},
-    },
-    "metric": {
-        "flagged": {"zh": "判定客户数", "en": "Flagged"}, "precision": {"zh": "精确率", "en": "Precision"},
-        "recall": {"zh": "召回率", "en": "Recall"}, "lift": {"zh": "提升度", "en": "Lift"},
-        "auc": {"zh": "AUC", "en": "AUC"}, "precision_top_k": {"zh": "前 k 名精确率", "en": "Precision, top k"},
-        "customers": {"zh": "检验客户数", "en": "Customers judged"}, "base_rate": {"zh": "基准比例", "en": "Base rate"},
-    },
+    "method": METHOD_NAMES,
+    "metric": METRIC_NAMES,
     "table": {
         "customers": {"zh": "客户", "en": "customers"}, "orders": {"zh": "订单", "en": "orders"},
         "reps": {"zh": "业务员", "en": "reps"}, "visits": {"zh": "拜访", "en": "visits"},

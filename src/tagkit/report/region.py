@@ -65,7 +65,7 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
     return env.get_template("region.html.j2").render(
         lang=lang,
         csp=CSP,
-        title=ui("title", lang, region=region, quarter=quarter),
+        title=ui("title", lang, region=params.region_name(region), quarter=quarter),
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         sections=sections,
         ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint", "full_list",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tagkit.plurals import fill
+
 Language = Literal["zh", "en"]
 
 UI: dict[str, tuple[str, str]] = {
@@ -37,7 +39,7 @@ UI: dict[str, tuple[str, str]] = {
     "sec_abc": ("ABC 分类看不到的", "What ABC hides"),
     "sec_at_risk": ("危险客户：优先防守", "At-risk customers: defend first"),
     "sec_nails": ("钉子客户：价值、原因与拔钉", "Nail customers: value, cause, who pulls them"),
-    "sec_benchmarks": ("标杆客户：维护、展示、辐射", "Benchmark customers: maintain, showcase, radiate"),
+    "sec_benchmarks": ("标杆客户：维护、展示、辐射", "Benchmark customers: keep them, show them off, let them win over their neighbours"),
     "sec_reps": ("业务员记分卡与拜访分配", "Rep scorecards and visit allocation"),
     "sec_map": ("客户地图", "Customer map"),
     "sec_transitions": ("标签变化与客户质量", "Tag changes and customer quality"),
@@ -56,7 +58,7 @@ UI: dict[str, tuple[str, str]] = {
     "quality_index": ("客户质量指数", "Customer-quality index"),
     "development_stage": ("区域发展阶段", "Development stage"),
     "speculators": ("投机客户", "Speculators"),
-    "speculator_share": ("占本季销售 {share}，不计为优质销量", "{share} of this quarter's sales, not quality volume"),
+    "speculator_share": ("占本季销售 {share}，不计为优质销量", "{share} of this quarter's sales, not counted as healthy sales"),
     "this_quarter": ("本季", "This quarter"),
     "last_quarter": ("上季", "Last quarter"),
     "period": ("季度", "Quarter"),
@@ -73,7 +75,7 @@ UI: dict[str, tuple[str, str]] = {
                      "下表列出下滑主要来自哪里。",
                      "The region's sales this quarter: {change} against the same quarter last year ({now} against "
                      "{before}); last year's same quarter did not fall like this, so it is not the season. With the "
-                     "season taken out, against its usual level of the four quarters before: {adjusted}. Competitor "
+                     "season taken out, against its usual level of the 4 quarters before: {adjusted}. Competitor "
                      "signals: {signals_now} this quarter, {signals_before} a year ago. Every customer is still judged "
                      "on its own history: the fall is shown, not excused. Where it comes from:"),
     "alert_dimension": ("维度", "By"),
@@ -123,7 +125,7 @@ UI: dict[str, tuple[str, str]] = {
                      "The risk score is the estimated chance that the customer goes bad next quarter (no order, or "
                      "sales below half of its average quarter of the last four). Early warnings come first: customers "
                      "still buying normally but showing warning signs, when defending works best; then those already "
-                     "declining. Both lists are ranked by the sales at stake (chance × last four quarters' sales). "
+                     "declining. Both lists are ranked by the sales at stake (chance × last 4 quarters' sales). "
                      "{dormant}"),
     "at_risk_model_learned": ("本季的风险模型从本公司 {quarters} 的历史中学习（{rows} 个客户季度，其中 {bad} 个随后变差）。",
                               "This quarter's risk model was learned from the company's own history, {quarters} "
@@ -201,7 +203,7 @@ UI: dict[str, tuple[str, str]] = {
                   "Your time goes where your results go: which customers each rep's visits went to."),
     "visits": ("拜访次数", "Visits"),
     "visit_share": ("拜访占比", "Share of visits"),
-    "chart_visits": ("各业务员近四季的拜访分配", "Visits of the last four quarters by rep"),
+    "chart_visits": ("各业务员近四季的拜访分配", "Visits of the last 4 quarters by rep"),
     "chart_visits_quarter": ("各业务员本季的拜访分配（黑色刻度：手册目标）",
                              "This quarter's visits by rep (black ticks: the playbook's target)"),
     "sc_benchmarks": ("标杆 / 最低", "Benchmarks / min"),
@@ -281,7 +283,7 @@ UI: dict[str, tuple[str, str]] = {
                      "black line); the rest comes from nails, at-risk, speculating and dormant customers. Over two to "
                      "three years it should rise."),
     "quality_thin": ("{quarters} 的历史数据不足四个季度，请谨慎解读。",
-                     "{quarters}: less than four quarters of history behind them; read with care."),
+                     "{quarters}: less than 4 quarters of history behind them; read with care."),
     "what_quality": ("客户质量指数（quality_index.parquet）", "the customer-quality index (quality_index.parquet)"),
     "what_stage": ("区域发展阶段（regions.parquet）", "the development stage (regions.parquet)"),
     "quarter": ("季度", "Quarter"),
@@ -290,7 +292,7 @@ UI: dict[str, tuple[str, str]] = {
     "trust_lead": ("回测：过去 {quarters} 个季度，各自只用当时已有的数据（风险模型也只从更早的季度学习）重新贴标签，"
                    "再看下一季度谁真的变差，并与三种简单做法对比。只检验当时仍在正常采购的客户："
                    "对已经停购的客户“预警”不算预测。以下为全公司数字。",
-                   "Back-test: each of the previous {quarters} quarter(s) was tagged again from the data available "
+                   "Back-test: each of the previous {quarters} {quarters|quarter|quarters} was tagged again from the data available "
                    "then (the risk model, too, learned only from the quarters before it), and checked against which "
                    "customers really went bad the quarter after, beside three simple methods. Only customers still "
                    "buying normally then are judged: warning about one that has already stopped predicts nothing. "
@@ -367,7 +369,7 @@ UI: dict[str, tuple[str, str]] = {
     "benchmark_at_risk_short": ("标杆级危险", "Benchmark at risk"),
     "index_lead": ("每个大区一份独立的 HTML 报告，可离线打开、转发。", "One self-contained HTML report per region, "
                    "to open offline and forward."),
-    "regions_failed": ("{n} 个大区的报告生成失败，已标出。", "{n} region report(s) failed; they are marked."),
+    "regions_failed": ("{n} 个大区的报告生成失败，已标出。", "{n} region {n|report|reports} failed; {n|it is|they are} marked."),
 }
 
 
@@ -375,4 +377,4 @@ def ui(key: str, language: Language, **fmt: object) -> str:
     """The report's word for ``key`` in ``language``, placeholders filled."""
     zh, en = UI[key]
     text = zh if language == "zh" else en
-    return text.format(**fmt) if fmt else text
+    return fill(text, **fmt)

@@ -10,6 +10,7 @@ import re
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS
+from tagkit.currency import SYMBOL
 from tagkit.errors import ParamsError
 from tagkit.params import ReasonParams, ScoringParams
 
@@ -18,7 +19,7 @@ Lang = str  # "zh" or "en"
 
 TOPIC_WORDS = {
     "zh": dict(zip(TOPICS, ("产品", "价格", "交付", "服务", "业务员", "付款", "其他"), strict=True)),
-    "en": dict(zip(TOPICS, ("product", "price", "delivery", "service", "the rep", "payment", "other"), strict=True)),
+    "en": dict(zip(TOPICS, ("product", "price", "delivery", "service", "the rep", "payment", "other matters"), strict=True)),
 }
 SIGNAL_WORDS = {
     "zh": dict(zip(SIGNALS, ("报价", "拜访", "促销", "独家条件", "丢失陈列"), strict=True)),
@@ -71,19 +72,20 @@ def change(ratio_change: pl.Expr, lang: Lang) -> pl.Expr:
 
 
 def money(amount: pl.Expr, lang: Lang) -> pl.Expr:
-    """``¥120.5万`` / ``¥1.2M``: the units a sales manager reads."""
+    """``¥120.5万`` / ``CN¥1.2M``: the units a sales manager reads (:mod:`tagkit.currency`)."""
     a = amount.cast(pl.Float64)
+    s = SYMBOL[lang]
     if lang == "zh":
         text = (
-            pl.when(a.abs() >= 1e8).then(pl.format("¥{}亿", (a / 1e8).round(2)))
-            .when(a.abs() >= 1e4).then(pl.format("¥{}万", (a / 1e4).round(1)))
-            .otherwise(pl.format("¥{}", a.round(0).cast(pl.Int64)))
+            pl.when(a.abs() >= 1e8).then(pl.format(s + "{}亿", (a / 1e8).round(2)))
+            .when(a.abs() >= 1e4).then(pl.format(s + "{}万", (a / 1e4).round(1)))
+            .otherwise(pl.format(s + "{}", a.round(0).cast(pl.Int64)))
         )
     else:
         text = (
-            pl.when(a.abs() >= 1e6).then(pl.format("¥{}M", (a / 1e6).round(1)))
-            .when(a.abs() >= 1e3).then(pl.format("¥{}K", (a / 1e3).round(1)))
-            .otherwise(pl.format("¥{}", a.round(0).cast(pl.Int64)))
+            pl.when(a.abs() >= 1e6).then(pl.format(s + "{}M", (a / 1e6).round(1)))
+            .when(a.abs() >= 1e3).then(pl.format(s + "{}K", (a / 1e3).round(1)))
+            .otherwise(pl.format(s + "{}", a.round(0).cast(pl.Int64)))
         )
     return _str(text)
 
@@ -167,6 +169,8 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
 
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# a figure or a plural form of it ({n|one|other}, tagkit.plurals): the figures a template names
+FIGURE = re.compile(r"\{(\w*)(?:\|([^{}|]*)\|([^{}|]*))?\}")
 
 
 def check_templates(reasons: ReasonParams, known: set[str]) -> None:
@@ -174,7 +178,7 @@ def check_templates(reasons: ReasonParams, known: set[str]) -> None:
     problems = []
     for code, text in reasons:
         for lang in ("zh", "en"):
-            for name in PLACEHOLDER.findall(getattr(text, lang)):
+            for name, *_ in FIGURE.findall(getattr(text, lang)):
                 if name not in known:
                     problems.append(f"reasons.{code}.{lang}: unknown placeholder '{{{name}}}'")
     if problems:
@@ -185,10 +189,14 @@ def check_templates(reasons: ReasonParams, known: set[str]) -> None:
 
 
 def render(template: str, values: dict[str, pl.Expr]) -> pl.Expr:
-    """A template with ``{name}`` placeholders as one ``pl.format`` expression."""
-    names = PLACEHOLDER.findall(template)
-    fmt = PLACEHOLDER.sub("{}", template)
-    if not names:
+    """A template with ``{name}`` placeholders (and ``{name|one|other}`` plural forms) as one ``pl.format``
+    expression; a plural form takes ``one`` where the figure reads "1"."""
+    tokens = FIGURE.findall(template)
+    fmt = FIGURE.sub("{}", template)
+    if not tokens:
         return pl.lit(fmt)
-    return pl.format(fmt, *(values[n] for n in names))
+    args = [values[name] if not (one or other) else
+            pl.when(values[name] == "1").then(pl.lit(one)).otherwise(pl.lit(other))
+            for name, one, other in tokens]
+    return pl.format(fmt, *args)
 

@@ -1,7 +1,7 @@
 """At-risk customers: early warnings first (still buying, warning signs), then those already declining.
 
 Both lists are ranked by the sales at stake: ``score_risk`` (the chance of going bad next quarter)
-× the last four quarters' sales. The reasons say what changed in the customer's signals.
+× the last 4 quarters' sales. The reasons say what changed in the customer's signals.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _flagged(flag: str) -> pl.Expr:
 
 
 def at_stake() -> pl.Expr:
-    """The sales at stake: the chance of going bad next quarter × the last four quarters' sales."""
+    """The sales at stake: the chance of going bad next quarter × the last 4 quarters' sales."""
     return (pl.col("score_risk") / 100 * pl.col("sales_trailing_4q").clip(lower_bound=0)).fill_null(0.0)
 
 

@@ -1,8 +1,8 @@
 """Benchmarks: level, the before-and-after showcase, radiation neighbours; candidates and what they still lack.
 
 The showcase is the prescription's (``showcase_sales_before`` / ``_now``: sales per quarter before
-the customer became a benchmark, or in its first quarters, against the last four quarters); for
-scores without it, the last four quarters against the four before (``sales_prior_4q``), said so
+the customer became a benchmark, or in its first quarters, against the last 4 quarters); for
+scores without it, the last 4 quarters against the four before (``sales_prior_4q``), said so
 in the headings.
 """
 from __future__ import annotations

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from tagkit.contract import TAGS
 from tagkit.report import labels
 from tagkit.report.blocks import Cell, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
@@ -73,21 +74,48 @@ def _lookup(values: dict[str, Any], path: str) -> Any:
     return node
 
 
+MONEY_KEYS = ("upside", "potential", "value", "sales")  # a nested setting named so is an amount of money
+
+
+def _number(value: float) -> str:
+    """1,000,000 rather than 1e+06; 0.15 as it is."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def _words(key: str) -> str:
+    """A settings key as words: ``min_upside`` → ``min upside``."""
+    return key.replace("_", " ")
+
+
+def _key_name(key: str, lang: str) -> str:
+    """A nested settings key by name: a tag's name, else the key as words."""
+    return labels.tag_name(key, lang) if key in TAGS else NESTED_KEYS.get(key, {}).get(lang, _words(key))
+
+
+NESTED_KEYS = {"min_upside": {"zh": "增量下限", "en": "least upside"}}
+
+
 def _show(value: Any, lang: str, kind: str = "") -> str:
-    if kind == "money" and isinstance(value, (int, float)):
+    """A setting as a person reads it: money in the report's style, numbers with separators, roles and other
+    codes by name, nested settings as "name value" pairs."""
+    if kind == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_money(float(value), lang)
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, dict) and set(value) == {"enter", "exit"}:
-        return (f"进入 {value['enter']:g} / 退出 {value['exit']:g}" if lang == "zh"
-                else f"enter {value['enter']:g} / exit {value['exit']:g}")
+        enter, leave = _number(value["enter"]), _number(value["exit"])
+        return f"进入 {enter} / 退出 {leave}" if lang == "zh" else f"enter {enter} / exit {leave}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v, lang)}" for k, v in value.items())
-    if isinstance(value, float):
-        return f"{value:g}"
+        # an escalation tier reads "regional manager: min upside ¥500万"; a share per tag "benchmark 0.2"
+        lead = f"{labels.name_of('role', value['level'], lang)}: " if isinstance(value.get("level"), str) else ""
+        pairs = [f"{_key_name(k, lang)} {_show(v, lang, 'money' if any(m in k for m in MONEY_KEYS) else '')}"
+                 for k, v in value.items() if k != "level" or not lead]
+        return lead + ", ".join(pairs)
+    if isinstance(value, (int, float)):
+        return _number(value)
     if isinstance(value, list):
-        return ", ".join(_show(v, lang) for v in value)
-    return str(value)
+        return ("；" if lang == "zh" else "; ").join(_show(v, lang) for v in value)
+    return _words(str(value))
 
 
 def _flatten(node: Any, prefix: str) -> list[tuple[str, Any]]:
@@ -151,7 +179,9 @@ def _parameters(ctx: Context) -> list:
     for path, zh, en, value, kind in [*known, *extra]:
         if value is None:
             continue
-        rows.append({"meaning": Cell((zh if ctx.lang == "zh" else en) or path, sub=path if (zh or en) else ""),
+        # the settings path, readable (scoring › benchmark › min influence), to find it in params/*.yaml
+        where = " › ".join(_words(part) for part in path.split("."))
+        rows.append({"meaning": Cell((zh if ctx.lang == "zh" else en) or where, sub=where if (zh or en) else ""),
                      "value": Cell(_show(value, ctx.lang, kind))})
     if not rows:
         return []

@@ -21,7 +21,7 @@ TAGGED = ("at_risk", "benchmark", "nail")
 
 
 def rep_summary(scores: pl.DataFrame) -> pl.DataFrame:
-    """Per rep, from the scores: customers and visits (last four quarters) per tag, sales; by rep id."""
+    """Per rep, from the scores: customers and visits (last 4 quarters) per tag, sales; by rep id."""
     visits = pl.col("visits_trailing").fill_null(0) if "visits_trailing" in scores.columns else pl.lit(0)
     return (
         scores.group_by("rep_id")
