@@ -18,3 +18,24 @@ def test_reason_sentences_take_the_plural_row_by_row():
     sentences = frame.select(render("{n} {n|complaint|complaints} this quarter", {"n": pl.col("n")}).alias("s"))
     assert sentences["s"].to_list() == ["1 complaint this quarter", "2 complaints this quarter",
                                         "0 complaints this quarter"]
+
+
+def test_the_currency_is_written_as_params_say_in_reasons_and_reports(tiny_run):
+    """report.currency reaches the scorer's sentences (handed over like the wording) and every page."""
+    from pathlib import Path
+
+    from tagkit.params import load_params
+    from tagkit.report import load_run_data, render_region_report
+    from tagkit.scoring.text import placeholders
+
+    root = Path(__file__).resolve().parents[1]
+    params = load_params(root / "params")
+    assert params.scoring.currency == params.report.currency == {"zh": "¥", "en": "CN¥"}
+    rmb = {"zh": "¥", "en": "RMB "}
+    scoring = params.scoring.model_copy(update={"currency": rmb})
+    frame = pl.DataFrame({"sales_quarter": [1_234_567.0]})
+    assert frame.select(placeholders(scoring, "en")["sales_quarter"]).item() == "RMB 1.2M"
+    report = params.report.model_copy(update={"language": "en", "currency": rmb})
+    html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter=tiny_run.name, params=report)
+    body = html[html.index('<header id="top"'):]  # past the Vega bundle in the head
+    assert "RMB " in body and '\\"RMB \\"' in body  # tables, cards and the charts' axes (the reasons come from the scores, written with the scoring run's)

@@ -31,8 +31,9 @@ SHARES = re.compile(r"^(.*share.*|.*_rate|precision.*|recall|penetration|growth|
                     r"visit_target_.*|yoy_change|qoq_change|year_change)$")
 
 
-def readable(frame: pl.DataFrame, language: str = "zh") -> pl.DataFrame:
-    """``frame`` with its money and share columns as text in ``language``'s number style (a display copy)."""
+def readable(frame: pl.DataFrame, language: str = "zh", symbol: str | None = None) -> pl.DataFrame:
+    """``frame`` with its money and share columns as text in ``language``'s number style (a display copy);
+    ``symbol``: the currency's (report.currency)."""
     out = {}
     for name, dtype in frame.schema.items():
         if not dtype.is_float():
@@ -40,7 +41,7 @@ def readable(frame: pl.DataFrame, language: str = "zh") -> pl.DataFrame:
         if SHARES.match(name):  # first: "sales_share" is a share of sales, not money
             out[name] = [format_percent(v, 1) for v in frame[name]]
         elif MONEY.match(name):
-            out[name] = [format_money(v, language) for v in frame[name]]
+            out[name] = [format_money(v, language, symbol) for v in frame[name]]
     return frame.with_columns(pl.Series(name, values, dtype=pl.String) for name, values in out.items())
 
 

@@ -365,6 +365,8 @@ class ScoringParams(_Frozen):
     hysteresis: bool
     abc: AbcParams
     reasons: ReasonParams
+    # how money is written in the reasons' sentences: report.currency, handed over by Params like the wording
+    currency: dict[Literal["zh", "en"], str] = {"zh": "¥", "en": "CN¥"}
 
     @model_validator(mode="after")
     def _abc_in_order(self) -> ScoringParams:
@@ -389,6 +391,7 @@ class ReportParams(_Frozen):
     max_chart_customers: Annotated[int, Field(gt=0, le=100)]
     max_map_points: Annotated[int, Field(gt=0)]
     region_names: dict[Literal["zh", "en"], dict[str, str]]
+    currency: dict[Literal["zh", "en"], Annotated[str, Field(min_length=1)]]
 
     def region_name(self, region: str) -> str:
         """``region`` as this language's pages call it (``region_names``); the data's name otherwise."""
@@ -753,7 +756,9 @@ class Params(_Frozen):
             wording = ReasonParams.model_validate(data["reasons"])
         except (KeyError, ValidationError):
             wording = ReasonParams.model_construct()
-        return {**data, "scoring": {**data["scoring"], "reasons": wording}}
+        currency = data.get("report", {}).get("currency") if isinstance(data.get("report"), dict) else None
+        handed = {"reasons": wording, **({"currency": currency} if isinstance(currency, dict) else {})}
+        return {**data, "scoring": {**data["scoring"], **handed}}
 
     def digest(self) -> str:
         """A stable hash of the params, for the manifest and for skipping unchanged work."""

@@ -26,7 +26,7 @@ def risk_value_chart(points: pl.DataFrame, *, text: Mapping[str, str], language:
         alt.Chart(points, title=text["title"])
         .mark_circle(opacity=0.85, stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("value:Q", axis=money_axis(language, text["value"]), scale=alt.Scale(zero=True)),
+            x=alt.X("value:Q", axis=money_axis(language, text["value"], text.get("currency")), scale=alt.Scale(zero=True)),
             y=alt.Y("score_risk:Q", title=text["risk"], scale=alt.Scale(domain=[0, 100])),
             size=alt.Size("value:Q", legend=None, scale=alt.Scale(range=[40, 500])),
             color=alt.Color("group_label:N", scale=alt.Scale(domain=groups, range=colours),
@@ -55,7 +55,7 @@ def nail_upside_chart(bars: pl.DataFrame, *, text: Mapping[str, str], language: 
         .encode(
             y=alt.Y("customer_name:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None,
                     axis=alt.Axis(labelLimit=220)),
-            x=alt.X("amount:Q", stack="zero", axis=money_axis(language, text["amount"])),
+            x=alt.X("amount:Q", stack="zero", axis=money_axis(language, text["amount"], text.get("currency"))),
             color=alt.Color("part_label:N", sort=parts, scale=alt.Scale(domain=parts, range=[ACCENT, MUTED]),
                             legend=alt.Legend(title=None)),
             order=alt.Order("part:Q"),
@@ -86,7 +86,7 @@ def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: La
         alt.Tooltip("change_label:N", title=text["change"]),
     ]
     link = base.mark_rule(strokeWidth=3, color="#cfd8dc").encode(
-        x=alt.X("before:Q", axis=money_axis(language, text["sales"])), x2=alt.X2("after:Q"), tooltip=tooltip,
+        x=alt.X("before:Q", axis=money_axis(language, text["sales"], text.get("currency"))), x2=alt.X2("after:Q"), tooltip=tooltip,
     )
     long = pairs.select("customer_name", "rank", "before_label", "after_label", "change_label",
                         period=pl.lit(text["before"]), amount="before").vstack(

@@ -5,6 +5,7 @@ Charts are returned unconfigured (so they can still be layered or concatenated);
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -33,9 +34,9 @@ def tag_scale(tags: list[str], labels: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=[labels[t] for t in present], range=[TAG_COLOURS[t] for t in present])
 
 
-def money_label_expr(language: Language) -> str:
+def money_label_expr(language: Language, symbol: str | None = None) -> str:
     """A Vega expression labelling a money axis: 万/亿 in Chinese, K/M/B in English (:mod:`tagkit.currency`)."""
-    s = f"'{SYMBOL[language]}'"
+    s = json.dumps(SYMBOL[language] if symbol is None else symbol)  # a quoted string in the Vega expression
     if language == "zh":
         return (f"abs(datum.value) >= 1e8 ? {s} + format(datum.value / 1e8, ',.1~f') + '亿' : "
                 f"abs(datum.value) >= 1e4 ? {s} + format(datum.value / 1e4, ',.0f') + '万' : "
@@ -46,8 +47,8 @@ def money_label_expr(language: Language) -> str:
             f"{s} + format(datum.value, ',.0f')")
 
 
-def money_axis(language: Language, title: str, **kwargs: Any) -> alt.Axis:
-    return alt.Axis(title=title, labelExpr=money_label_expr(language), **kwargs)
+def money_axis(language: Language, title: str, symbol: str | None = None, **kwargs: Any) -> alt.Axis:
+    return alt.Axis(title=title, labelExpr=money_label_expr(language, symbol), **kwargs)
 
 
 @contextmanager

@@ -55,7 +55,7 @@ notebook_tables()
 
 def show(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
     """A table for reading in the notebook: money and shares in the report's number style (a copy)."""
-    return readable(frame, params.report.language)
+    return readable(frame, params.report.language, params.report.currency[params.report.language])
 
 T = TypeVar("T")
 RISK_MODEL_FILE = "risk_model.json"

@@ -13,7 +13,7 @@ import polars as pl
 from tagkit.params import ReportParams
 from tagkit.report import labels
 from tagkit.report.blocks import Cell, Note
-from tagkit.report.formats import DASH
+from tagkit.report.formats import DASH, format_money
 from tagkit.report.inputs import RunData
 from tagkit.report.prescribed import action_text, text_in
 from tagkit.report.words import Language, ui
@@ -47,6 +47,14 @@ class Context:
 
     def ui(self, key: str, **fmt: object) -> str:
         return ui(key, self.lang, **fmt)
+
+    @property
+    def currency(self) -> str:
+        return self.params.currency[self.lang]
+
+    def money(self, value: float | None) -> str:
+        """An amount in this language's style, with report.currency's symbol."""
+        return format_money(value, self.lang, self.currency)
 
     def tag(self, tag: str | None) -> str:
         return labels.tag_name(tag, self.lang) if tag else self.ui("no_previous")

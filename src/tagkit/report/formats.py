@@ -19,15 +19,16 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
-def format_money(value: float | None, language: Language) -> str:
-    """¥ with 万/亿 in Chinese, CN¥ with K/M/B in English (:mod:`tagkit.currency`): the reasons' style.
+def format_money(value: float | None, language: Language, symbol: str | None = None) -> str:
+    """¥ with 万/亿 in Chinese, CN¥ with K/M/B in English: the reasons' style (``symbol``: report.currency,
+    else :data:`tagkit.currency.SYMBOL`).
 
     >>> format_money(1_234_567, "zh"), format_money(1_234_567, "en"), format_money(950, "en")
     ('¥123.5万', 'CN¥1.2M', 'CN¥950')
     """
     if _missing(value):
         return DASH
-    sign, s = MINUS if value < 0 else "", SYMBOL[language]
+    sign, s = MINUS if value < 0 else "", SYMBOL[language] if symbol is None else symbol
     v = abs(value)
     if language == "zh":
         if v >= 1e8:

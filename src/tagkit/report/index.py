@@ -120,9 +120,10 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
 
 def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
                  quality: pl.DataFrame | None = None, quarter: str = "", alerts: pl.DataFrame | None = None,
-                 names: Mapping[str, str] | None = None) -> Table:
+                 names: Mapping[str, str] | None = None, symbol: str | None = None) -> Table:
     """The index's table: one row per region with its headline figures, its region alert and its report's link;
-    ``names`` the regions' display names (``report.region_names`` of the language), the data's name under it."""
+    ``names`` the regions' display names (``report.region_names`` of the language), the data's name under it;
+    ``symbol`` the currency's (``report.currency``)."""
     columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
                Column("customers", ui("customers", lang), num=True),
                Column("sales", ui("sales_quarter", lang), num=True),
@@ -143,7 +144,7 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
                            sub=r["region"] if (names or {}).get(r["region"], r["region"]) != r["region"] else ""),
             "report": status,
             "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
-            "sales": Cell(format_money(r["sales_quarter"], lang), sort=r["sales_quarter"], num=True),
+            "sales": Cell(format_money(r["sales_quarter"], lang, symbol), sort=r["sales_quarter"], num=True),
             "change": Cell(format_change(change), sort=change, num=True),
             **{t: Cell(format_count(r[t]), sort=r[t], num=True, cls=f"tag-{t}") for t in TAG_ORDER},
             "bar": Cell(format_count(r["benchmark_at_risk"]), sort=r["benchmark_at_risk"], num=True),
@@ -176,7 +177,7 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
     lang = params.language
     failures = {region: RegionFailure.of(value) for region, value in failed.items()}
     table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter,
-                         alerts=alerts, names=params.region_names.get(lang, {}))
+                         alerts=alerts, names=params.region_names.get(lang, {}), symbol=params.currency[lang])
     missing = sum(1 for cls in table.row_classes if cls == "failed-row")
     return env.get_template("index.html.j2").render(
         lang=lang,

@@ -71,10 +71,10 @@ def change(ratio_change: pl.Expr, lang: Lang) -> pl.Expr:
     return _str(phrase)
 
 
-def money(amount: pl.Expr, lang: Lang) -> pl.Expr:
-    """``¥120.5万`` / ``CN¥1.2M``: the units a sales manager reads (:mod:`tagkit.currency`)."""
+def money(amount: pl.Expr, lang: Lang, symbol: str | None = None) -> pl.Expr:
+    """``¥120.5万`` / ``CN¥1.2M``: the units a sales manager reads (``symbol``: report.currency of ``lang``)."""
     a = amount.cast(pl.Float64)
-    s = SYMBOL[lang]
+    s = SYMBOL[lang] if symbol is None else symbol
     if lang == "zh":
         text = (
             pl.when(a.abs() >= 1e8).then(pl.format(s + "{}亿", (a / 1e8).round(2)))
@@ -104,17 +104,17 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
     c = pl.col
     sep = "、" if lang == "zh" else ", "
     return {
-        "sales_quarter": money(c("sales_quarter"), lang),
-        "sales_previous_quarter": money(c("sales_previous_quarter"), lang),
-        "sales_same_quarter_last_year": money(c("sales_same_quarter_last_year"), lang),
-        "sales_trailing_4q": money(c("sales_trailing_4q"), lang),
-        "sales_prior_4q": money(c("sales_prior_4q"), lang),
+        "sales_quarter": money(c("sales_quarter"), lang, p.currency[lang]),
+        "sales_previous_quarter": money(c("sales_previous_quarter"), lang, p.currency[lang]),
+        "sales_same_quarter_last_year": money(c("sales_same_quarter_last_year"), lang, p.currency[lang]),
+        "sales_trailing_4q": money(c("sales_trailing_4q"), lang, p.currency[lang]),
+        "sales_prior_4q": money(c("sales_prior_4q"), lang, p.currency[lang]),
         "year_change": change(c("year_change"), lang),
         "yoy_change": change(c("yoy_change"), lang),
         "qoq_change": change(c("qoq_change"), lang),
         "decline_change": change(c("decline_ratio") - 1, lang),
         "orders_change": change(c("orders_ratio") - 1, lang),
-        "decline_base": money(c("decline_base"), lang),
+        "decline_base": money(c("decline_base"), lang, p.currency[lang]),
         "cold_share": percent(c("risk_cold_visits")),
         "visits_quarter": integer(c("visits_quarter")),
         "visits_usual": figure(c("visits_usual")),
@@ -145,7 +145,7 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "influence_scope": words(c("influence_scope"), SCOPE_WORDS[lang]),
         "downstream_outlets": integer(c("downstream_outlets")),
         "referrals": integer(c("referrals")),
-        "potential": money(c("potential_annual_value"), lang),
+        "potential": money(c("potential_annual_value"), lang, p.currency[lang]),
         "share_of_wallet": percent(c("share_of_wallet")),
         "lines_bought": integer(c("lines_bought")),
         "lines_available": integer(c("lines_available")),

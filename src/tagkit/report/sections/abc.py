@@ -11,7 +11,7 @@ import polars as pl
 from tagkit.charts import crosstab_chart
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import TAG_ORDER, Context
-from tagkit.report.formats import format_money, format_percent, format_score
+from tagkit.report.formats import format_percent, format_score
 
 ID = "abc-vs-tags"
 CLASSES = ["A", "B", "C"]
@@ -69,7 +69,7 @@ def _table(ctx: Context) -> Table:
             "surprise": Cell(_surprise(ctx, r["abc_class"], r["tag"])),
             "tag": Cell(ctx.tag(r["tag"]), cls=f"tag-{r['tag']} nowrap"),
             "rep": ctx.rep_cell(r["rep_id"]),
-            "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
+            "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
             "influence": Cell(format_score(r.get("score_influence")), sort=r.get("score_influence"), num=True),
             "reasons": Cell(items=ctx.reasons(r)),
         }

@@ -12,7 +12,7 @@ import polars as pl
 
 from tagkit.report.blocks import Cell, Column, Note, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_change, format_count, format_money, format_percent
+from tagkit.report.formats import format_change, format_count, format_percent
 from tagkit.report.prescribed import for_region
 
 DIMENSION_ORDER = ("city", "rep_id", "tag", "competitor")
@@ -53,8 +53,8 @@ def _breakdown(ctx: Context, rows: pl.DataFrame) -> Table:
             "dimension": Cell(ctx.ui(f"alert_by_{r['dimension']}")),
             "key": _key(ctx, r["dimension"], r["key"]),
             "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
-            "now": Cell("" if competitor else format_money(r["sales_now"], ctx.lang), sort=r["sales_now"], num=True),
-            "before": Cell("" if competitor else format_money(r["sales_last_year"], ctx.lang),
+            "now": Cell("" if competitor else ctx.money(r["sales_now"]), sort=r["sales_now"], num=True),
+            "before": Cell("" if competitor else ctx.money(r["sales_last_year"]),
                            sort=r["sales_last_year"], num=True),
             "change": Cell("" if competitor else format_change(r["change"]), sort=r["change"], num=True),
             "share": Cell(format_percent(r["share_of_fall"]), sort=r["share_of_fall"], num=True),
@@ -69,8 +69,8 @@ def alert_blocks(ctx: Context) -> list:
     row = region_alert(ctx.data.table("region_alerts"), ctx.region)
     if row is None:
         return []
-    text = ctx.ui("region_alert", change=format_change(row["change"]), now=format_money(row["sales_now"], ctx.lang),
-                  before=format_money(row["sales_last_year"], ctx.lang),
+    text = ctx.ui("region_alert", change=format_change(row["change"]), now=ctx.money(row["sales_now"]),
+                  before=ctx.money(row["sales_last_year"]),
                   adjusted=format_change(row["adjusted_change"]),
                   signals_now=format_count(row["signals_now"]), signals_before=format_count(row["signals_last_year"]))
     blocks: list = [Note(text, tone="warn", title=ctx.ui("region_alert_title"))]

@@ -12,7 +12,7 @@ import polars as pl
 from tagkit.charts import risk_value_chart
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_money, format_score
+from tagkit.report.formats import format_score
 
 ID = "at-risk"
 STAGES = ("early", "declining")
@@ -49,11 +49,11 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
         score_risk=pl.col("score_risk"), benchmark="benchmark",
     ).drop_nulls("score_risk")
     points = points.with_columns(
-        value_label=pl.Series([format_money(v, ctx.lang) for v in points["value"]], dtype=pl.String),
+        value_label=pl.Series([ctx.money(v) for v in points["value"]], dtype=pl.String),
         group_label=pl.when("benchmark").then(pl.lit(ctx.ui("benchmark_group")))
         .otherwise(pl.lit(ctx.ui("other_risk_group"))),
     )
-    text = {"title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"), "risk": ctx.ui("chance"),
+    text = {"currency": ctx.currency, "title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"), "risk": ctx.ui("chance"),
             "customer": ctx.ui("customer"), "city": ctx.ui("city"), "benchmark_group": ctx.ui("benchmark_group")}
     return Chart.of("risk-value", risk_value_chart(points, text=text, language=ctx.lang))
 
@@ -82,8 +82,8 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
                              badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))),
             "rep": ctx.rep_cell(r["rep_id"]),
             "risk": Cell(f"{format_score(r['score_risk'])}%", sort=r["score_risk"], num=True, cls="risk"),
-            "stake": Cell(format_money(r["at_stake"], ctx.lang), sort=r["at_stake"], num=True),
-            "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
+            "stake": Cell(ctx.money(r["at_stake"]), sort=r["at_stake"], num=True),
+            "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
             "reasons": Cell(items=ctx.reasons(r)),
         }
         if prescribed:

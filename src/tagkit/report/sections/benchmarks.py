@@ -15,7 +15,7 @@ from tagkit.charts import showcase_chart
 from tagkit.report import prescribed
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import DASH, format_change, format_count, format_money, format_score
+from tagkit.report.formats import DASH, format_change, format_count, format_score
 
 ID = "benchmarks"
 LEVELS = ["national", "provincial", "city", "local", "neighbourhood"]
@@ -67,12 +67,12 @@ def _chart(ctx: Context, ranked: pl.DataFrame, show: Showcase) -> Chart | None:
     if not top.height:
         return None
     top = top.with_columns(
-        before_label=pl.Series([format_money(v, ctx.lang) for v in top["before"]], dtype=pl.String),
-        after_label=pl.Series([format_money(v, ctx.lang) for v in top["after"]], dtype=pl.String),
+        before_label=pl.Series([ctx.money(v) for v in top["before"]], dtype=pl.String),
+        after_label=pl.Series([ctx.money(v) for v in top["after"]], dtype=pl.String),
         change_label=pl.Series([format_change(_change(b, a)) for b, a in zip(top["before"], top["after"], strict=True)],
                                dtype=pl.String),
     )
-    text = {"title": show.title, "sales": ctx.ui("sales"), "before": show.before_label, "after": show.after_label,
+    text = {"currency": ctx.currency, "title": show.title, "sales": ctx.ui("sales"), "before": show.before_label, "after": show.after_label,
             "customer": ctx.ui("customer"), "change": ctx.ui("change")}
     return Chart.of("showcase", showcase_chart(top, text=text, language=ctx.lang))
 
@@ -115,8 +115,8 @@ def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
             change = r.get("showcase_sales_change", _change(before, after)) if show.before.startswith("showcase") \
                 else _change(before, after)
             period = " – ".join(x for x in (r.get("showcase_from"), r.get("showcase_to")) if x)
-            row["before"] = Cell(format_money(before, ctx.lang), sort=before, num=True, sub=period)
-            row["after"] = Cell(format_money(after, ctx.lang), sort=after, num=True)
+            row["before"] = Cell(ctx.money(before), sort=before, num=True, sub=period)
+            row["after"] = Cell(ctx.money(after), sort=after, num=True)
             row["change"] = Cell(format_change(change), sort=change, num=True)
         if radiating:
             row["neighbours"], row["near"] = _neighbour_cells(ctx, r, neighbours)

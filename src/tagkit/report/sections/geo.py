@@ -16,7 +16,7 @@ import polars as pl
 from tagkit.charts import customer_map
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_count, format_money
+from tagkit.report.formats import format_count
 
 ID = "map"
 EARTH_KM = 6371.0088
@@ -105,7 +105,7 @@ def _prescribed_gaps(ctx: Context, gaps: pl.DataFrame) -> list:
         rows.append({
             "cluster": Cell(str(r.get("cluster") or "–")),
             "customers": Cell(format_count(r.get("customers")), sort=r.get("customers"), num=True),
-            "sales": Cell(format_money(r.get("sales_trailing_4q"), ctx.lang), sort=r.get("sales_trailing_4q"),
+            "sales": Cell(ctx.money(r.get("sales_trailing_4q")), sort=r.get("sales_trailing_4q"),
                           num=True),
             "best": Cell(str(r.get("best_candidate_name") or "–"), sub=sub),
         })
@@ -121,7 +121,7 @@ def _gap_table(ctx: Context, pts: pl.DataFrame) -> list:
                                                                  tagged=(pl.col("tag") != "regular").sum())
                .sort(["sales", "city"], descending=[True, False]).head(10))
     rows = [{"city": Cell(r["city"]), "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
-             "sales": Cell(format_money(r["sales"], ctx.lang), sort=r["sales"], num=True)}
+             "sales": Cell(ctx.money(r["sales"]), sort=r["sales"], num=True)}
             for r in by_city.iter_rows(named=True)]
     columns = [Column("city", ctx.ui("city")), Column("customers", ctx.ui("customers"), num=True),
                Column("sales", ctx.ui("sales_trailing_4q"), num=True)]
@@ -154,10 +154,10 @@ def build(ctx: Context) -> Section:
         blocks.append(Note(ctx.ui("map_cells", shown=format_count(shown.height),
                                   rest=format_count(pts.height - shown.height))))
         cells = cells.select("lon", "lat", "customers", sales=pl.Series(
-            [format_money(v, ctx.lang) for v in cells["sales_trailing_4q"]], dtype=pl.String))
+            [ctx.money(v) for v in cells["sales_trailing_4q"]], dtype=pl.String))
     drawn = shown.select(
         "lon", "lat", "tag", "gap", name="customer_name", city=pl.col("city").fill_null(""),
-        sales=pl.Series([format_money(v, ctx.lang) for v in shown["sales_trailing_4q"]], dtype=pl.String),
+        sales=pl.Series([ctx.money(v) for v in shown["sales_trailing_4q"]], dtype=pl.String),
     )
     text = {"title": ctx.ui("chart_map"), "customer": ctx.ui("customer"), "city": ctx.ui("city"),
             "tag": ctx.ui("tag"), "sales": ctx.ui("sales_trailing_4q"), "gap": ctx.ui("gap"),
@@ -167,7 +167,7 @@ def build(ctx: Context) -> Section:
     blocks.append(Chart.of("customer-map", chart))
     gaps = ctx.data.table("coverage_gaps")
     if pts["gap"].any():
-        blocks.append(Note(ctx.ui("gaps_lead_short", n=int(pts["gap"].sum()), sales=format_money(
-            pts.filter("gap")["sales_trailing_4q"].sum(), ctx.lang))))
+        blocks.append(Note(ctx.ui("gaps_lead_short", n=int(pts["gap"].sum()), sales=ctx.money(
+            pts.filter("gap")["sales_trailing_4q"].sum()))))
     blocks += _prescribed_gaps(ctx, gaps) if gaps is not None else _gap_table(ctx, pts)
     return Section(ID, ctx.ui("sec_map"), blocks)

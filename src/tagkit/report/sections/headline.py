@@ -9,7 +9,7 @@ from tagkit.report import prescribed
 from tagkit.report.blocks import Card, Cards, Chart, Note, Section
 from tagkit.report.context import TAG_ORDER, Context
 from tagkit.report.sections.alert import alert_blocks
-from tagkit.report.formats import (format_change, format_count, format_delta, format_money, format_percent,
+from tagkit.report.formats import (format_change, format_count, format_delta, format_percent,
                                    format_points, trend_class)
 
 ID = "headline"
@@ -71,7 +71,7 @@ def _mix_frame(ctx: Context, by_tag: pl.DataFrame) -> pl.DataFrame:
             rows.append({"tag": r["tag"], "tag_label": ctx.tag(r["tag"]), "period": period,
                          "period_label": ctx.ui("this_quarter" if period == "this" else "last_quarter"),
                          "share": share, "share_label": format_percent(share, 1), "customers": customers,
-                         "sales_label": format_money(sales, ctx.lang)})
+                         "sales_label": ctx.money(sales)})
     return pl.DataFrame(rows)
 
 
@@ -97,7 +97,7 @@ def _region_cards(ctx: Context) -> tuple[list[Card], list[Note]]:
     change = (sales - before) / before if before else None
     cards = [
         Card(label=ctx.ui("customers"), value=format_count(mine.height)),
-        Card(label=ctx.ui("sales_quarter"), value=format_money(sales, ctx.lang),
+        Card(label=ctx.ui("sales_quarter"), value=ctx.money(sales),
              delta="" if change is None else ctx.ui("delta_vs_last", delta=format_change(change)),
              delta_class=trend_class(change)),
     ]

@@ -11,7 +11,7 @@ from tagkit.charts import crosstab_chart, flows_chart, quality_parts_chart, qual
 from tagkit.report import prescribed
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import TAG_ORDER, Context
-from tagkit.report.formats import format_money, format_percent
+from tagkit.report.formats import format_percent
 
 ID = "transitions"
 NONE = "_none"
@@ -107,7 +107,7 @@ def _changed(ctx: Context) -> Table | Note:
                Column("sales", ctx.ui("sales_trailing_4q"), num=True), Column("reasons", ctx.ui("reasons"), fold=True)]
     rows = [{"customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
              "move": _move_cell(ctx, r),
-             "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
+             "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
              "reasons": Cell(items=ctx.reasons(r))}
             for r in listed.iter_rows(named=True)]
     return Table("tbl-transitions", columns, rows, caption=ctx.ui("changed_customers"), shown_of=shown_of)

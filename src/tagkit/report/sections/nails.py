@@ -6,7 +6,7 @@ import polars as pl
 from tagkit.charts import nail_upside_chart
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_money, format_percent
+from tagkit.report.formats import format_percent
 
 ID = "nails"
 PRESCRIBED = ("nail_cause", "nail_decision", "escalate_to")
@@ -39,9 +39,9 @@ def _chart(ctx: Context, ranked: pl.DataFrame, upside_key: str) -> Chart:
         parts.append(top.select("customer_name", "rank").with_columns(
             part=pl.lit(part), part_label=pl.lit(label),
             amount=amounts,
-            amount_label=pl.Series([format_money(v, ctx.lang) for v in amounts], dtype=pl.String)))
+            amount_label=pl.Series([ctx.money(v) for v in amounts], dtype=pl.String)))
     title = ctx.ui("chart_upside" if upside_key == "upside" else "chart_untapped")
-    text = {"title": title, "amount": ctx.ui("amount"), "customer": ctx.ui("customer"), "part": ctx.ui("part")}
+    text = {"currency": ctx.currency, "title": title, "amount": ctx.ui("amount"), "customer": ctx.ui("customer"), "part": ctx.ui("part")}
     return Chart.of("nail-upside", nail_upside_chart(pl.concat(parts), text=text, language=ctx.lang))
 
 
@@ -69,11 +69,11 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
         row = {
             "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub, badges=ctx.tag_badge("nail")),
             "rep": ctx.rep_cell(r["rep_id"]),
-            "potential": Cell(format_money(r.get("potential_annual_value"), ctx.lang),
+            "potential": Cell(ctx.money(r.get("potential_annual_value")),
                               sort=r.get("potential_annual_value"), num=True),
-            "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
+            "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
             "sow": Cell(format_percent(r.get("share_of_wallet")), sort=r.get("share_of_wallet"), num=True),
-            "upside": Cell(format_money(r["upside"], ctx.lang), sort=r["upside"], num=True),
+            "upside": Cell(ctx.money(r["upside"]), sort=r["upside"], num=True),
             "reasons": Cell(items=ctx.reasons(r)),
         }
         if prescribed:

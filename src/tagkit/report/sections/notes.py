@@ -95,11 +95,11 @@ def _key_name(key: str, lang: str) -> str:
 NESTED_KEYS = {"min_upside": {"zh": "增量下限", "en": "least upside"}}
 
 
-def _show(value: Any, lang: str, kind: str = "") -> str:
+def _show(value: Any, lang: str, kind: str = "", symbol: str | None = None) -> str:
     """A setting as a person reads it: money in the report's style, numbers with separators, roles and other
     codes by name, nested settings as "name value" pairs."""
     if kind == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_money(float(value), lang)
+        return format_money(float(value), lang, symbol)
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, dict) and set(value) == {"enter", "exit"}:
@@ -108,13 +108,13 @@ def _show(value: Any, lang: str, kind: str = "") -> str:
     if isinstance(value, dict):
         # an escalation tier reads "regional manager: min upside ¥500万"; a share per tag "benchmark 0.2"
         lead = f"{labels.name_of('role', value['level'], lang)}: " if isinstance(value.get("level"), str) else ""
-        pairs = [f"{_key_name(k, lang)} {_show(v, lang, 'money' if any(m in k for m in MONEY_KEYS) else '')}"
+        pairs = [f"{_key_name(k, lang)} {_show(v, lang, 'money' if any(m in k for m in MONEY_KEYS) else '', symbol)}"
                  for k, v in value.items() if k != "level" or not lead]
         return lead + ", ".join(pairs)
     if isinstance(value, (int, float)):
         return _number(value)
     if isinstance(value, list):
-        return ("；" if lang == "zh" else "; ").join(_show(v, lang) for v in value)
+        return ("；" if lang == "zh" else "; ").join(_show(v, lang, symbol=symbol) for v in value)
     return _words(str(value))
 
 
@@ -182,7 +182,7 @@ def _parameters(ctx: Context) -> list:
         # the settings path, readable (scoring › benchmark › min influence), to find it in params/*.yaml
         where = " › ".join(_words(part) for part in path.split("."))
         rows.append({"meaning": Cell((zh if ctx.lang == "zh" else en) or where, sub=where if (zh or en) else ""),
-                     "value": Cell(_show(value, ctx.lang, kind))})
+                     "value": Cell(_show(value, ctx.lang, kind, ctx.currency))})
     if not rows:
         return []
     return [Heading(ctx.ui("parameters")), Note(ctx.ui("parameters_lead")),

@@ -14,7 +14,7 @@ from tagkit.charts import visit_allocation_chart
 from tagkit.report import prescribed
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import TAG_ORDER, Context
-from tagkit.report.formats import DASH, format_count, format_money, format_percent
+from tagkit.report.formats import DASH, format_count, format_percent
 
 ID = "reps"
 TAGGED = ("at_risk", "benchmark", "nail")
@@ -92,7 +92,7 @@ def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
         borrow = r.get("borrow_benchmark_id")
         rows.append({
             "rep": ctx.rep_cell(r["rep_id"]),
-            "customers": _count(r.get("customers"), format_money(r.get("sales_trailing_4q"), ctx.lang)),
+            "customers": _count(r.get("customers"), ctx.money(r.get("sales_trailing_4q"))),
             "benchmarks": Cell(f"{format_count(r.get('benchmarks'))} / {format_count(r.get('benchmarks_min'))}",
                                sort=r.get("benchmarks"), num=True, cls="short" if gap else ""),
             "new": Cell(f"{format_count(r.get('benchmarks_new_4q'))} / {format_count(r.get('benchmarks_new_target'))}",
@@ -120,7 +120,7 @@ def _facts_table(ctx: Context, summary: pl.DataFrame) -> Table:
     rows = []
     for r in summary.iter_rows(named=True):
         row = {"rep": ctx.rep_cell(r["rep_id"]), "customers": _count(r["customers"]),
-               "sales": Cell(format_money(r["sales_trailing_4q"], ctx.lang), sort=r["sales_trailing_4q"], num=True),
+               "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
                "visits": _count(r["visits"])}
         for t in TAGGED:
             row[t] = _count(r[t])
