@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import polars as pl
@@ -298,7 +299,9 @@ def test_exports_are_linked_from_the_index_and_every_region_report(tiny_run):
 def test_executed_notebooks_draw_their_charts_offline(tiny_run):
     """The score chart once showed "Error loading script: https://cdn.jsdelivr.net/npm/vega@6" offline."""
     for notebook in sorted((tiny_run / "notebooks").glob("*.ipynb")):
-        assert "cdn.jsdelivr" not in notebook.read_text(encoding="utf-8"), notebook.name
+        text = notebook.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr" not in text, notebook.name
+        assert not re.search(r"<script[^>]*\bsrc=\\?[\"']https?:", text), notebook.name  # no script from the web
     nb = json.loads((tiny_run / "notebooks" / "02_score.ipynb").read_text(encoding="utf-8"))
     chart = next(c for c in nb["cells"] if "score_distributions" in "".join(c["source"]))
     assert any("image/svg+xml" in o.get("data", {}) for o in chart["outputs"])
