@@ -39,3 +39,20 @@ def test_the_currency_is_written_as_params_say_in_reasons_and_reports(tiny_run):
     html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter=tiny_run.name, params=report)
     body = html[html.index('<header id="top"'):]  # past the Vega bundle in the head
     assert "RMB " in body and '\\"RMB \\"' in body  # tables, cards and the charts' axes (the reasons come from the scores, written with the scoring run's)
+
+
+def test_an_amount_under_10000_yuan_is_never_read_as_a_year():
+    from tagkit.scoring.text import money
+
+    amounts = pl.DataFrame({"a": [2022.0, 950.0, 12_345.0]}).select(money(pl.col("a"), "zh"))["a"].to_list()
+    assert amounts == ["¥2,022", "¥950", "¥1.2万"]
+
+
+def test_quarter_end_dumping_is_called_what_the_seed_calls_it():
+    from pathlib import Path
+
+    from tagkit.params import load_params
+
+    wording = load_params(Path(__file__).resolve().parents[1] / "params").prescription.reasons
+    text = "".join(str(t.zh) for _, t in wording)
+    assert "甩库" in text and "冲货" not in text  # 冲货 reads as 窜货 (selling across territories)

@@ -74,21 +74,24 @@ METRICS: dict[str, Text] = {
     "flagged": {"en": "Customers the method flagged", "zh": "该方法判定为有风险的客户数"},
     "flagged_went_bad": {"en": "Flagged customers that went bad", "zh": "被判定且确实变差的客户数"},
     "precision": {
-        "en": "Precision: of the customers flagged, the share that went bad",
-        "zh": "精确率：被判定的客户中确实变差的比例",
+        "en": "Precision: of the customers tagged at risk, the share that really went bad next quarter "
+              "(70% means 7 of every 10 warnings were right)",
+        "zh": "精确率：被标为危险的客户中，下一季真的变差的比例（70% 即每 10 个预警有 7 个是对的）",
     },
     "recall": {
-        "en": "Recall: of the customers that went bad, the share flagged beforehand",
-        "zh": "召回率：变差的客户中事先被判定出来的比例",
+        "en": "Recall: of the customers that really went bad, the share tagged at risk beforehand "
+              "(how many of the losses were seen coming)",
+        "zh": "召回率：真正变差的客户中，事先已被标为危险的比例（有多少损失被提前看到）",
     },
     "lift": {
         "en": "Lift: precision divided by the base rate; how many times better than picking at random (1 = no better)",
         "zh": "提升度：精确率除以基准比例，即比随机挑选好几倍（1 表示不比随机好）",
     },
     "auc": {
-        "en": "AUC: the chance that a customer who went bad ranks riskier than one who did not "
-              "(0.5 = a coin toss, 1 = perfect; ties count one half)",
-        "zh": "AUC：任取一个变差客户和一个未变差客户，前者排得更靠前（风险更高）的概率"
+        "en": "AUC: how well the risk ranking puts customers who go bad above those who do not: the chance "
+              "that one who went bad ranks riskier than one who did not (0.5 = a coin toss, 1 = perfect; ties "
+              "count one half)",
+        "zh": "AUC：风险排名能否把会变差的客户排在不会变差的前面：任取一个变差客户和一个未变差客户，前者排得更靠前的概率"
               "（0.5 相当于抛硬币，1 为完美；并列算一半）",
     },
     "u_statistic": {

@@ -76,10 +76,18 @@ def money(amount: pl.Expr, lang: Lang, symbol: str | None = None) -> pl.Expr:
     a = amount.cast(pl.Float64)
     s = SYMBOL[lang] if symbol is None else symbol
     if lang == "zh":
+        # under 1万 with a thousands separator: ¥2,022, which no one reads as a year
+        whole = a.round(0).cast(pl.Int64)
+        small = (
+            pl.when(whole.abs() >= 1000)
+            .then(pl.format("{}{},{}", pl.when(whole < 0).then(pl.lit("-")).otherwise(pl.lit("")), whole.abs() // 1000,
+                            (whole.abs() % 1000).cast(pl.String).str.zfill(3)))
+            .otherwise(whole.cast(pl.String))
+        )
         text = (
             pl.when(a.abs() >= 1e8).then(pl.format(s + "{}亿", (a / 1e8).round(2)))
             .when(a.abs() >= 1e4).then(pl.format(s + "{}万", (a / 1e4).round(1)))
-            .otherwise(pl.format(s + "{}", a.round(0).cast(pl.Int64)))
+            .otherwise(pl.format(s + "{}", small))
         )
     else:
         text = (
