@@ -57,10 +57,12 @@ def _at_risk() -> pl.LazyFrame:
 
 
 def test_defences_follow_the_signals_and_fall_back_to_relationship():
+    """The seed's sorting: payment terms are a commercial matter (价格、付款方式、赠品、售后服务、技术支持); a lost
+    listing is a worry to clear (risk defence)."""
     out = defence_frame(_at_risk(), p=P).collect()
     expected = pl.DataFrame({
         "customer_id": ["visits_fell", "price", "payment", "silent", "rep_issue", "calm"],
-        "defences": [["relationship"], ["commercial"], ["risk"], ["relationship"], ["relationship"], None],
+        "defences": [["relationship"], ["commercial"], ["commercial", "risk"], ["relationship"], ["relationship"], None],
         "is_rep_change": [False, False, False, False, True, False],
         "visit_frequency": [4.0, 3.0, 2.0, 2.0, 2.0, 1.0],
     })
