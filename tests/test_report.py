@@ -5,6 +5,7 @@ the same pages in a real browser are in test_browser_report.py.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import json
 import re
@@ -482,3 +483,17 @@ def test_calibration_chart_draws_the_diagonal_within_its_own_scale():
     assert diagonal["mark"]["strokeDash"] == [4, 4] and points["mark"]["point"] is True
     domain = points["encoding"]["x"]["scale"]["domain"]
     assert domain == pytest.approx([0, 0.3675]) and diagonal["encoding"]["y"]["scale"]["domain"] == domain
+
+
+def test_the_win_back_list_the_reasons_point_to_is_in_the_report():
+    """A dormant customer's reason says it is on the win-back list: the list is there, with its last order."""
+    scores = _scores().with_columns(
+        flags=pl.Series([["benchmark_at_risk"], [], ["dormant"], [], [], ["dormant"]]),
+        days_since_last_order=pl.Series([66, 10, 200, 20, 30, 300]),
+        last_order=pl.Series([dt.date(2026, 7, 26), None, dt.date(2026, 3, 14), None, None, None]),
+    )
+    html = _report(_data(scores))
+    table = html[html.index('id="tbl-win-back"'):]
+    table = table[:table.index("</table>")]
+    assert "挽回名单" in html and table.count("<tbody") == 1  # 华东's one dormant customer; 华北's is not here
+    assert "宁波海通" in table and "2026-03-14" in table and ">200<" in table

@@ -139,6 +139,12 @@ UI: dict[str, tuple[str, str]] = {
     "chance": ("下季变差概率", "Chance of going bad"),
     "at_stake": ("预计损失", "Sales at stake"),
     "what_changed": ("发生了什么变化", "What changed"),
+    "win_back": ("挽回名单", "Win-back list"),
+    "win_back_lead": ("长期未订货的客户：不再按危险客户防守，由业务员联系挽回。按近四季销售额排序。",
+                      "Customers who have not ordered for a long time: not defended as at risk but called back "
+                      "by their rep, the largest last-4-quarter sales first."),
+    "last_order": ("最后订货", "Last order"),
+    "days_without_order": ("未订货天数", "Days without an order"),
     "dormant_note": ("另有 {n} 位长期未订货的客户列入挽回名单，不在此表。",
                      "{n} long-dormant customers are on the win-back list instead, not here."),
     "chart_risk": ("风险与价值", "Risk against value"),

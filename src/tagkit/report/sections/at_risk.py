@@ -93,6 +93,34 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
     return Table(f"tbl-at-risk-{stage}", columns, rows, shown_of=shown_of, row_classes=classes)
 
 
+def win_back_table(ctx: Context) -> list:
+    """The win-back list the dormant customers' reasons point to: long without an order, so called back by
+    their rep rather than defended as at risk; the most sales lost first."""
+    if not ctx.has("flags"):
+        return []
+    dormant = ctx.mine.filter(_flagged("dormant")).sort(
+        ["sales_trailing_4q", "customer_id"], descending=[True, False], nulls_last=True)
+    if not dormant.height:
+        return []
+    listed, shown_of = ctx.cap(dormant)
+    columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")),
+               Column("last_order", ctx.ui("last_order"), num=True),
+               Column("days", ctx.ui("days_without_order"), num=True),
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True),
+               Column("reasons", ctx.ui("reasons"), fold=True)]
+    rows = [{
+        "customer": ctx.customer_cell(r),
+        "rep": ctx.rep_cell(r["rep_id"]),
+        "last_order": Cell(str(r.get("last_order") or "–"), sort=str(r.get("last_order") or ""), num=True),
+        "days": Cell(f"{r['days_since_last_order']:,}" if r.get("days_since_last_order") is not None else "–",
+                     sort=r.get("days_since_last_order"), num=True),
+        "sales": Cell(ctx.money(r.get("sales_trailing_4q")), sort=r.get("sales_trailing_4q"), num=True),
+        "reasons": Cell(items=ctx.reasons(r)),
+    } for r in listed.iter_rows(named=True)]
+    return [Heading(ctx.ui("win_back")), Note(ctx.ui("win_back_lead")),
+            Table("tbl-win-back", columns, rows, shown_of=shown_of)]
+
+
 def model_note(ctx: Context) -> Note | None:
     """How this quarter's risk score came about: learned from which history, or the documented weights and why."""
     model: dict[str, Any] | None = ((ctx.data.risk_model or {}).get("models") or {}).get(ctx.quarter)
@@ -117,7 +145,7 @@ def build(ctx: Context) -> Section:
     strategy = ctx.strategy("at_risk")
     blocks += [strategy] if strategy else []
     if not ranked.height:
-        return Section(ID, ctx.ui("sec_at_risk"), [*blocks, ctx.none_in_region("at_risk_customers")])
+        return Section(ID, ctx.ui("sec_at_risk"), [*blocks, ctx.none_in_region("at_risk_customers"), *win_back_table(ctx)])
     prescribed = ctx.has("defences")
     if not prescribed:
         blocks.append(ctx.not_computed("what_defences"))
@@ -128,4 +156,4 @@ def build(ctx: Context) -> Section:
         blocks.append(_table(ctx, rows, stage=stage, prescribed=prescribed) if rows.height
                       else Note(ctx.ui("no_early_warnings" if stage == "early" else "none_in_region",
                                        **({} if stage == "early" else {"what": ctx.ui("at_risk_customers")}))))
-    return Section(ID, ctx.ui("sec_at_risk"), blocks)
+    return Section(ID, ctx.ui("sec_at_risk"), [*blocks, *win_back_table(ctx)])
