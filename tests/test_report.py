@@ -497,3 +497,22 @@ def test_the_win_back_list_the_reasons_point_to_is_in_the_report():
     table = table[:table.index("</table>")]
     assert "挽回名单" in html and table.count("<tbody") == 1  # 华东's one dormant customer; 华北's is not here
     assert "宁波海通" in table and "2026-03-14" in table and ">200<" in table
+
+
+def test_every_recommended_rep_change_and_speculator_is_listed():
+    """Not only those that happen to be on the at-risk or nail lists: a regular customer's rep change shows too."""
+    scores = _scores().with_columns(
+        flags=pl.Series([["rep_change_recommended"], ["speculator"], ["rep_change_recommended"], [], [],
+                         ["rep_change_recommended"]]),
+        rep_complaints_current=pl.Series([2, 0, 3, 0, 0, 5]),
+        speculator_quarter_end_share=pl.Series([None, 0.8, None, None, None, None]),
+    )
+    html = _report(_data(scores))
+
+    def rows(table_id: str) -> str:
+        table = html[html.index(f'id="{table_id}"'):]
+        return table[:table.index("</table>")]
+
+    changes, speculators = rows("tbl-rep-changes"), rows("tbl-speculators")
+    assert changes.count("<tbody") == 2 and "宁波海通" in changes  # C1 and the regular C3; 华北's C9 is not here
+    assert speculators.count("<tbody") == 1 and "杭州联华" in speculators and "80%" in speculators

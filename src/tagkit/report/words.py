@@ -140,6 +140,16 @@ UI: dict[str, tuple[str, str]] = {
     "at_stake": ("预计损失", "Sales at stake"),
     "what_changed": ("发生了什么变化", "What changed"),
     "win_back": ("挽回名单", "Win-back list"),
+    "rep_changes": ("建议更换业务员的客户", "Customers whose rep should change"),
+    "rep_changes_lead": ("客户多次投诉现任业务员：由主管安排更换，并向客户说明。",
+                         "The customer complained about its current rep more than once: the supervisor assigns "
+                         "another rep and tells the customer."),
+    "rep_complaints": ("对现任业务员的投诉", "Complaints about the current rep"),
+    "speculator_list": ("投机客户（季末甩库）", "Speculators (quarter-end dumping)"),
+    "speculator_list_lead": ("销量集中在季末、靠折扣拿货的客户：其销量不计为优质销量，不按季末冲量奖励。",
+                             "Customers whose purchases bunch at the quarter's end on discounts: their sales do not "
+                             "count as healthy sales, and quarter-end pushes are not rewarded."),
+    "quarter_end_share": ("季末销售占比", "Share bought at quarter end"),
     "win_back_lead": ("长期未订货的客户：不再按危险客户防守，由业务员联系挽回。按近四季销售额排序。",
                       "Customers who have not ordered for a long time: not defended as at risk but called back "
                       "by their rep, the largest last-4-quarter sales first."),
