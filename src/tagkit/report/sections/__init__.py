@@ -1,4 +1,5 @@
-"""One module per report section; each exposes ``build(ctx) -> Section``, in page order in :data:`BUILDERS`."""
+"""One module per report section; each exposes ``build(ctx) -> Section``, in page order in :data:`BUILDERS`
+(:mod:`.lists` is not a section: the lists of flagged customers that sections share)."""
 from __future__ import annotations
 
 from tagkit.report.sections import abc, at_risk, benchmarks, geo, headline, history, nails, notes, reps, trust

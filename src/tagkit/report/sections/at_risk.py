@@ -12,7 +12,8 @@ import polars as pl
 from tagkit.charts import risk_value_chart
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_score
+from tagkit.report.formats import DASH, format_count, format_score
+from tagkit.report.sections.lists import flagged_list, sales_figure
 
 ID = "at-risk"
 STAGES = ("early", "declining")
@@ -96,29 +97,12 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
 def win_back_table(ctx: Context) -> list:
     """The win-back list the dormant customers' reasons point to: long without an order, so called back by
     their rep rather than defended as at risk; the most sales lost first."""
-    if not ctx.has("flags"):
-        return []
-    dormant = ctx.mine.filter(_flagged("dormant")).sort(
-        ["sales_trailing_4q", "customer_id"], descending=[True, False], nulls_last=True)
-    if not dormant.height:
-        return []
-    listed, shown_of = ctx.cap(dormant)
-    columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")),
-               Column("last_order", ctx.ui("last_order"), num=True),
-               Column("days", ctx.ui("days_without_order"), num=True),
-               Column("sales", ctx.ui("sales_trailing_4q"), num=True),
-               Column("reasons", ctx.ui("reasons"), fold=True)]
-    rows = [{
-        "customer": ctx.customer_cell(r),
-        "rep": ctx.rep_cell(r["rep_id"]),
-        "last_order": Cell(str(r.get("last_order") or "–"), sort=str(r.get("last_order") or ""), num=True),
-        "days": Cell(f"{r['days_since_last_order']:,}" if r.get("days_since_last_order") is not None else "–",
-                     sort=r.get("days_since_last_order"), num=True),
-        "sales": Cell(ctx.money(r.get("sales_trailing_4q")), sort=r.get("sales_trailing_4q"), num=True),
-        "reasons": Cell(items=ctx.reasons(r)),
-    } for r in listed.iter_rows(named=True)]
-    return [Heading(ctx.ui("win_back")), Note(ctx.ui("win_back_lead")),
-            Table("tbl-win-back", columns, rows, shown_of=shown_of)]
+    last_order = (Column("last_order", ctx.ui("last_order"), num=True),
+                  lambda r: Cell(str(r.get("last_order") or DASH), sort=str(r.get("last_order") or ""), num=True))
+    days = (Column("days", ctx.ui("days_without_order"), num=True),
+            lambda r: Cell(format_count(r.get("days_since_last_order")), sort=r.get("days_since_last_order"), num=True))
+    return flagged_list(ctx, "dormant", table_id="tbl-win-back", title=ctx.ui("win_back"), lead=ctx.ui("win_back_lead"),
+                        figures=[last_order, days, sales_figure(ctx)])
 
 
 def model_note(ctx: Context) -> Note | None:

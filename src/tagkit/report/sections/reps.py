@@ -9,15 +9,15 @@ shown, and the page says the scorecard was not computed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import polars as pl
 
 from tagkit.charts import visit_allocation_chart
 from tagkit.report import prescribed
-from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
+from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
 from tagkit.report.context import TAG_ORDER, Context
 from tagkit.report.formats import DASH, format_count, format_percent
+from tagkit.report.sections.lists import flagged_list, sales_figure
 
 ID = "reps"
 TAGGED = ("at_risk", "benchmark", "nail")
@@ -133,26 +133,6 @@ def _facts_table(ctx: Context, summary: pl.DataFrame) -> Table:
     return Table("tbl-reps", columns, rows)
 
 
-def _flagged_list(ctx: Context, flag: str, *, table_id: str, title: str, lead: str,
-                  figures: list[tuple[Column, Callable[[dict], Cell]]]) -> list:
-    """The region's customers carrying ``flag``, the most sales first: who, whose rep, the figures behind the
-    flag, and the reasons folded under each row; nothing when none carries it."""
-    if not ctx.has("flags"):
-        return []
-    flagged = ctx.mine.filter(pl.col("flags").list.contains(flag).fill_null(False)).sort(
-        ["sales_trailing_4q", "customer_id"], descending=[True, False], nulls_last=True)
-    if not flagged.height:
-        return []
-    listed, shown_of = ctx.cap(flagged)
-    columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")), Column("tag", ctx.ui("tag")),
-               *(column for column, _ in figures), Column("reasons", ctx.ui("reasons"), fold=True)]
-    rows = [{"customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
-             "tag": Cell(ctx.tag(r["tag"]), cls=f"tag-{r['tag']}"),
-             **{column.key: cell(r) for column, cell in figures}, "reasons": Cell(items=ctx.reasons(r) + ctx.actions(r))}
-            for r in listed.iter_rows(named=True)]
-    return [Heading(title), Note(lead), Table(table_id, columns, rows, shown_of=shown_of)]
-
-
 def _decision_lists(ctx: Context) -> list:
     """Every recommended rep change and every speculator of the region, not only those on the tag lists."""
     complaints = (Column("complaints", ctx.ui("rep_complaints"), num=True),
@@ -161,11 +141,10 @@ def _decision_lists(ctx: Context) -> list:
     share = (Column("end_share", ctx.ui("quarter_end_share"), num=True),
              lambda r: Cell(format_percent(r.get("speculator_quarter_end_share")),
                             sort=r.get("speculator_quarter_end_share"), num=True))
-    sales = (Column("sales", ctx.ui("sales_trailing_4q"), num=True),
-             lambda r: Cell(ctx.money(r.get("sales_trailing_4q")), sort=r.get("sales_trailing_4q"), num=True))
-    return [*_flagged_list(ctx, "rep_change_recommended", table_id="tbl-rep-changes", title=ctx.ui("rep_changes"),
+    sales = sales_figure(ctx)
+    return [*flagged_list(ctx, "rep_change_recommended", table_id="tbl-rep-changes", title=ctx.ui("rep_changes"),
                            lead=ctx.ui("rep_changes_lead"), figures=[complaints, sales]),
-            *_flagged_list(ctx, "speculator", table_id="tbl-speculators", title=ctx.ui("speculator_list"),
+            *flagged_list(ctx, "speculator", table_id="tbl-speculators", title=ctx.ui("speculator_list"),
                            lead=ctx.ui("speculator_list_lead"), figures=[share, sales])]
 
 
