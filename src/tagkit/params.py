@@ -22,6 +22,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tagkit.contract import TABLES
+from tagkit.currency import SYMBOL
 from tagkit.errors import ParamsError, UsageError
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -366,7 +367,7 @@ class ScoringParams(_Frozen):
     abc: AbcParams
     reasons: ReasonParams
     # how money is written in the reasons' sentences: report.currency, handed over by Params like the wording
-    currency: dict[Literal["zh", "en"], str] = {"zh": "¥", "en": "CN¥"}
+    currency: dict[Literal["zh", "en"], str] = Field(default_factory=lambda: dict(SYMBOL))
 
     @model_validator(mode="after")
     def _abc_in_order(self) -> ScoringParams:

@@ -93,13 +93,20 @@ class _Notes:
 
     def add(self, code: str, **fields: object) -> None:
         for lang, notes in (("en", self.en), ("zh", self.zh)):
-            # methods and metrics by name, not by code
-            named = {k: (METHOD_NAMES if k in ("method", "baseline") else METRIC_NAMES).get(v, {}).get(lang, v)
-                     if k in ("method", "baseline", "metric") and isinstance(v, str)
-                     else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else v
-                     for k, v in fields.items()}
-            notes.append(fill(NOTES[code][lang], **named))
+            notes.append(fill(NOTES[code][lang], **{k: _shown(k, v, lang) for k, v in fields.items()}))
         logger.info(self.en[-1])
+
+
+NAMED = {"method": METHOD_NAMES, "baseline": METHOD_NAMES, "metric": METRIC_NAMES}
+
+
+def _shown(field: str, value: object, lang: str) -> object:
+    """A note's figure as a reader sees it: a method or metric by its name, a count with separators."""
+    if field in NAMED and isinstance(value, str):
+        return NAMED[field].get(value, {}).get(lang, value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
 
 
 def _method_rows(cases: pl.LazyFrame, p: BacktestParams) -> pl.LazyFrame:

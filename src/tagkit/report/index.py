@@ -118,12 +118,12 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
     return Cell(ui("open", lang), href="reports/" + quote(name), sort=1, links=links)
 
 
-def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
-                 quality: pl.DataFrame | None = None, quarter: str = "", alerts: pl.DataFrame | None = None,
-                 names: Mapping[str, str] | None = None, symbol: str | None = None) -> Table:
+def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[str, RegionFailure],
+                 present: set[str] | None, quality: pl.DataFrame | None = None, quarter: str = "",
+                 alerts: pl.DataFrame | None = None) -> Table:
     """The index's table: one row per region with its headline figures, its region alert and its report's link;
-    ``names`` the regions' display names (``report.region_names`` of the language), the data's name under it;
-    ``symbol`` the currency's (``report.currency``)."""
+    a region under its display name (``report.region_names``), the data's name under it when they differ."""
+    lang = params.language
     columns = [Column("region", ui("region", lang)), Column("report", ui("report", lang)),
                Column("customers", ui("customers", lang), num=True),
                Column("sales", ui("sales_quarter", lang), num=True),
@@ -140,11 +140,12 @@ def region_table(scores: pl.DataFrame, *, lang: str, failed: Mapping[str, Region
         change = (r["sales_quarter"] - before) / before if before else None
         status = _status_cell(r["region"], lang=lang, failed=failed, present=present, customers=r["customers"])
         row = {
-            "region": Cell((names or {}).get(r["region"], r["region"]),
-                           sub=r["region"] if (names or {}).get(r["region"], r["region"]) != r["region"] else ""),
+            "region": Cell(params.region_name(r["region"]),
+                           sub=r["region"] if params.region_name(r["region"]) != r["region"] else ""),
             "report": status,
             "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
-            "sales": Cell(format_money(r["sales_quarter"], lang, symbol), sort=r["sales_quarter"], num=True),
+            "sales": Cell(format_money(r["sales_quarter"], lang, params.currency[lang]), sort=r["sales_quarter"],
+                          num=True),
             "change": Cell(format_change(change), sort=change, num=True),
             **{t: Cell(format_count(r[t]), sort=r[t], num=True, cls=f"tag-{t}") for t in TAG_ORDER},
             "bar": Cell(format_count(r["benchmark_at_risk"]), sort=r["benchmark_at_risk"], num=True),
@@ -176,8 +177,8 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
     sibling quarters; ``alerts`` the run's ``region_alerts.parquet`` (None: no alert column)."""
     lang = params.language
     failures = {region: RegionFailure.of(value) for region, value in failed.items()}
-    table = region_table(scores, lang=lang, failed=failures, present=present, quality=quality, quarter=quarter,
-                         alerts=alerts, names=params.region_names.get(lang, {}), symbol=params.currency[lang])
+    table = region_table(scores, params=params, failed=failures, present=present, quality=quality, quarter=quarter,
+                         alerts=alerts)
     missing = sum(1 for cls in table.row_classes if cls == "failed-row")
     return env.get_template("index.html.j2").render(
         lang=lang,
@@ -186,7 +187,8 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         lead=ui("index_lead", lang),
         failed_note=ui("regions_failed", lang, n=missing) if missing else "",
-        failures=[{"line": ui("failure_line", lang, region=params.region_name(region), what=f.describe(lang) or ui("failed", lang)),
+        failures=[{"line": ui("failure_line", lang, region=params.region_name(region),
+                              what=f.describe(lang) or ui("failed", lang)),
                    "href": f.href(), "link": f.link_text(lang)} for region, f in sorted(failures.items())],
         table=table,
         ui={k: ui(k, lang) for k in ("validation", "other_quarters", "no_other_quarters", "filter", "filter_label",

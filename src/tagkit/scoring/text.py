@@ -111,18 +111,22 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
     """Every figure a reason sentence may name, rendered as text in ``lang``."""
     c = pl.col
     sep = "、" if lang == "zh" else ", "
+
+    def cash(amount: pl.Expr) -> pl.Expr:
+        return money(amount, lang, p.currency[lang])
+
     return {
-        "sales_quarter": money(c("sales_quarter"), lang, p.currency[lang]),
-        "sales_previous_quarter": money(c("sales_previous_quarter"), lang, p.currency[lang]),
-        "sales_same_quarter_last_year": money(c("sales_same_quarter_last_year"), lang, p.currency[lang]),
-        "sales_trailing_4q": money(c("sales_trailing_4q"), lang, p.currency[lang]),
-        "sales_prior_4q": money(c("sales_prior_4q"), lang, p.currency[lang]),
+        "sales_quarter": cash(c("sales_quarter")),
+        "sales_previous_quarter": cash(c("sales_previous_quarter")),
+        "sales_same_quarter_last_year": cash(c("sales_same_quarter_last_year")),
+        "sales_trailing_4q": cash(c("sales_trailing_4q")),
+        "sales_prior_4q": cash(c("sales_prior_4q")),
         "year_change": change(c("year_change"), lang),
         "yoy_change": change(c("yoy_change"), lang),
         "qoq_change": change(c("qoq_change"), lang),
         "decline_change": change(c("decline_ratio") - 1, lang),
         "orders_change": change(c("orders_ratio") - 1, lang),
-        "decline_base": money(c("decline_base"), lang, p.currency[lang]),
+        "decline_base": cash(c("decline_base")),
         "cold_share": percent(c("risk_cold_visits")),
         "visits_quarter": integer(c("visits_quarter")),
         "visits_usual": figure(c("visits_usual")),
@@ -153,7 +157,7 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "influence_scope": words(c("influence_scope"), SCOPE_WORDS[lang]),
         "downstream_outlets": integer(c("downstream_outlets")),
         "referrals": integer(c("referrals")),
-        "potential": money(c("potential_annual_value"), lang, p.currency[lang]),
+        "potential": cash(c("potential_annual_value")),
         "share_of_wallet": percent(c("share_of_wallet")),
         "lines_bought": integer(c("lines_bought")),
         "lines_available": integer(c("lines_available")),
