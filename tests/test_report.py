@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")
 EVIL = "<script>alert('x')</script>"
 BREAKOUT = "</script><img src=x onerror=alert(1)>"
-SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "map", "transitions", "trust",
+SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "actions", "map", "transitions", "trust",
             "data-notes"]
 
 
@@ -258,11 +258,14 @@ def test_prescription_columns_and_files_are_rendered_when_present():
                           "visits_regular": [0, 0], "visit_alignment": [0.8, 0.5],
                           **{f"visit_target_{t}": [0.3, 0.3] for t in ("benchmark", "nail", "at_risk")},
                           "visit_target_regular": [0.1, 0.1]})
+    actions = pl.DataFrame({"region": ["华东"], "customer_id": ["C1"], "customer_name": [EVIL], "owner_rep_id": ["R1"],
+                            "action_code": ["defend_benchmark"], "due_date": [dt.date(2026, 10, 7)]})
     data = _data(_prescribed(_scores()), playbook=playbook,
                  prescription={"quality_index": quality, "regions": regions, "radiation": radiation,
-                               "coverage_gaps": gaps, "reps": cards})
+                               "coverage_gaps": gaps, "reps": cards, "actions": actions})
     html = _report(data, language="en")
     assert "Not computed in this run" not in html.split('id="trust"')[0]
+    assert "1 action with a deadline this quarter, for 1 owner" in html
     assert "An executive visit within a week" in html and "Combined attack" in html
     assert "relationship defence" in html and "a more attractive competitor" in html and ">invest<" in html
     assert "王经理" in html  # escalate_to R3 resolved to a name through the reps table

@@ -404,10 +404,10 @@ class ReportParams(_Frozen):
 
 PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
 PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-                      "rep_change_recommended")
+                      "rep_change_recommended", "holdout")
 Tag = Literal["benchmark", "nail", "at_risk", "regular"]
 Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-               "rep_change_recommended"]
+               "rep_change_recommended", "holdout"]
 Level = Literal["national", "provincial", "city", "local"]
 Criterion = Literal["influence", "satisfaction", "cooperation"]
 Cause = Literal["trust", "competitor", "internal", "unknown"]
@@ -685,6 +685,11 @@ class Action(_Frozen):
     en: str
     when: list[ActionCondition] = []
     fallback: bool = False
+    # on the action list (actions/<region>.xlsx) to be done within this many days of the quarter's last day;
+    # None: an ongoing way of working, not a task with a deadline, so not listed
+    due_days: Annotated[int, Field(ge=0)] | None = None
+    # who carries it out: the customer's rep, or the nail's escalation lead (the rep where there is none)
+    owner: Literal["rep", "lead"] = "rep"
 
 
 class TagText(_Frozen):
@@ -718,6 +723,9 @@ class PlaybookParams(_Frozen):
     strategies: TagText
     actions: dict[str, Action]
     visit_shares: VisitShares
+    # share (0..1) of at-risk customers drawn at random each quarter to get no action (flag `holdout`), so
+    # that the next report can tell what the defences changed; 0: none
+    holdout_share: Share = 0.0
 
     @model_validator(mode="after")
     def _codes_known_and_every_tag_served(self) -> PlaybookParams:

@@ -25,6 +25,7 @@ from tagkit.prescription.benchmarks import benchmark_frame, showcase
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.evidence import cause_evidence
 from tagkit.prescription.geo import coverage_gaps, radiation
+from tagkit.prescription.holdout import draw_holdout
 from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
 from tagkit.prescription.nails import nail_frame
 from tagkit.prescription.playbook import playbook_frame
@@ -59,7 +60,7 @@ FURTHER_COLUMNS = [
     "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
-INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted"]
+INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "is_holdout"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], p
         .pipe(benchmark_frame, scoring=scoring, p=p)
         .pipe(nail_frame, tables.get("reps"), p=p)
         .pipe(defence_frame, p=p)
+        .pipe(draw_holdout, quarter=quarter, share=params.playbook.holdout_share)
         .pipe(playbook_frame, playbook=params.playbook, p=p)
         .with_columns(movement=movement())
     )

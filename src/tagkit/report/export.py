@@ -125,6 +125,15 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
     return written
 
 
+def action_links(data: RunData, region: str) -> tuple[tuple[str, str], ...]:
+    """The report's links to the region's action list (relative to ``reports/``); none when it has no action."""
+    actions = data.table("actions")
+    if actions is None or not actions.filter(pl.col("region") == region).height:
+        return ()
+    stem = region_stem(region)
+    return (("Excel", f"../actions/{stem}.xlsx"), ("CSV", f"../actions/{stem}.csv"))
+
+
 def export_links(region: str, *, rows: int) -> tuple[tuple[str, str], ...]:
     """The report's links to its exports (relative to ``reports/``)."""
     stem = region_stem(region)

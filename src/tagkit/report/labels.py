@@ -68,6 +68,7 @@ FLAGS: Names = {
     "dormant": {"zh": "长期未订货", "en": "dormant"},
     "new_customer": {"zh": "新客户", "en": "new customer"},
     "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
+    "holdout": {"zh": "对照组（本季不行动）", "en": "holdout (no action this quarter)"},
 }
 
 # the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are
