@@ -19,7 +19,8 @@ SHEET_COLUMNS = ["action_id", "customer_id", "customer_name", "owner_rep_id", "a
                  "note"]
 # what actions.parquet keeps beside them: the region (one sheet each), the customer's rep and tag when
 # the action was given, and the order of the customer's actions
-LIST_COLUMNS = ["quarter", "region", *SHEET_COLUMNS, "rep_id", "tag", "priority"]
+# the rung of the nail's lead, which the action's text names ({lead} in the playbook's wording)
+LIST_COLUMNS = ["quarter", "region", *SHEET_COLUMNS, "rep_id", "tag", "priority", "lead_level"]
 NOT_STARTED = "not_started"
 ID_SEPARATOR = ":"
 
@@ -39,10 +40,13 @@ def action_list(customers: pl.LazyFrame, *, quarter: str, playbook: PlaybookPara
     """The listed actions of ``customers`` (the prescribed scores), most urgent first within a region:
     by due date, then the customer's trailing sales (largest first), customer id and the action's priority."""
     end = quarter_end(quarter)
-    lead = pl.col("escalate_to") if "escalate_to" in customers.collect_schema().names() else pl.lit(None, pl.String)
+    names = customers.collect_schema().names()
+    def optional(column: str) -> pl.Expr:
+        return pl.col(column) if column in names else pl.lit(None, pl.String)
     return (
         customers.select("region", "customer_id", "customer_name", "rep_id", "tag", "sales_trailing_4q",
-                         lead.alias("lead"), action_code=pl.col("action_codes"))
+                         optional("escalate_to").alias("lead"), optional("escalate_level").alias("lead_level"),
+                         action_code=pl.col("action_codes"))
         .explode("action_code")
         .join(_playbook_frame(playbook).lazy(), on="action_code", how="inner")
         .with_columns(

@@ -28,16 +28,19 @@ STATUS_HELP = {
 WIDTHS = {"action_id": 28, "customer_name": 24, "action_text": 60, "note": 40}
 
 
-def sheet_frame(actions: pl.DataFrame, *, texts: Mapping[str, str], owners: Mapping[str, str]) -> pl.DataFrame:
-    """The rows of one region's list in the sheet's columns: ``texts`` maps action codes to words,
-    ``owners`` rep ids to names (either may lack a key: the code or id then stands alone)."""
+def sheet_frame(actions: pl.DataFrame, *, texts: pl.DataFrame, owners: Mapping[str, str]) -> pl.DataFrame:
+    """The rows of one region's list in the sheet's columns: ``texts`` gives each (``action_code``,
+    ``lead_level``) its words (``action_text``), ``owners`` maps rep ids to names (an id it lacks stands alone)."""
     columns = list(SHEET_COLUMNS)
     columns.insert(columns.index("owner_rep_id") + 1, "owner_name")
     columns.insert(columns.index("action_code") + 1, "action_text")
-    return actions.with_columns(
-        owner_name=pl.col("owner_rep_id").replace_strict(dict(owners), default=None, return_dtype=pl.String),
-        action_text=pl.col("action_code").replace_strict(dict(texts), default=pl.col("action_code")),
-    ).select(columns)
+    return (
+        actions.join(texts, on=["action_code", "lead_level"], how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(owner_name=pl.col("owner_rep_id").replace_strict(dict(owners), default=None,
+                                                                       return_dtype=pl.String),
+                      action_text=pl.coalesce("action_text", "action_code"))
+        .select(columns)
+    )
 
 
 def write_action_sheets(frame: pl.DataFrame, *, region: str, quarter: str, language: str,

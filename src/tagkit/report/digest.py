@@ -17,7 +17,7 @@ from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.params import ReportParams
 from tagkit.report.inputs import RunData
 from tagkit.report.labels import name_of
-from tagkit.report.prescribed import action_text
+from tagkit.report.prescribed import action_words
 from tagkit.report.words import ui
 
 FOLDER = "digests"
@@ -51,11 +51,9 @@ def digest_rows(data: RunData, *, region: str, language: str) -> pl.DataFrame:
     actions = data.table("actions")
     due = pl.DataFrame(schema=changes.schema)
     if actions is not None:
-        codes = actions["action_code"].unique().to_list()
-        texts = {c: action_text(c, language, data.playbook) for c in codes}
         due = actions.filter(pl.col("region") == region).select(
             rep_id="owner_rep_id", section=pl.lit("action_due"), customer_id="customer_id",
-            customer_name="customer_name", detail=pl.col("action_code").replace_strict(texts), due_date="due_date")
+            customer_name="customer_name", detail=action_words(language, data.playbook), due_date="due_date")
     return pl.concat([changes, due.sort("rep_id", "due_date", maintain_order=True)]).sort("rep_id", maintain_order=True)
 
 

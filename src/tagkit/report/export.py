@@ -67,6 +67,15 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
                 .list.join("; ").fill_null(""))
 
+    def by_lead(render) -> pl.Expr:
+        # an action naming {lead} reads the row's escalation rung: one rendering per rung in the region
+        if "escalate_level" not in scores.columns:
+            return render(None)
+        out = render(None)
+        for lead in scores.get_column("escalate_level").drop_nulls().unique().sort().to_list():
+            out = pl.when(pl.col("escalate_level") == lead).then(render(lead)).otherwise(out)
+        return out
+
     tags = {t: tag_name(t, lang) for t in TAG_RANK}
     texts = {
         "tag": pl.col("tag").replace_strict(tags, default=pl.col("tag")),
@@ -76,7 +85,7 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
             {v: name_of("risk_stage", v, lang) for v in VALUES["risk_stage"]}, default=pl.col("risk_stage")),
         "nail_decision": pl.col("nail_decision").replace_strict(
             {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
-        "actions": joined("action_codes", lambda c: action_text(c, lang, playbook)),
+        "actions": by_lead(lambda lead: joined("action_codes", lambda c: action_text(c, lang, playbook, lead))),
         "reasons": pl.col(reasons).list.join("; ") if reasons in scores.columns else None,
     }
     present = set(scores.columns) | {"actions" if "action_codes" in scores.columns else "",

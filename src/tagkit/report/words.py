@@ -182,6 +182,21 @@ UI: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "part": ("部分", "Part"),
     "what_nail": ("原因诊断、升级对象与决定（处方步骤）", "cause, escalation and decision (prescription step)"),
+    "escalate_tried": ("已拜访未果的最高一级：{level}", "highest level already visited without success: {level}"),
+    "escalate_top_tried": ("{level}近期拜访也未成功，上面已无人可升级：再评估是否值得投入",
+                           "the {level} has already visited without success and nobody is above: reassess whether "
+                           "the nail is worth the effort"),
+    "senior_heading": ("高层拜访去了哪里", "Where the senior visits went"),
+    "senior_lead": ("近 {quarters} 季{senior}及以上对钉子的拜访共 {visits} 次，其中 {wasted} 次用在减少投入或放弃的钉子上。"
+                    "攻坚的钉子按牵头人分列：业务员搞不定，主管去；主管搞不定，大区经理去。",
+                    "Visits by a {senior} or above to nails in the last {quarters} quarters: {visits}, {wasted} of "
+                    "them to nails to reduce or drop. The nails to invest in by who leads them: where the rep "
+                    "fails, the supervisor goes; where the supervisor fails, the regional manager."),
+    "senior_group": ("钉子", "Nails"),
+    "senior_invest_led": ("攻坚 · {lead}牵头", "invest · led by the {lead}"),
+    "senior_nails": ("钉子数", "Nails"),
+    "senior_with": ("有{senior}及以上拜访", "With a visit by a {senior} or above"),
+    "senior_visits": ("{senior}及以上拜访次数", "Visits by a {senior} or above"),
     "nail_customers": ("钉子客户", "nail customers"),
     # benchmarks
     "benchmarks_lead": ("标杆需要影响力、满意度、配合度三者兼备。用前后对比的数据让它们的成功被看见。",
