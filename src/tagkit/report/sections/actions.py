@@ -49,7 +49,8 @@ def _this_quarter(ctx: Context, actions: pl.DataFrame) -> list:
         stem = quote(region_stem(r["owner_rep_id"]))
         rows.append({"owner": ctx.rep_cell(r["owner_rep_id"]), "actions": _count(r["actions"]),
                      "soon": _count(r["soon"]), "first": Cell(r["first"].isoformat(), sort=r["first"].isoformat()),
-                     "digest": Cell(links=(("HTML", f"{folder}/{stem}.html"), ("CSV", f"{folder}/{stem}.csv")))})
+                     # the page opens (a link), the CSV downloads
+                     "digest": Cell("HTML", href=f"{folder}/{stem}.html", links=(("CSV", f"{folder}/{stem}.csv"),))})
     return [Note(ctx.ui("actions_lead", n=mine.height, owners=owners.height), tone="lead"),
             Table("tbl-action-owners", columns, rows, compact=True)]
 
