@@ -170,6 +170,7 @@ def _nails() -> pl.LazyFrame:
         tag=pl.lit("nail"), potential_annual_value=pl.lit(10e6), sales_trailing_4q=pl.lit(300_000.0),
         visits_trailing=pl.lit(4), visits_routine=pl.lit(4), visits_supervisor=pl.lit(0), visits_manager=pl.lit(0),
         visits_executive=pl.lit(0), satisfaction_mean=pl.lit(3.0), stalled_quarters=pl.lit(8, dtype=pl.Int32),
+        flags=pl.lit([], dtype=pl.List(pl.String)), lines_bought=pl.lit(4), lines_available=pl.lit(8),
     )
 
 
@@ -289,6 +290,7 @@ def _ladder_nails(tables: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
         sales_trailing_4q=pl.lit(100_000.0), visits_trailing=pl.lit(4), visits_routine=pl.lit(4),
         visits_supervisor=pl.lit(0), visits_manager=pl.lit(0), visits_executive=pl.lit(0),
         satisfaction_mean=pl.lit(3.0), stalled_quarters=pl.lit(8, dtype=pl.Int32),
+        flags=pl.lit([], dtype=pl.List(pl.String)), lines_bought=pl.lit(4), lines_available=pl.lit(8),
     )
 
 

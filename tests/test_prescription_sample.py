@@ -134,9 +134,10 @@ def test_no_invest_nail_is_led_by_someone_who_already_failed(sample):
     executive in its reps table: the region's regional manager (the top of its chain) brings one in.
 
     A rung has failed when it visited in the year and none of its visits was welcome. In 东北, where the
-    upside tiers alone led 6 of its 10 invest nails with the rep and 4 with the supervisor, 8 now go to an
-    executive (4 of them after an executive already failed: the report says to reassess them), one to
-    the regional manager and one to the supervisor."""
+    upside tiers alone led 6 of its 10 invest nails (before the line-gap nails) with the rep and 4 with the
+    supervisor, 8 of its 12 now go to an executive (4 of them after an executive already failed: the report
+    says to reassess them), one to the regional manager, one to the supervisor, and two line-gap nails that
+    nobody above the rep has visited stay with the rep."""
     rx, _ = sample
     rank = {rung: i for i, rung in enumerate(("rep", "supervisor", "regional_manager", "executive"))}
     nails = rx.customers.filter(pl.col("tag") == "nail").with_columns(
@@ -151,10 +152,44 @@ def test_no_invest_nail_is_led_by_someone_who_already_failed(sample):
     assert set(by_executive["escalate_note"]) == {"executive_via_top"}
     assert by_executive.filter(pl.col("escalate_to") == pl.col("rep_id")).height == 0
     northeast = invest.filter(pl.col("region") == "东北")
-    assert northeast.height == 10 and northeast["escalate_level"].value_counts(sort=True).rows() == [
-        ("executive", 8), ("regional_manager", 1), ("supervisor", 1)]
+    assert northeast.height == 12 and sorted(northeast["escalate_level"].value_counts().rows()) == [
+        ("executive", 8), ("regional_manager", 1), ("rep", 2), ("supervisor", 1)]
     assert northeast.filter(pl.col("escalate_tried_level") == "executive").height == 4
-    # where senior time went: every invest nail had a senior visit in the year, and the nails to reduce or
+    # where senior time went: nearly every invest nail had a senior visit in the year (those without are led
+    # by the rep, or by the upside's floor, nobody above the rep having tried), and the nails to reduce or
     # drop had some too (the report's "wasted" figure)
-    assert invest.filter(pl.col("nail_senior_visits") > 0).height == invest.height
+    unvisited = invest.filter(pl.col("nail_senior_visits") == 0)
+    assert unvisited.height <= 0.1 * invest.height and set(unvisited["tried"]) <= {-1, 0}
     assert nails.filter(pl.col("nail_decision") != "invest")["nail_senior_visits"].sum() > 0
+
+
+def test_large_customers_buying_few_of_our_lines_are_nails_by_line_gap(sample):
+    """The seed's nail: "a lot overall but little of our lines". Every established A-class customer of a year
+    or more buying at most a quarter of our lines that is not at risk, a benchmark or dormant is a nail with
+    flag line_gap (none of them was a nail before: 58 on this sample, 6 in 东北); each names the lines
+    it does not buy and a benchmark of its region that buys them."""
+    rx, _ = sample
+    c = rx.customers
+    g = PARAMS.scoring.nail.line_gap
+    big_narrow = c.filter((pl.col("abc_class") == "A") & (pl.col("lines_share") <= g.max_lines_share)
+                          & (pl.col("lines_bought") >= 1) & (pl.col("tenure_days") >= g.min_tenure_days)
+                          & (pl.col("history_days") >= PARAMS.scoring.risk.min_history_days)
+                          & pl.col("scored_tag").is_in(["nail", "regular"]) & ~pl.col("flags").list.contains("dormant"))
+    assert big_narrow.height >= 50 and big_narrow.filter(pl.col("region") == "东北").height >= 5
+    assert set(big_narrow["tag"]) == {"nail"}
+    assert big_narrow.filter(pl.col("flags").list.contains("line_gap")).height == big_narrow.height
+    gaps = c.filter(pl.col("flags").list.contains("line_gap"))
+    assert set(gaps["tag"]) == {"nail"} and set(gaps["nail_cause"]) <= DOMAINS["nail_cause"]
+    assert (gaps["nail_missing_lines"].list.len() == gaps["lines_available"] - gaps["lines_bought"]).all()
+    paired = gaps.filter(pl.col("line_gap_benchmark_id").is_not_null())
+    assert paired.height >= 0.9 * gaps.height
+    assert (paired["line_gap_benchmark_region"] == paired["region"]).all()
+    bench = c.filter(pl.col("tag") == "benchmark")["customer_id"]
+    assert paired["line_gap_benchmark_id"].is_in(bench.implode()).all()
+    assert (paired["line_gap_benchmark_lines"].list.len() >= 1).all()
+    assert paired.filter(pl.col("action_codes").list.contains("nail_reference_visit")).height == paired.height
+    # their value is the lines they do not buy: a large customer's line gap is not dropped for its share of wallet
+    a_class = gaps.filter(pl.col("abc_class") == "A")
+    assert a_class.filter(pl.col("nail_decision") == "drop").height <= 0.1 * a_class.height
+    assert c.filter(~pl.col("flags").list.contains("line_gap"))["nail_missing_lines"].null_count() == \
+        c.filter(~pl.col("flags").list.contains("line_gap")).height

@@ -573,3 +573,26 @@ def test_the_nails_section_shows_where_the_senior_visits_went():
     # an older run without the ladder's columns: no table, nothing invented
     old = _data(_prescribed(_scores()), playbook=PARAMS.playbook.model_dump(mode="json"))
     assert 'id="tbl-senior-visits"' not in _report(old, language="en")
+
+
+def test_the_nails_section_shows_each_line_gap_with_its_reference_benchmark():
+    """C4, a nail by line gap, shows under its row the lines it does not buy and the benchmark to visit; the
+    other nails, without the flag, show none (C9's gap is in 华北, another region's report)."""
+    missing = [None, None, None, ["外墙涂料", "防水涂料", "木器漆"], None, ["地坪漆"]]
+    scores = _prescribed(_scores()).with_columns(
+        tag=pl.Series(["at_risk", "benchmark", "nail", "nail", "at_risk", "nail"]),
+        flags=pl.Series([["benchmark_at_risk"], [], [], ["line_gap"], [], ["line_gap"]]),
+        lines_bought=pl.Series([5, 6, 3, 1, 4, 7]), lines_available=pl.Series([8] * 6),
+        nail_missing_lines=pl.Series(missing, dtype=pl.List(pl.String)),
+        line_gap_visit_zh=pl.Series([None, None, None, "带客户参观标杆客户杭州联华", None, "参观天津"], dtype=pl.String),
+        line_gap_visit_en=pl.Series([None, None, None, "Take the customer to see 杭州联华", None, "x"], dtype=pl.String),
+    )
+    for lang, words in (("zh", ("未采购的产品线：外墙涂料、防水涂料、木器漆", "1/8条", "带客户参观标杆客户杭州联华")),
+                        ("en", ("Lines not bought: 外墙涂料, 防水涂料, 木器漆", "1 of 8", "Take the customer to see"))):
+        html = _report(_data(scores), language=lang)
+        table = html[html.index('id="tbl-nails"'):]
+        table = table[:table.index("</table>")]
+        rows = re.findall(r"<tbody.*?</tbody>", table, re.S)
+        gap = [r for r in rows if "温州宏诚" in r]
+        assert len(gap) == 1 and all(w in gap[0] for w in words), lang
+        assert sum(words[0] in r for r in rows) == 1 and "参观天津" not in table

@@ -159,7 +159,8 @@ def test_each_story_gets_its_tag(scores, cid, tag):
 
 @pytest.mark.parametrize(("cid", "flags"), [
     ("bench_risk", ["benchmark_at_risk"]), ("dormant", ["dormant"]), ("new", ["new_customer"]),
-    ("bench", []), ("risky", []), ("nail", []),
+    ("bench", []), ("risky", []),
+    ("nail", ["line_gap"]),  # big potential, 1 of our 4 lines: a line gap besides the stall
 ])
 def test_flags(scores, cid, flags):
     assert _row(scores, cid)["flags"] == flags

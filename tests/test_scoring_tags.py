@@ -21,9 +21,10 @@ BASE = {
     "score_risk": 10.0, "score_influence": 90.0, "score_satisfaction": 90.0, "score_cooperation": 90.0,
     "satisfaction_before": 4.8, "cooperation_before": 4.8,
     "score_potential": 50.0, "share_of_wallet": 0.5, "lines_share": 0.8, "visits_trailing": 8, "positive_share": 0.6,
-    "stalled_quarters": 0, "tenure_days": 2000, "previous_tag": None,
+    "stalled_quarters": 0, "tenure_days": 2000, "previous_tag": None, "abc_class": "C", "lines_bought": 6,
 }
-NAIL = {"score_influence": 30.0, "score_potential": 95.0, "share_of_wallet": 0.03, "lines_share": 0.125,
+# a stalled nail that buys half our lines: no line gap, so the stall and the effort decide
+NAIL = {"score_influence": 30.0, "score_potential": 95.0, "share_of_wallet": 0.03, "lines_share": 0.5, "lines_bought": 4,
         "visits_trailing": 24, "positive_share": 0.1, "stalled_quarters": 8}
 
 
@@ -67,6 +68,31 @@ def test_sales_play_no_part_in_benchmark():
 def test_nail_needs_effort_that_does_not_convert():
     frame = _frame({**NAIL, "positive_share": 0.8}, {**NAIL, "visits_trailing": 1}, {**NAIL, "stalled_quarters": 1})
     assert _tags(frame) == ["regular", "regular", "regular"]
+
+
+GAP = {"score_influence": 30.0, "abc_class": "A", "lines_share": 0.2, "lines_bought": 1}  # big, 1 of 5 lines
+
+
+def test_a_large_customer_buying_few_of_our_lines_is_a_nail_by_line_gap():
+    """An A-class customer buying 1 of 5 lines is a nail (flag line_gap) though its share of wallet is
+    high and it is neither stalled nor worked on; a small one, a broad buyer, a new one or one at risk is not."""
+    g = P.nail.line_gap
+    frame = _frame(
+        GAP,                                                            # nail by line gap
+        {**GAP, "abc_class": "C"},                                      # small: not
+        {**GAP, "abc_class": "C", "score_potential": g.min_potential.enter},  # high potential: nail
+        {**GAP, "lines_share": 0.6, "lines_bought": 3},                 # buys most lines: not
+        {**GAP, "lines_share": 0.0, "lines_bought": 0},                 # buys none: lapsed, not a gap
+        {**GAP, "tenure_days": g.min_tenure_days - 1},                  # not long enough: not
+        {**GAP, "is_established": False},                               # not established: not
+        {**GAP, "score_risk": 90.0},                                    # at risk first
+        {**GAP, "score_influence": 90.0},                               # benchmark first
+        NAIL,                                                           # stalled nail without a gap
+    )
+    out = frame.pipe(tag_frame, p=P).pipe(flag_frame, p=P).collect()
+    assert out["tag"].to_list() == ["nail", "regular", "nail", "regular", "regular", "regular", "regular",
+                                    "at_risk", "benchmark", "nail"]
+    assert out["flags"].to_list() == [["line_gap"], [], ["line_gap"], [], [], [], [], [], [], []]
 
 
 def test_hysteresis_keeps_a_tag_between_exit_and_enter():

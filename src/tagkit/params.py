@@ -282,8 +282,20 @@ class BenchmarkParams(_Frozen):
     min_cooperation: MinBand
 
 
+class LineGapParams(_Frozen):
+    """Nail by line gap: a large customer (``abc_classes``, or ``score_potential`` past ``min_potential``)
+    buying at least ``min_lines_bought`` but at most ``max_lines_share`` of our lines sold in the window,
+    a customer for ``min_tenure_days``."""
+
+    abc_classes: list[Literal["A", "B", "C"]]
+    min_potential: MinBand
+    max_lines_share: Share
+    min_lines_bought: Annotated[int, Field(ge=0)]
+    min_tenure_days: Days
+
+
 class NailParams(_Frozen):
-    """Nail: high value, low share, stalled, effort not converting, not new."""
+    """Nail: high value, low share, stalled, effort not converting, not new; or a large customer's line gap."""
 
     min_potential: MinBand
     max_share_of_wallet: MaxBand
@@ -292,6 +304,7 @@ class NailParams(_Frozen):
     min_tenure_days: Days
     min_visits: Annotated[int, Field(ge=0)]
     max_positive_share: Share
+    line_gap: LineGapParams
 
 
 class AtRiskParams(_Frozen):
@@ -339,6 +352,7 @@ class ReasonParams(_Frozen):
     nail_few_lines: ReasonText
     nail_stalled: ReasonText
     nail_effort_not_converting: ReasonText
+    nail_line_gap: ReasonText
     dormant_no_orders: ReasonText
     new_customer_short_tenure: ReasonText
     not_benchmark_influence: ReasonText
@@ -404,10 +418,10 @@ class ReportParams(_Frozen):
 
 PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
 PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-                      "rep_change_recommended", "holdout")
+                      "rep_change_recommended", "holdout", "line_gap")
 Tag = Literal["benchmark", "nail", "at_risk", "regular"]
 Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-               "rep_change_recommended", "holdout"]
+               "rep_change_recommended", "holdout", "line_gap"]
 Level = Literal["national", "provincial", "city", "local"]
 Criterion = Literal["influence", "satisfaction", "cooperation"]
 Cause = Literal["trust", "competitor", "internal", "unknown"]
@@ -527,6 +541,13 @@ class CauseText(_Frozen):
     unknown: ReasonText
 
 
+class LineGapVisitParams(_Frozen):
+    """The reference visit of a nail by line gap: the benchmark that buys its missing lines."""
+
+    candidates: Annotated[int, Field(ge=1, le=1000)]
+    visit: ReasonText
+
+
 class NailPrescriptionParams(_Frozen):
     attainable_share: Share
     visit_cost: VisitCost
@@ -536,6 +557,7 @@ class NailPrescriptionParams(_Frozen):
     max_chain_depth: Annotated[int, Field(ge=1, le=10)]
     cause: NailCauseParams
     evidence: CauseText
+    line_gap: LineGapVisitParams
 
     @field_validator("escalation")
     @classmethod

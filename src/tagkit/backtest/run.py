@@ -38,7 +38,6 @@ from tagkit.quarters import quarter_end, shift_quarter
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, quarter_label_of
-from tagkit.scoring.rules import abc_frame
 from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -232,7 +231,7 @@ def judged_tags(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.
     """``customer_id, region, tag, score_risk, abc_class`` of ``quarter`` as tagkit would have published them
     then: its own model, last quarter's tags for the hysteresis."""
     q = quarter_index(quarter)
-    tagged = timeline.score(timeline.rows(q), q, previous=timeline.previous_tags(q)).pipe(abc_frame, p=scoring)
+    tagged = timeline.score(timeline.rows(q), q, previous=timeline.previous_tags(q))  # ABC included
     return tagged.select("customer_id", "region", "tag", "score_risk", "abc_class")
 
 

@@ -7,7 +7,8 @@ Steps, each a pure ``LazyFrame → LazyFrame`` function (only :func:`prescribe` 
 speculators and their precedence (:mod:`~tagkit.prescription.speculators`) → evidence from the raw
 tables (:mod:`~tagkit.prescription.evidence`) → benchmarks (level, candidates), nails (value,
 decision, cause, escalation), at-risk defences, rep change and visit frequency → flags, reasons
-and playbook actions (:mod:`~tagkit.prescription.playbook`) → movements → the history of earlier
+and playbook actions (:mod:`~tagkit.prescription.playbook`) → movements → the lines a nail by
+line gap does not buy and its reference benchmark (:mod:`~tagkit.prescription.line_gap`) → the history of earlier
 quarters (:mod:`~tagkit.prescription.history`) for the showcase, the rep scorecards and the
 quality index → radiation and coverage gaps (:mod:`~tagkit.prescription.geo`) → regions.
 """
@@ -27,6 +28,8 @@ from tagkit.prescription.evidence import cause_evidence
 from tagkit.prescription.geo import coverage_gaps, radiation
 from tagkit.prescription.holdout import draw_holdout
 from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
+from tagkit.prescription.line_gap import COLUMNS as LINE_GAP_COLUMNS
+from tagkit.prescription.line_gap import line_gap_frame
 from tagkit.prescription.nails import nail_frame
 from tagkit.prescription.playbook import playbook_frame
 from tagkit.prescription.regions import movement, region_summary, transitions
@@ -57,7 +60,7 @@ FURTHER_COLUMNS = [
     "nail_upside", "nail_effort_cost", "nail_return", "escalate_level", "escalate_note", "escalate_tried_level",
     "nail_senior_visits", "nail_stuck_quarters",
     "nail_points_trust", "nail_points_competitor", "nail_points_internal", "nail_evidence_zh", "nail_evidence_en",
-    "nail_competitor", "nail_former_rep", "rep_complaints_current",
+    "nail_competitor", "nail_former_rep", *LINE_GAP_COLUMNS, "rep_complaints_current",
     "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
@@ -157,6 +160,8 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     quarters = history_quarters(quarter, first_order=first_order, p=p, earliest=timeline.earliest())
     customers = prescribe_customers(scores.lazy(), tables, panels, quarter=quarter, params=params).collect(
         engine=PANEL_ENGINE)
+    # the reference benchmarks are found on k-d trees in numpy, on the collected frame
+    customers = line_gap_frame(customers, panels, quarter=quarter, p=p, scoring=params.scoring)
     # each wide frame is let go once the next is made: at a million customers each holds a GB or two
     del scores
     earlier = earlier_history(timeline, quarters=quarters, scoring=params.scoring, p=p)

@@ -95,7 +95,7 @@ class _Region(NamedTuple):
     bench_tree: cKDTree
 
 
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     phi, lam = np.radians(lat), np.radians(lon)
     return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
@@ -117,7 +117,7 @@ def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
         if not len(benchmarks):
             continue
         lat, lon = part["lat"].to_numpy(), part["lon"].to_numpy()
-        points = _unit_vectors(lat, lon)
+        points = unit_vectors(lat, lon)
         # writable: scipy's weights take no read-only buffer
         cents = tuple(part[c].to_numpy(writable=True) for c in ("sales_trailing_4q", "sales_prior_4q"))
         yield _Region(part["customer_id"], lat, lon, cents, benchmarks,

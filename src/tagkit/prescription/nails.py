@@ -2,7 +2,9 @@
 
 "The stalemate is not the point, the large value behind it is" (DOMAIN.md). For each nail:
 
-- ``nail_upside`` = potential × ``attainable_share`` − trailing-4q sales (a year's sales to win);
+- ``nail_upside`` = potential × ``attainable_share`` − trailing-4q sales (a year's sales to win); for a
+  nail by line gap (flag ``line_gap``) at least its sales per line bought × the lines it does not buy ×
+  ``attainable_share``, within its remaining potential: the lines it does not buy are the value;
   ``nail_effort_cost`` = trailing visits × the cost of a visit of their type (a year's effort);
   ``nail_return`` = upside / effort cost (null without visits or effort).
 - ``nail_decision``: ``drop`` when the upside or the return is below its ``drop_below_*``,
@@ -40,10 +42,27 @@ EVIDENCE_COLUMNS = ["trust_complaints", "rep_complaints", "former_rep_complaints
                     "ladder_tried_rank", "senior_visits"]
 
 
-def nail_value(p: PrescriptionParams) -> dict[str, pl.Expr]:
-    """Upside, effort cost and return of every customer (the caller keeps them for nails)."""
+def line_gap_upside(p: PrescriptionParams) -> pl.Expr:
+    """A year's sales in the lines a nail by line gap does not buy: its sales per line it buys, times the
+    lines it does not, times ``attainable_share``, within the potential it has left (null without lines)."""
+    sales = pl.col("sales_trailing_4q").clip(0)
+    per_line = pl.when(pl.col("lines_bought") > 0).then(sales / pl.col("lines_bought"))
+    missing = pl.col("lines_available") - pl.col("lines_bought")
+    headroom = (pl.col("potential_annual_value") - sales).clip(0)
+    return pl.min_horizontal(per_line * missing * p.nail.attainable_share, headroom)
+
+
+def nail_value(p: PrescriptionParams, *, line_gap: bool = False) -> dict[str, pl.Expr]:
+    """Upside, effort cost and return of every customer (the caller keeps them for nails).
+
+    ``line_gap``: a nail flagged ``line_gap`` is worth the larger of the two upsides: a large customer
+    with a fair share of its wallet still has the lines it does not buy to win (:func:`line_gap_upside`).
+    """
     n = p.nail
     upside = pl.col("potential_annual_value") * n.attainable_share - pl.col("sales_trailing_4q").clip(0)
+    if line_gap:
+        gap = pl.col("flags").list.contains("line_gap").fill_null(False)
+        upside = pl.when(gap).then(pl.max_horizontal(upside, line_gap_upside(p))).otherwise(upside)
     effort = pl.sum_horizontal(getattr(n.visit_cost, t) * pl.col(f"visits_{t}") for t in VISIT_TYPES)
     # sum_horizontal reads null as 0: without a visits table the effort is unknown, not free
     effort = pl.when(pl.col("visits_trailing").is_not_null()).then(effort.cast(pl.Float64))
@@ -145,7 +164,7 @@ def nail_frame(customers: pl.LazyFrame, reps: pl.LazyFrame | None, *, p: Prescri
     values = evidence_values(p)
     evidence = {lang: _by_cause(pl.col("nail_cause"), p, values, lang) for lang in LANGUAGES}
     out = (
-        customers.with_columns(**nail_value(p), **cause_points(p))
+        customers.with_columns(**nail_value(p, line_gap=True), **cause_points(p))
         .with_columns(nail_decision=nail_decision(p), nail_cause=nail_cause(p))
         .with_columns(escalate_level=escalation_level(p), escalate_tried_level=_rung(pl.col("ladder_tried_rank")),
                       nail_senior_visits=pl.col("senior_visits"))

@@ -49,6 +49,7 @@ REASONS: dict[str, dict[str, str]] = {
     "benchmark_cooperation": {"zh": "配合度高", "en": "high cooperation"},
     "nail_high_potential": {"zh": "采购潜力大", "en": "large purchasing potential"},
     "nail_low_share_of_wallet": {"zh": "我方份额低", "en": "low share of wallet"},
+    "nail_line_gap": {"zh": "大客户产品线缺口", "en": "large customer, few of our lines"},
     "nail_few_lines": {"zh": "只采购我方少数产品线", "en": "buys few of our product lines"},
     "nail_effort_not_converting": {"zh": "拜访投入未见成效", "en": "visits not converting"},
     "nail_stalled": {"zh": "份额长期停滞", "en": "share stalled for quarters"},
@@ -69,6 +70,7 @@ FLAGS: Names = {
     "new_customer": {"zh": "新客户", "en": "new customer"},
     "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
     "holdout": {"zh": "对照组（本季不行动）", "en": "holdout (no action this quarter)"},
+    "line_gap": {"zh": "产品线缺口", "en": "line gap"},
 }
 
 # the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are

@@ -10,7 +10,7 @@ precomputed features table in the schema of docs/features.md) and the other pane
 quarter learned from the quarters before it, the previous quarter's tags; the one step that
 collects and learns) → this quarter's features (:mod:`~tagkit.scoring.features`) → risk signals
 and ``score_risk`` (:mod:`~tagkit.scoring.risk_signals`, :mod:`~tagkit.scoring.risk_model`) → the
-other scores (:mod:`~tagkit.scoring.scores`) → lifecycle, tags, stage, flags and ABC
+other scores (:mod:`~tagkit.scoring.scores`) → ABC, lifecycle, tags, stage and flags
 (:mod:`~tagkit.scoring.rules`) → reasons (:mod:`~tagkit.scoring.reasons`); each a pure
 ``LazyFrame → LazyFrame`` function composed with ``.pipe``.
 
@@ -34,7 +34,7 @@ from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, res
 from tagkit.scoring.panel import Panels, build_panels
 from tagkit.scoring.reasons import reason_frame
 from tagkit.scoring.risk_model import RiskModel
-from tagkit.scoring.rules import abc_frame, flag_frame
+from tagkit.scoring.rules import flag_frame
 from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ CONTRACT_COLUMNS = [
 ]
 EXPLAINED_COLUMNS = ["flags", "reasons_zh", "reasons_en", "unavailable_signals"]
 INTERNAL_COLUMNS = ["first_qi", "is_new_customer", "is_dormant", "is_established", "is_benchmark_quality", "tag_kept",
+                    "is_stalled_nail", "is_line_gap",
                     "qi", "status", "went_bad", "sales_4q", "stage_bad", "has_orders"]
 
 
@@ -65,10 +66,9 @@ def unavailable_signals(panels: Panels) -> pl.Expr:
 
 
 def _finish(tagged: pl.LazyFrame, *, quarter: str, panels: Panels, p: ScoringParams, model: RiskModel) -> pl.LazyFrame:
-    """Flags, ABC, reasons, then the contract's column order, one row per customer by customer_id."""
+    """Flags, reasons, then the contract's column order, one row per customer by customer_id."""
     out = (
         tagged.pipe(flag_frame, p=p)
-        .pipe(abc_frame, p=p)
         .with_columns(quarter=pl.lit(quarter), unavailable_signals=unavailable_signals(panels))
         .pipe(reason_frame, p=p, model=model)
     )

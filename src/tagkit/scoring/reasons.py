@@ -9,8 +9,9 @@ the same order. Order: the reasons that weighed most come first.
   named by its basis: same quarter last year, usual quarter, or the year); ``risk_score_high``
   when none is that strong on its own; then ``benchmark_at_risk`` for a benchmark-quality customer.
 - benchmark: influence, satisfaction, cooperation, strongest score first.
-- nail: the value behind it, the low share, few lines, the effort not converting, the stall
-  (the article's order: "the large value behind it" is the point).
+- nail: the value behind it, the line gap (a large customer buying few of our lines), the low
+  share, few lines, the effort not converting, the stall (the article's order: "the large value
+  behind it" is the point); a nail by line gap alone gets the line gap only.
 - dormant and new customers: why they are left out of the watch lists.
 - regular customers of ABC class A that are not benchmarks: which benchmark condition fails,
   largest shortfall first (what the tags reveal that ABC hides).
@@ -75,15 +76,19 @@ def _benchmark_reasons(p: ScoringParams) -> list[Reason]:
 
 def _nail_reasons(p: ScoringParams) -> list[Reason]:
     nail = pl.col("tag") == "nail"
+    # a nail by line gap alone is neither stalled nor worked on in vain: only its own reason is true of it
+    stalled = nail & pl.col("is_stalled_nail")
+    gap = nail & pl.col("is_line_gap")
     n = p.nail
     low_share = (pl.col("share_of_wallet") <= n.max_share_of_wallet.exit).fill_null(False)
     few_lines = (pl.col("lines_share") <= n.max_lines_share).fill_null(False)
     return [
-        Reason("nail_high_potential", nail, pl.lit(5.0)),
-        Reason("nail_low_share_of_wallet", nail & low_share, pl.lit(4.0)),
-        Reason("nail_few_lines", nail & few_lines, pl.lit(3.0)),
-        Reason("nail_effort_not_converting", nail & pl.col("visits_trailing").is_not_null(), pl.lit(2.0)),
-        Reason("nail_stalled", nail, pl.lit(1.0)),
+        Reason("nail_high_potential", stalled, pl.lit(5.0)),
+        Reason("nail_line_gap", gap, pl.lit(4.5)),
+        Reason("nail_low_share_of_wallet", stalled & low_share, pl.lit(4.0)),
+        Reason("nail_few_lines", stalled & few_lines & ~gap, pl.lit(3.0)),
+        Reason("nail_effort_not_converting", stalled & pl.col("visits_trailing").is_not_null(), pl.lit(2.0)),
+        Reason("nail_stalled", stalled, pl.lit(1.0)),
     ]
 
 

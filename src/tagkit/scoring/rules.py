@@ -14,11 +14,15 @@ Precedence (first match wins):
    above their minimums. Sales play no part: "the three are indispensable".
 4. **nail**: high untapped value (``score_potential``), little of it ours (share of wallet, or
    few of our product lines), stalled for ``nail.min_stalled_quarters``, worked on without
-   converting (visits, few positive), and a customer for ``nail.min_tenure_days``.
+   converting (visits, few positive), and a customer for ``nail.min_tenure_days``. Or by **line
+   gap** (``nail.line_gap``, flag ``line_gap``): a large customer (ABC class, or high
+   ``score_potential``) of long standing, established, that buys few of our product lines — the
+   seed's own nail, "a lot overall but little of our lines", whatever its share of wallet. ABC is
+   therefore computed before the tags (:func:`abc_frame`).
 5. **regular**: everyone else.
 
 Flags (``flags: list[str]``, in the order of :data:`FLAG_RULES`): ``benchmark_at_risk``,
-``dormant``, ``new_customer`` (tenure below ``lifecycle.new_customer_days``: never a nail nor at
+``dormant``, ``new_customer``, ``line_gap`` (a nail by line gap) (tenure below ``lifecycle.new_customer_days``: never a nail nor at
 risk). A later rule is one more entry in :data:`FLAG_RULES`.
 
 The prescription (:mod:`tagkit.prescription`) adds one step after this precedence, because it
@@ -113,20 +117,38 @@ def _nail_quality(p: ScoringParams, keep: pl.Expr) -> pl.Expr:
     )
 
 
-def tag_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
-    """``tag`` by the precedence above, plus the booleans the flags and reasons read.
+def _line_gap(p: ScoringParams, keep: pl.Expr) -> pl.Expr:
+    """A large customer (ABC class, or high potential) buying few of our lines, for long enough."""
+    g = p.nail.line_gap
+    large = pl.col("abc_class").is_in(g.abc_classes).fill_null(False) | meets("score_potential", g.min_potential,
+                                                                              keep=keep)
+    return (
+        large
+        & (pl.col("lines_share") <= g.max_lines_share).fill_null(False)
+        & (pl.col("lines_bought") >= g.min_lines_bought).fill_null(False)
+        & (pl.col("tenure_days") >= g.min_tenure_days).fill_null(False)
+        & pl.col("is_established")
+        # the value behind a nail is weighed on its potential (the prescription's upside): unknown, no nail
+        & pl.col("share_of_wallet").is_not_null()
+    )
 
-    Needs ``previous_tag`` (null where unknown, or when scoring without hysteresis).
+
+def tag_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
+    """``tag`` by the precedence above, plus the booleans the flags and reasons read
+    (``is_line_gap``: the line-gap rule holds; ``is_stalled_nail``: the stalled-share rule holds).
+
+    Needs ``previous_tag`` (null where unknown, or when scoring without hysteresis) and ``abc_class``.
     """
     keep = {t: _keep(t, p) for t in TAGS}
     live = ~pl.col("is_dormant")
     at_risk = live & pl.col("is_established") & meets("score_risk", p.at_risk.min_risk, keep=keep["at_risk"])
     benchmark = live & ~at_risk & _benchmark_quality(p, keep["benchmark"])
-    nail = live & ~at_risk & ~benchmark & ~pl.col("is_new_customer") & _nail_quality(p, keep["nail"])
+    stalled, gap = _nail_quality(p, keep["nail"]), _line_gap(p, keep["nail"])
+    nail = live & ~at_risk & ~benchmark & ~pl.col("is_new_customer") & (stalled | gap)
     entered = {
         "at_risk": meets("score_risk", p.at_risk.min_risk, keep=pl.lit(False)),
         "benchmark": _benchmark_quality(p, pl.lit(False)),
-        "nail": _nail_quality(p, pl.lit(False)),
+        "nail": _nail_quality(p, pl.lit(False)) | _line_gap(p, pl.lit(False)),
     }
     tag = (
         pl.when(at_risk).then(pl.lit("at_risk"))
@@ -137,6 +159,8 @@ def tag_frame(scored: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     return scored.with_columns(
         tag=tag,
         is_benchmark_quality=_benchmark_before_decline(p),
+        is_stalled_nail=stalled,
+        is_line_gap=gap,
     ).with_columns(
         # kept only thanks to hysteresis: past the exit threshold but short of the enter one
         tag_kept=pl.any_horizontal(
@@ -151,6 +175,7 @@ FLAG_RULES: dict[str, FlagRule] = {
     "benchmark_at_risk": lambda p: (pl.col("tag") == "at_risk") & pl.col("is_benchmark_quality"),
     "dormant": lambda p: pl.col("is_dormant"),
     "new_customer": lambda p: pl.col("is_new_customer"),
+    "line_gap": lambda p: (pl.col("tag") == "nail") & pl.col("is_line_gap"),
 }
 
 

@@ -169,6 +169,7 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "score_cooperation": integer(c("score_cooperation")),
         "score_potential": integer(c("score_potential")),
         "tag": words(c("tag"), TAG_WORDS[lang]),
+        "abc_class": _str(c("abc_class")),
         "recent_quarters": pl.lit(str(p.windows.recent_quarters)),
         "trailing_quarters": pl.lit(str(p.windows.trailing_quarters)),
         "survey_quarters": pl.lit(str(p.windows.survey_quarters)),

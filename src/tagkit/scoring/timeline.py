@@ -36,7 +36,7 @@ from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
 from tagkit.scoring.risk_signals import IN_POPULATION, RHYTHM, SIGNALS, outcome_columns, signal_frame, steady_signals
-from tagkit.scoring.rules import lifecycle_frame, tag_frame
+from tagkit.scoring.rules import abc_frame, lifecycle_frame, tag_frame
 from tagkit.scoring.scores import score_frame
 from tagkit.scoring.seasonal import attach_index, region_totals, seasonal_index
 
@@ -267,6 +267,7 @@ class Timeline:
                 .then(model.probability(without=RHYTHM)),
             )
             .pipe(score_frame, p=self.p)
+            .pipe(abc_frame, p=self.p)  # before the tags: a large customer's line gap makes a nail
             .pipe(lifecycle_frame, p=self.p)
         )
         if previous is None:

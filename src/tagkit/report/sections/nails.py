@@ -1,5 +1,6 @@
 """Nail customers: the value behind the stalemate, its cause with evidence, who leads the effort, the decision;
-and where the senior visits went (to the invest nails that need them, or wasted on those to reduce or drop)."""
+with, for a nail by line gap, the lines it does not buy and the benchmark to take it to; and where the senior
+visits went (to the invest nails that need them, or wasted on those to reduce or drop)."""
 from __future__ import annotations
 
 from typing import Any
@@ -74,7 +75,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
     if prescribed:
         columns += [Column("cause", ctx.ui("cause")), Column("lead", ctx.ui("escalate_to")),
                     Column("decision", ctx.ui("decision")), Column("evidence", ctx.ui("evidence"), fold=True),
-                    Column("actions", ctx.ui("actions"), fold=True)]
+                    Column("line_gap", ctx.ui("line_gap_nails"), fold=True), Column("actions", ctx.ui("actions"), fold=True)]
     columns.append(Column("reasons", ctx.ui("why_nail"), fold=True))
     rows = []
     for r in listed.iter_rows(named=True):
@@ -94,6 +95,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
             row["evidence"] = Cell(items=(evidence,) if evidence else ())
             row["lead"] = _lead_cell(ctx, r)
             row["decision"] = Cell(ctx.name("nail_decision", decision), cls=f"decision-{decision}" if decision else "")
+            row["line_gap"] = _line_gap_cell(ctx, r)
             row["actions"] = Cell(items=ctx.actions(r))
         rows.append(row)
     return Table("tbl-nails", columns, rows, shown_of=shown_of,
@@ -140,6 +142,21 @@ def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
                   visits=format_count(counts["senior_visits"].sum()), wasted=format_count(wasted))
     return [Heading(ctx.ui("senior_heading")), Note(lead),
             Table("tbl-senior-visits", columns, rows, filterable=False, compact=True)]
+
+
+def _line_gap_cell(ctx: Context, row: dict) -> Cell:
+    """A nail by line gap: the lines it does not buy and the benchmark to take it to (folded under its row:
+    nearly every nail of the sample has a line gap, so a second table would repeat the nails table)."""
+    missing = row.get("nail_missing_lines")
+    if not missing or not (row.get("flags") and "line_gap" in row["flags"]):
+        return Cell()
+    bought, available = row.get("lines_bought"), row.get("lines_available")
+    sep = "、" if ctx.lang == "zh" else ", "
+    head = f"{ctx.ui('missing_lines')}：" if ctx.lang == "zh" else f"{ctx.ui('missing_lines')}: "
+    lines = head + sep.join(missing) + (
+        f" ({ctx.ui('lines_bought')} {ctx.ui('of_lines', n=bought, of=available)})" if bought is not None else "")
+    visit = row.get(f"line_gap_visit_{ctx.lang}") or ctx.ui("no_reference")
+    return Cell(items=(lines, visit))
 
 
 def build(ctx: Context) -> Section:
