@@ -28,6 +28,10 @@ def test_defaults_load():
     ({"regions": {"stage": {"early_below_penetration": 0.9}}}, r"early_below_penetration must be at or below"),
     ({"at_risk": {"fallback_defence": "prayer"}}, r"prescription\.at_risk\.fallback_defence"),
     ({"speculator": {"quarter_end_days": 0}}, r"prescription\.speculator\.quarter_end_days"),
+    ({"visit_plan": {"priority": [{"group": "at_risk", "floor": 3}, {"group": "regular", "floor": 1}]}},
+     r"prescription\.visit_plan\.priority.*each of at_risk, benchmark, nail_invest, nail_other, regular once"),
+    ({"visit_plan": {"slack": -0.1}}, r"prescription\.visit_plan\.slack"),
+    ({"benchmark": {"slipping": {"trailing_decline": 1.5}}}, r"prescription\.benchmark\.slipping\.trailing_decline"),
 ])
 def test_inconsistent_prescription_params_are_refused(tmp_path, override, message):
     path = tmp_path / "override.yaml"

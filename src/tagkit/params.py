@@ -404,10 +404,12 @@ class ReportParams(_Frozen):
 
 PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
 PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-                      "rep_change_recommended")
+                      "rep_change_recommended", "benchmark_slipping")
 Tag = Literal["benchmark", "nail", "at_risk", "regular"]
 Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-               "rep_change_recommended"]
+               "rep_change_recommended", "benchmark_slipping"]
+# showcase_basis: why a benchmark's before/after is shown (before_benchmark) or not (the others)
+ShowcaseBasis = Literal["before_benchmark", "slipping", "no_before", "no_growth"]
 Level = Literal["national", "provincial", "city", "local"]
 Criterion = Literal["influence", "satisfaction", "cooperation"]
 Cause = Literal["trust", "competitor", "internal", "unknown"]
@@ -437,10 +439,19 @@ class BenchmarkLevels(_Frozen):
     city: LevelReach
 
 
+class SlippingParams(_Frozen):
+    """When a benchmark counts as slipping (flag ``benchmark_slipping``: defend it, never showcase it)."""
+
+    below_before: Share       # sales per quarter now at least this share below its "before" (0: any fall)
+    trailing_decline: Share   # or the trailing 4 quarters at least this share below the 4 before
+
+
 class BenchmarkPrescriptionParams(_Frozen):
     levels: BenchmarkLevels
     candidate_max_gap: Score
     showcase_quarters: Quarters
+    before_min_quarters: Quarters
+    slipping: SlippingParams
 
 
 class VisitCost(_Frozen):
@@ -576,6 +587,29 @@ class VisitFrequencyParams(_Frozen):
     dormant: PerMonth
 
 
+PlanGroup = Literal["at_risk", "benchmark", "nail_invest", "nail_other", "regular"]
+
+
+class PlanPriority(_Frozen):
+    group: PlanGroup
+    floor: Annotated[int, Field(ge=0, le=100)]   # visits a quarter a customer keeps (its recommendation if lower)
+
+
+class VisitPlanParams(_Frozen):
+    """Each rep's visits of next quarter, fitted to what the rep makes (tagkit/prescription/visit_plan.py)."""
+
+    capacity_quarters: Quarters
+    slack: Annotated[float, Field(ge=0, le=2)]
+    priority: list[PlanPriority]
+
+    @field_validator("priority")
+    @classmethod
+    def _every_group_once(cls, value: list[PlanPriority]) -> list[PlanPriority]:
+        if sorted(g.group for g in value) != sorted(PlanGroup.__args__):
+            raise ValueError(f"must list each of {', '.join(PlanGroup.__args__)} once")
+        return value
+
+
 class SpeculatorParams(_Frozen):
     window_quarters: Quarters
     quarter_end_days: Annotated[int, Field(ge=1, le=31)]
@@ -629,6 +663,7 @@ class PrescriptionReasonParams(_Frozen):
     speculator_not_at_risk: ReasonText
     rep_change_complaints: ReasonText
     benchmark_candidate: ReasonText
+    benchmark_slipping: ReasonText
 
 
 class RegionAlertParams(_Frozen):
@@ -648,6 +683,7 @@ class PrescriptionParams(_Frozen):
     rep_change: RepChangeParams
     speculator: SpeculatorParams
     visit_frequency: VisitFrequencyParams
+    visit_plan: VisitPlanParams
     reps: RepTargetParams
     regions: RegionPrescriptionParams
     radiation: RadiationParams
@@ -666,6 +702,7 @@ class ActionCondition(_Frozen):
     defences: list[Defence] = []
     levels: list[Level] = []
     missing: list[Criterion] = []
+    showcase: list[ShowcaseBasis] = []
     topics: list[Topic] = []
     signals: list[SignalKind] = []
 
@@ -694,21 +731,6 @@ class TagText(_Frozen):
     regular: ReasonText
 
 
-class VisitShares(_Frozen):
-    """Target share of a rep's visits per tag ("your time goes where your results go")."""
-
-    benchmark: Share
-    nail: Share
-    at_risk: Share
-    regular: Share
-
-    @model_validator(mode="after")
-    def _sum_to_one(self) -> VisitShares:
-        if abs(sum(v for _, v in self) - 1) > 1e-6:
-            raise ValueError("the shares must add up to 1")
-        return self
-
-
 ACTION_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -717,7 +739,6 @@ class PlaybookParams(_Frozen):
 
     strategies: TagText
     actions: dict[str, Action]
-    visit_shares: VisitShares
 
     @model_validator(mode="after")
     def _codes_known_and_every_tag_served(self) -> PlaybookParams:
