@@ -68,6 +68,7 @@ FLAGS: Names = {
     "dormant": {"zh": "长期未订货", "en": "dormant"},
     "new_customer": {"zh": "新客户", "en": "new customer"},
     "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
+    "benchmark_slipping": {"zh": "标杆下滑", "en": "benchmark slipping"},
 }
 
 # the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are
@@ -111,6 +112,17 @@ VALUES: dict[str, Names] = {
         "rep_not_in_reps": {"zh": "业务员不在业务员表中，由其本人牵头", "en": "the rep is not in the reps table: the rep leads"},
         "chain_broken": {"zh": "上级链条中断，未找到该级别的人，由业务员牵头",
                          "en": "the manager chain ends before that level: the rep leads"},
+    },
+    "showcase_basis": {
+        "before_benchmark": {"zh": "成为标杆前后对比（已增长）", "en": "before and after it became a benchmark (grown)"},
+        "slipping": {"zh": "销售下滑：先防守，不作展示", "en": "slipping: defend it, no showcase"},
+        "no_before": {"zh": "无成为标杆之前的数据：不作前后对比", "en": "no period before it became a benchmark: no before/after"},
+        "no_growth": {"zh": "成为标杆后销售未增长：不作展示", "en": "no growth since it became a benchmark: no showcase"},
+    },
+    "visit_plan_basis": {
+        "capacity": {"zh": "按业务员拜访能力安排", "en": "fitted to the rep's capacity"},
+        "no_visits_table": {"zh": "无拜访记录：沿用建议次数", "en": "no visit records: the recommendation"},
+        "no_rep_visits": {"zh": "业务员无拜访记录：沿用建议次数", "en": "no visits of the rep: the recommendation"},
     },
     "candidate_kind": {
         "benchmark_candidate": {"zh": "潜在标杆", "en": "benchmark candidate"},
