@@ -143,9 +143,14 @@ def test_a_slipping_benchmark_is_defended_and_never_a_success_story():
     assert actions["fell"] == ["benchmark_defend_slipping", "benchmark_maintain", "benchmark_referrals"]
     assert actions["local_fell"] == ["benchmark_defend_slipping", "benchmark_maintain", "benchmark_referrals"]
     assert out["flags"].to_list()[2:] == [["benchmark_slipping"], ["benchmark_slipping"]]
+    assert out["reason_codes"].to_list()[2:] == [["benchmark_slipping_before", "benchmark_slipping_trailing"],
+                                                 ["benchmark_slipping_trailing"]]
     assert out["reasons_zh"][2].to_list() == [
-        "标杆销售下滑：每季平均销售较成为标杆之前下降25%，近四季较前四季下降10%：先防守，暂不作为成功案例宣传"]
-    assert "–" in out["reasons_en"][3][0] and "fell 40%" in out["reasons_en"][3][0]
+        "标杆销售下滑：每季平均销售较成为标杆之前下降25%：先防守，暂不作为成功案例宣传",
+        "标杆销售下滑：近四季销售较前四季下降10%：先防守，暂不作为成功案例宣传"]
+    assert out["reasons_en"][3].to_list() == [
+        "a benchmark slipping: its sales of the last 4 quarters fell 40% on the 4 before: defend it first, "
+        "no success story for now"]
 
 def test_flags_come_in_the_contract_order_with_unknown_flags_last():
     out = _prescribed([{"customer_id": "x", "flags": ["new_customer", "later_rule", "benchmark_at_risk"],

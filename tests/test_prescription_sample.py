@@ -176,5 +176,7 @@ def test_benchmarks_show_only_real_growth_and_defend_the_slipping(sample):
     assert slipping.height == b.filter(declining).height > 0
     assert b.filter(declining & pl.col("action_codes").list.contains("benchmark_case_study")).height == 0
     assert slipping["action_codes"].list.contains("benchmark_defend_slipping").all()
+    explained = pl.col("reason_codes").list.set_intersection(["benchmark_slipping_before", "benchmark_slipping_trailing"])
+    assert (slipping.select(explained.list.len())["reason_codes"] > 0).all()
     assert set(slipping["showcase_basis"]) == {"slipping"}
     assert rx.customers.filter((pl.col("tag") != "benchmark") & pl.col("showcase_basis").is_not_null()).height == 0

@@ -663,7 +663,8 @@ class PrescriptionReasonParams(_Frozen):
     speculator_not_at_risk: ReasonText
     rep_change_complaints: ReasonText
     benchmark_candidate: ReasonText
-    benchmark_slipping: ReasonText
+    benchmark_slipping_before: ReasonText
+    benchmark_slipping_trailing: ReasonText
 
 
 class RegionAlertParams(_Frozen):

@@ -11,8 +11,8 @@
   ``benchmark_missing`` names the third, ``benchmark_missing_gap`` the points short.
 - Showcase (benchmarks): sales per quarter and lines bought *before* — the quarters before it was
   first tagged benchmark in the history (at most ``showcase_quarters``, ending before the trailing
-  year, none among its first ``before_min_quarters - 1`` quarters of orders) — against *now* (the trailing year's sales per quarter, the lines
-  bought in it). ``showcase_basis`` says whether that makes a showcase: ``before_benchmark``
+  year, none among its first ``before_min_quarters - 1`` quarters of orders) — against *now* (the
+  trailing year's sales per quarter, the lines bought in it). ``showcase_basis`` says whether that makes a showcase: ``before_benchmark``
   (a real before, and sales grew since: the before/after to show), else why not: ``slipping``
   (below), ``no_before`` (a benchmark since the history's start, or no orders before it: its
   first quarters of data are no "before"), ``no_growth`` (sales now not above before). The
@@ -109,9 +109,9 @@ def _before_window(rows: pl.LazyFrame, *, quarter: str, p: PrescriptionParams) -
 def slipping(p: PrescriptionParams) -> pl.Expr:
     """``is_benchmark_slipping`` of a benchmark with the showcase figures (see the module docstring)."""
     s = p.benchmark.slipping
-    below_before = (pl.col("showcase_sales_now") < pl.col("showcase_sales_before") * (1 - s.below_before)).fill_null(False)
-    declining = ((pl.col("sales_prior_4q") > 0)
-                 & (pl.col("sales_trailing_4q") <= pl.col("sales_prior_4q") * (1 - s.trailing_decline))).fill_null(False)
+    now, before, prior = pl.col("showcase_sales_now"), pl.col("showcase_sales_before"), pl.col("sales_prior_4q")
+    below_before = (now < before * (1 - s.below_before)).fill_null(False)
+    declining = ((prior > 0) & (pl.col("sales_trailing_4q") <= prior * (1 - s.trailing_decline))).fill_null(False)
     return (pl.col("tag") == "benchmark") & (below_before | declining)
 
 

@@ -6,8 +6,8 @@
   flags this module does not know (a later scoring rule) follow in their own order.
 - ``reason_codes`` / ``reasons_zh`` / ``reasons_en``: the scorer's reasons, then those of the
   prescription (``speculator_not_at_risk``, ``speculator_quarter_end``, ``rep_change_complaints``,
-  ``benchmark_candidate``, ``benchmark_slipping``; wording in params/prescription.yaml), so every
-  flag is explained.
+  ``benchmark_candidate``, ``benchmark_slipping_before`` / ``_trailing``; wording in
+  params/prescription.yaml), so every flag is explained.
 - ``action_codes``: the playbook's actions whose conditions hold (params/playbook.yaml explains
   the matching), by priority then file order; a ``fallback`` action only where nothing else
   applies, so every customer gets at least one.
@@ -32,7 +32,11 @@ NEW_REASONS = {
     "speculator_quarter_end": pl.col("is_speculator"),
     "rep_change_complaints": pl.col("is_rep_change"),
     "benchmark_candidate": pl.col("is_benchmark_candidate"),
-    "benchmark_slipping": pl.col("is_benchmark_slipping"),
+    # a slipping benchmark's reasons: each fall that shows (below its before; the trailing year down)
+    "benchmark_slipping_before": pl.col("is_benchmark_slipping")
+    & (pl.col("showcase_sales_change") < 0).fill_null(False),
+    "benchmark_slipping_trailing": pl.col("is_benchmark_slipping")
+    & (pl.col("sales_trailing_4q") < pl.col("sales_prior_4q")).fill_null(False),
 }
 
 
@@ -75,7 +79,8 @@ def reason_values(p: PrescriptionParams) -> dict[str, dict[str, dict[str, pl.Exp
         return {"change_before": change(pl.col("showcase_sales_change"), lang), "trailing_change": change(trailing, lang)}
 
     makers = {"speculator_not_at_risk": speculator, "speculator_quarter_end": speculator,
-              "rep_change_complaints": rep, "benchmark_candidate": candidate, "benchmark_slipping": slipping}
+              "rep_change_complaints": rep, "benchmark_candidate": candidate,
+              "benchmark_slipping_before": slipping, "benchmark_slipping_trailing": slipping}
     return {code: {lang: make(lang) for lang in LANGUAGES} for code, make in makers.items()}
 
 
