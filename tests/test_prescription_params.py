@@ -28,6 +28,8 @@ def test_defaults_load():
     ({"regions": {"stage": {"early_below_penetration": 0.9}}}, r"early_below_penetration must be at or below"),
     ({"at_risk": {"fallback_defence": "prayer"}}, r"prescription\.at_risk\.fallback_defence"),
     ({"speculator": {"quarter_end_days": 0}}, r"prescription\.speculator\.quarter_end_days"),
+    ({"nail": {"ladder": {"visit_rungs": {"manager": "boss"}}}}, r"prescription\.nail\.ladder\.visit_rungs\.manager"),
+    ({"nail": {"ladder": {"success_outcomes": []}}}, r"prescription\.nail\.ladder\.success_outcomes"),
     ({"visit_plan": {"priority": [{"group": "at_risk", "floor": 3}, {"group": "regular", "floor": 1}]}},
      r"prescription\.visit_plan\.priority.*each of at_risk, benchmark, nail_invest, nail_other, regular once"),
     ({"visit_plan": {"slack": -0.1}}, r"prescription\.visit_plan\.slack"),
@@ -44,4 +46,13 @@ def test_a_playbook_condition_needs_a_key(tmp_path):
     path = tmp_path / "override.yaml"
     path.write_text(yaml.safe_dump({"playbook": {"actions": {"win_back": {"when": [{}]}}}}), encoding="utf-8")
     with pytest.raises(ParamsError, match="a condition needs at least one key"):
+        load_params(ROOT / "params", path)
+
+
+def test_an_action_names_no_placeholder_but_the_lead(tmp_path):
+    """{lead} is the one placeholder an action's text may use (who leads the nail); a typo is refused."""
+    path = tmp_path / "override.yaml"
+    path.write_text(yaml.safe_dump({"playbook": {"actions": {"nail_combined_attack": {"en": "{leader} heads it"}}}}),
+                    encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"nail_combined_attack'\.en: unknown placeholder\(s\) \['leader'\]"):
         load_params(ROOT / "params", path)

@@ -106,7 +106,7 @@ def test_every_rep_with_customers_gets_a_scorecard_even_without_a_reps_table():
         "visit_date": [D(2026, 7, 1), D(2026, 8, 1), D(2026, 8, 2), D(2026, 9, 2), D(2026, 9, 3), D(2026, 3, 1)],
     })
     history = pl.LazyFrame(schema=HISTORY_SCHEMA)
-    customers = visit_plan(customers, visits, quarter=QUARTER, p=P.visit_plan)
+    customers = visit_plan(customers, visits, quarter=QUARTER, p=P)
     cards = rep_scorecards(customers, {"visits": visits}, history, quarter=QUARTER, p=P).collect()
     assert cards["rep_id"].to_list() == ["R1", "R2"]
     r1, r2 = cards.row(0, named=True), cards.row(1, named=True)

@@ -58,7 +58,7 @@ def test_plan_fits_the_capacity_cutting_the_lowest_priorities_first():
     """R1 (capacity 22 of 37 recommended): the groups below at-risk keep their floors, the at-risk share
     the rest (15: 3 + ¾ of the way to 12 and 6 → 9.75 and 5.25, whole: 10 and 5). R2 (capacity 44) gets
     the whole recommendation; R3 made no visits: capacity unknown, the recommendation, flagged."""
-    out = visit_plan(_customers(), _visits({"R1": 20, "R2": 40}), quarter=QUARTER, p=P.visit_plan).collect()
+    out = visit_plan(_customers(), _visits({"R1": 20, "R2": 40}), quarter=QUARTER, p=P).collect()
     assert _planned(out, "R1") == {"a1": 10, "a2": 5, "b1": 3, "n1": 2, "n2": 0, "r1": 1, "r2": 1}
     assert _planned(out, "R2") == {"a1": 12, "a2": 6, "b1": 6, "n1": 6, "n2": 1, "r1": 3, "r2": 3}
     assert _planned(out, "R3") == _planned(out, "R2")
@@ -71,9 +71,9 @@ def test_plan_fits_the_capacity_cutting_the_lowest_priorities_first():
 
 def test_plan_never_goes_below_the_floors_and_without_visits_keeps_the_recommendation():
     """R1 makes 5 visits a quarter: the floors (13) are the plan; no visits table: the recommendation."""
-    short = visit_plan(_customers(), _visits({"R1": 5}), quarter=QUARTER, p=P.visit_plan).collect()
+    short = visit_plan(_customers(), _visits({"R1": 5}), quarter=QUARTER, p=P).collect()
     assert _planned(short, "R1") == {"a1": 3, "a2": 3, "b1": 3, "n1": 2, "n2": 0, "r1": 1, "r2": 1}
-    unknown = visit_plan(_customers(), None, quarter=QUARTER, p=P.visit_plan).collect()
+    unknown = visit_plan(_customers(), None, quarter=QUARTER, p=P).collect()
     assert unknown["visits_planned"].to_list() == unknown["visits_recommended"].to_list()
     assert set(unknown["visit_plan_basis"]) == {"no_visits_table"}
 
@@ -81,7 +81,7 @@ def test_plan_never_goes_below_the_floors_and_without_visits_keeps_the_recommend
 def _scorecard_customers(visits: pl.LazyFrame | None) -> pl.LazyFrame:
     """The seven customers of each rep, with what the scorecard reads besides the plan."""
     return (
-        visit_plan(_customers(), visits, quarter=QUARTER, p=P.visit_plan)
+        visit_plan(_customers(), visits, quarter=QUARTER, p=P)
         .with_columns(region=pl.lit("东北"), previous_tag=pl.col("tag"), sales_quarter=pl.lit(100.0),
                       sales_previous_quarter=pl.lit(100.0), sales_trailing_4q=pl.lit(400.0),
                       flags=pl.lit([], dtype=pl.List(pl.String)), is_speculator=pl.lit(False),
@@ -105,7 +105,7 @@ def test_a_rep_who_follows_the_plan_scores_full_alignment():
     """The scorecard's targets are the plan's shares per tag, so visits made exactly as planned score 100%;
     the card shows made, capacity, recommended and planned side by side."""
     visits = _visits({"R1": 20})
-    plan = visit_plan(_customers(), visits, quarter=QUARTER, p=P.visit_plan).collect()
+    plan = visit_plan(_customers(), visits, quarter=QUARTER, p=P).collect()
     followed = _following_the_plan(plan, "R1")
     # the plan made from the visits so far; this quarter's visits are the plan, carried out
     cards = rep_scorecards(_scorecard_customers(visits), {"visits": followed}, pl.LazyFrame(schema=HISTORY_SCHEMA),
@@ -127,3 +127,15 @@ def test_scorecard_shows_a_rep_over_capacity_and_unknown_capacity():
         "visits_over_capacity": [True, None, None], "visit_plan_basis": ["capacity", "no_rep_visits", "no_rep_visits"],
     })
     assert_frame_equal(cards.select(expected.columns), expected)
+
+
+def test_a_held_out_at_risk_customer_is_planned_as_a_regular_one():
+    """The holdout gets routine service only (playbook.holdout_share): a regular's 3 visits, not 12, and
+    it no longer comes first when R1's capacity is short."""
+    held = _customers().with_columns(is_holdout=pl.col("customer_id") == "R1_a1")
+    out = visit_plan(held, _visits({"R1": 20}), quarter=QUARTER, p=P).collect()
+    a1 = out.filter(pl.col("customer_id") == "R1_a1").row(0, named=True)
+    assert a1["visits_recommended"] == 3
+    # 22 visits: a2, b1 and n1 their 6 each, the three regulars (a1 among them) the 4 left: 1⅓ each, the
+    # whole visit left over to the first by id
+    assert _planned(out, "R1") == {"a1": 2, "a2": 6, "b1": 6, "n1": 6, "n2": 0, "r1": 1, "r2": 1}

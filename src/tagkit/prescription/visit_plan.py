@@ -1,7 +1,9 @@
 """The visit plan of next quarter: each customer's recommended visits, fitted to what its rep can make.
 
 - ``visits_recommended`` (visits a quarter): the unconstrained recommendation, ``visit_frequency``
-  (visits a month, :mod:`~tagkit.prescription.defences`) times three, rounded up.
+  (visits a month, :mod:`~tagkit.prescription.defences`) times three, rounded up. An at-risk
+  customer held out (``is_holdout``, :mod:`~tagkit.prescription.holdout`) gets routine service
+  only, so it is planned as a regular customer: defence visits would spoil the comparison.
 - The rep's capacity (:func:`rep_capacity`): its own visits (``visits.rep_id``) per quarter over the
   last ``visit_plan.capacity_quarters`` quarters (only those the visits table covers), plus
   ``slack``. Recommending 400 visits to a rep who makes 160 is a plan nobody carries out.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tagkit.params import VisitPlanParams
+from tagkit.params import PrescriptionParams, VisitPlanParams
 from tagkit.quarters import quarter_end, quarter_start, shift_quarter
 from tagkit.scoring.panel import quarter_index
 
@@ -31,11 +33,12 @@ MONTHS_PER_QUARTER = 3
 EPSILON = 1e-9  # float sums of whole visits must not round down by a hair
 
 
-def plan_group() -> pl.Expr:
+def plan_group(held_out: pl.Expr) -> pl.Expr:
     """The priority group of each customer (params ``visit_plan.priority`` names them)."""
     tag = pl.col("tag")
     return (
-        pl.when(tag == "at_risk").then(pl.lit("at_risk"))
+        pl.when(held_out).then(pl.lit("regular"))
+        .when(tag == "at_risk").then(pl.lit("at_risk"))
         .when(tag == "benchmark").then(pl.lit("benchmark"))
         .when((tag == "nail") & (pl.col("nail_decision") == "invest")).then(pl.lit("nail_invest"))
         .when(tag == "nail").then(pl.lit("nail_other"))
@@ -101,17 +104,21 @@ def _whole_visits() -> pl.Expr:
 
 
 def visit_plan(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter: str,
-               p: VisitPlanParams) -> pl.LazyFrame:
+               p: PrescriptionParams) -> pl.LazyFrame:
     """Add ``visits_recommended``, ``visits_planned`` and ``visit_plan_basis`` (see the module docstring)."""
-    rank = {g.group: i for i, g in enumerate(p.priority)}
-    floors = {g.group: g.floor for g in p.priority}
-    group = plan_group()
-    recommended = (pl.col("visit_frequency") * MONTHS_PER_QUARTER - EPSILON).ceil().clip(lower_bound=0).cast(pl.Int64)
+    plan = p.visit_plan
+    rank = {g.group: i for i, g in enumerate(plan.priority)}
+    floors = {g.group: g.floor for g in plan.priority}
+    held_out = (pl.col("is_holdout").fill_null(False) if "is_holdout" in customers.collect_schema().names()
+                else pl.lit(False))
+    group = plan_group(held_out)
+    per_month = pl.when(held_out).then(pl.lit(p.visit_frequency.regular)).otherwise(pl.col("visit_frequency"))
+    recommended = (per_month * MONTHS_PER_QUARTER - EPSILON).ceil().clip(lower_bound=0).cast(pl.Int64)
     base = customers.with_columns(visits_recommended=recommended).with_columns(
         _rank=group.replace_strict(rank, return_dtype=pl.Int64),
         _floor=pl.min_horizontal(pl.col("visits_recommended"), group.replace_strict(floors, return_dtype=pl.Int64)),
     )
-    capacity = rep_capacity(visits, quarter=quarter, p=p)
+    capacity = rep_capacity(visits, quarter=quarter, p=plan)
     scaled = base.join(_group_allocation(base, capacity), on=["rep_id", "_rank"], how="left", maintain_order="left")
     x = pl.col("_floor") + pl.col("_scale").fill_null(1.0) * (pl.col("visits_recommended") - pl.col("_floor"))
     planned = (

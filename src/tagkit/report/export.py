@@ -69,6 +69,15 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
                 .list.join("; ").fill_null(""))
 
+    def by_lead(render) -> pl.Expr:
+        # an action naming {lead} reads the row's escalation rung: one rendering per rung in the region
+        if "escalate_level" not in scores.columns:
+            return render(None)
+        out = render(None)
+        for lead in scores.get_column("escalate_level").drop_nulls().unique().sort().to_list():
+            out = pl.when(pl.col("escalate_level") == lead).then(render(lead)).otherwise(out)
+        return out
+
     tags = {t: tag_name(t, lang) for t in TAG_RANK}
     texts = {
         "tag": pl.col("tag").replace_strict(tags, default=pl.col("tag")),
@@ -78,7 +87,7 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
             {v: name_of("risk_stage", v, lang) for v in VALUES["risk_stage"]}, default=pl.col("risk_stage")),
         "nail_decision": pl.col("nail_decision").replace_strict(
             {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
-        "actions": joined("action_codes", lambda c: action_text(c, lang, playbook)),
+        "actions": by_lead(lambda lead: joined("action_codes", lambda c: action_text(c, lang, playbook, lead))),
         "reasons": pl.col(reasons).list.join("; ") if reasons in scores.columns else None,
     }
     present = set(scores.columns) | {"actions" if "action_codes" in scores.columns else "",
@@ -125,6 +134,15 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
         xlsx.unlink(missing_ok=True)
         logger.warning("%s: %d customers do not fit one worksheet; the CSV holds them all", region, frame.height)
     return written
+
+
+def action_links(data: RunData, region: str) -> tuple[tuple[str, str], ...]:
+    """The report's links to the region's action list (relative to ``reports/``); none when it has no action."""
+    actions = data.table("actions")
+    if actions is None or not actions.filter(pl.col("region") == region).height:
+        return ()
+    stem = region_stem(region)
+    return (("Excel", f"../actions/{stem}.xlsx"), ("CSV", f"../actions/{stem}.csv"))
 
 
 def export_links(region: str, *, rows: int) -> tuple[tuple[str, str], ...]:
