@@ -8,6 +8,7 @@ from polars.testing import assert_frame_equal
 
 from tagkit.params import load_params
 from tagkit.prescription.benchmarks import benchmark_frame, benchmark_level, showcase
+from tagkit.quarters import shift_quarter
 from tagkit.scoring.panel import quarter_index
 
 PARAMS = load_params(Path(__file__).resolve().parents[1] / "params")
@@ -56,31 +57,57 @@ def test_candidates_meet_two_criteria_and_name_the_missing_one():
 
 
 def _history() -> pl.LazyFrame:
-    """Two benchmarks over 2024Q4–2026Q3: ``grown`` became one in 2025Q4 after four regular quarters;
-    ``always`` was one from its first quarter."""
-    quarters = ["2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    """Benchmarks over 2023Q4–2026Q3 (the trailing year from 2025Q4 is "now"):
+
+    - ``grown``: regular at 100 a quarter, a benchmark from 2025Q4 at 200: a real before/after;
+    - ``fell``: regular at 400, a benchmark from 2025Q4 at 300: slipping below its before;
+    - ``flat``: regular at 200, a benchmark from 2025Q4 at 200: no growth to show;
+    - ``always``: a benchmark from the first quarter of the history: when it became one is unknown;
+    - ``late``: no orders before 2025Q2, a benchmark from its first quarter of orders;
+    - ``young``: first orders in 2025Q1, "regular" for three quarters, a benchmark from 2025Q4: a tag
+      resting on less than a year of orders was no verdict, so those quarters are no "before";
+    - ``trailing``: always a benchmark, its last four quarters a third below the four before.
+    """
+    quarters = [shift_quarter(QUARTER, -k) for k in range(11, -1, -1)]
+    series = {  # customer: (first quarter with orders, first benchmark quarter, sales before it, sales from it)
+        "grown": (0, 8, 100.0, 200.0), "fell": (0, 8, 400.0, 300.0), "flat": (0, 8, 200.0, 200.0),
+        "always": (0, 0, 300.0, 300.0), "late": (6, 6, 0.0, 150.0), "young": (5, 8, 100.0, 200.0),
+        "trailing": (0, 0, 300.0, 300.0),
+    }
     rows = []
-    for i, q in enumerate(quarters):
-        qi = quarter_index(q)
-        rows.append(("grown", q, qi, "benchmark" if i >= 4 else "regular", 100.0 if i < 4 else 200.0, 2 if i < 4 else 5))
-        rows.append(("always", q, qi, "benchmark", 300.0, 6))
+    for customer, (data, first, before, after) in series.items():
+        for i, q in enumerate(quarters):
+            sales = 0.0 if i < data else after if i >= first else before
+            rows.append((customer, q, quarter_index(q), "benchmark" if i >= first else "regular", sales,
+                         5 if i >= first else 2))
     return pl.LazyFrame(rows, schema={"customer_id": pl.String, "quarter": pl.String, "qi": pl.Int64, "tag": pl.String,
                                       "sales_quarter": pl.Float64, "lines_bought": pl.Int64}, orient="row")
 
 
-def test_showcase_compares_before_and_now():
-    customers = pl.LazyFrame({"customer_id": ["grown", "always", "other"], "tag": ["benchmark", "benchmark", "regular"],
-                              "sales_trailing_4q": [800.0, 1200.0, 50.0], "lines_bought": [5, 6, 1]})
-    out = showcase(customers, _history(), quarter=QUARTER, p=P).collect()
+def _benchmarks() -> pl.LazyFrame:
+    ids = ["grown", "fell", "flat", "always", "late", "young", "trailing", "other"]
+    return pl.LazyFrame({
+        "customer_id": ids, "tag": ["benchmark"] * 7 + ["regular"],
+        "sales_trailing_4q": [800.0, 1200.0, 800.0, 1200.0, 600.0, 800.0, 800.0, 50.0],
+        "sales_prior_4q": [600.0, 1400.0, 800.0, 1200.0, 300.0, 300.0, 1200.0, 60.0],
+        "lines_bought": [5, 5, 5, 5, 5, 5, 5, 1],
+    })
+
+
+def test_showcase_only_where_a_real_before_grew():
+    """A before/after only for ``grown``; the others say why not; the figures stay where a before exists."""
+    out = showcase(_benchmarks(), _history(), quarter=QUARTER, p=P).collect()
     expected = pl.DataFrame({
-        "customer_id": ["grown", "always", "other"],
-        "showcase_basis": ["before_benchmark", "first_quarters", None],
-        "showcase_from": ["2024Q4", "2024Q4", None],
-        "showcase_to": ["2025Q3", "2025Q3", None],
-        "showcase_sales_before": [100.0, 300.0, None],
-        "showcase_sales_now": [200.0, 300.0, None],
-        "showcase_sales_change": [1.0, 0.0, None],
-        "showcase_lines_before": [2, 6, None],
-        "showcase_lines_now": [5, 6, None],
+        "customer_id": ["grown", "fell", "flat", "always", "late", "young", "trailing", "other"],
+        "showcase_basis": ["before_benchmark", "slipping", "no_growth", "no_before", "no_before", "no_before",
+                           "slipping", None],
+        "is_benchmark_slipping": [False, True, False, False, False, False, True, False],
+        "showcase_from": ["2024Q4", "2024Q4", "2024Q4", None, None, None, None, None],
+        "showcase_to": ["2025Q3", "2025Q3", "2025Q3", None, None, None, None, None],
+        "showcase_sales_before": [100.0, 400.0, 200.0, None, None, None, None, None],
+        "showcase_sales_now": [200.0, 300.0, 200.0, None, None, None, None, None],
+        "showcase_sales_change": [1.0, -0.25, 0.0, None, None, None, None, None],
+        "showcase_lines_before": [2, 2, 2, None, None, None, None, None],
+        "showcase_lines_now": [5, 5, 5, None, None, None, None, None],
     })
     assert_frame_equal(out.select(expected.columns), expected)

@@ -30,6 +30,10 @@ def test_defaults_load():
     ({"speculator": {"quarter_end_days": 0}}, r"prescription\.speculator\.quarter_end_days"),
     ({"nail": {"ladder": {"visit_rungs": {"manager": "boss"}}}}, r"prescription\.nail\.ladder\.visit_rungs\.manager"),
     ({"nail": {"ladder": {"success_outcomes": []}}}, r"prescription\.nail\.ladder\.success_outcomes"),
+    ({"visit_plan": {"priority": [{"group": "at_risk", "floor": 3}, {"group": "regular", "floor": 1}]}},
+     r"prescription\.visit_plan\.priority.*each of at_risk, benchmark, nail_invest, nail_other, regular once"),
+    ({"visit_plan": {"slack": -0.1}}, r"prescription\.visit_plan\.slack"),
+    ({"benchmark": {"slipping": {"trailing_decline": 1.5}}}, r"prescription\.benchmark\.slipping\.trailing_decline"),
 ])
 def test_inconsistent_prescription_params_are_refused(tmp_path, override, message):
     path = tmp_path / "override.yaml"

@@ -30,6 +30,8 @@ def _frame(rows: list[dict]) -> pl.LazyFrame:
         "benchmark_missing_gap": None, "is_speculator": False, "speculator_demoted": False,
         "is_benchmark_candidate": False, "rep_complaints_current": 0,
         "speculator_quarter_end_share": None, "speculator_discount": None, "speculator_other_days_per_quarter": None,
+        "is_benchmark_slipping": False, "showcase_basis": None, "showcase_sales_change": None,
+        "sales_trailing_4q": None, "sales_prior_4q": None,
         **{f"complaints_{t}": 0 for t in TOPICS}, **{f"signals_{s}": 0 for s in SIGNALS},
         **{f"risk_{c}": 0.0 for c in RISK_COMPONENTS},
     }
@@ -37,7 +39,9 @@ def _frame(rows: list[dict]) -> pl.LazyFrame:
               "benchmark_level": pl.String, "benchmark_missing": pl.String, "benchmark_missing_gap": pl.Float64,
               "flags": pl.List(pl.String), "reason_codes": pl.List(pl.String), "reasons_zh": pl.List(pl.String),
               "reasons_en": pl.List(pl.String), "speculator_quarter_end_share": pl.Float64,
-              "speculator_discount": pl.Float64, "speculator_other_days_per_quarter": pl.Float64}
+              "speculator_discount": pl.Float64, "speculator_other_days_per_quarter": pl.Float64,
+              "showcase_basis": pl.String, "showcase_sales_change": pl.Float64, "sales_trailing_4q": pl.Float64,
+              "sales_prior_4q": pl.Float64}
     return pl.LazyFrame([{**base, **r} for r in rows], schema_overrides=schema)
 
 
@@ -95,7 +99,8 @@ def test_actions_follow_the_reasons_causes_and_decisions():
         {"customer_id": "internal", "tag": "nail", "nail_cause": "internal", "nail_decision": "invest"},
         {"customer_id": "trust_reduce", "tag": "nail", "nail_cause": "trust", "nail_decision": "reduce"},
         {"customer_id": "dropped", "tag": "nail", "nail_cause": "competitor", "nail_decision": "drop"},
-        {"customer_id": "bench", "tag": "benchmark", "benchmark_level": "national", "complaints_delivery": 1},
+        {"customer_id": "bench", "tag": "benchmark", "benchmark_level": "national", "complaints_delivery": 1,
+         "showcase_basis": "before_benchmark"},
         {"customer_id": "bench_risk", "tag": "at_risk", "score_risk": 70.0, "flags": ["benchmark_at_risk"],
          "signals_quote": 1},
         {"customer_id": "candidate", "is_benchmark_candidate": True, "benchmark_missing": "cooperation",
@@ -116,6 +121,36 @@ def test_actions_follow_the_reasons_causes_and_decisions():
     }
     assert out.filter(pl.col("customer_id") == "candidate")["flags"].to_list() == [["benchmark_candidate"]]
 
+
+
+def test_a_slipping_benchmark_is_defended_and_never_a_success_story():
+    """National benchmarks: a case study only with a before/after that grew; a slipping one (below its
+    before, or a trailing fall) gets the defence first, the flag and a reason naming both changes;
+    a local slipping one is not shown to its neighbours either."""
+    slipping = {"tag": "benchmark", "is_benchmark_slipping": True, "showcase_basis": "slipping"}
+    out = _prescribed([
+        {"customer_id": "grown", "tag": "benchmark", "benchmark_level": "national", "showcase_basis": "before_benchmark"},
+        {"customer_id": "unknown_before", "tag": "benchmark", "benchmark_level": "provincial",
+         "showcase_basis": "no_before"},
+        {"customer_id": "fell", "benchmark_level": "national", "showcase_sales_change": -0.25,
+         "sales_trailing_4q": 900.0, "sales_prior_4q": 1000.0, **slipping},
+        {"customer_id": "local_fell", "benchmark_level": "local", "sales_trailing_4q": 600.0,
+         "sales_prior_4q": 1000.0, **slipping},
+    ])
+    actions = dict(zip(out["customer_id"], out["action_codes"].to_list(), strict=True))
+    assert actions["grown"] == ["benchmark_maintain", "benchmark_case_study", "benchmark_referrals"]
+    assert actions["unknown_before"] == ["benchmark_maintain", "benchmark_referrals"]
+    assert actions["fell"] == ["benchmark_defend_slipping", "benchmark_maintain", "benchmark_referrals"]
+    assert actions["local_fell"] == ["benchmark_defend_slipping", "benchmark_maintain", "benchmark_referrals"]
+    assert out["flags"].to_list()[2:] == [["benchmark_slipping"], ["benchmark_slipping"]]
+    assert out["reason_codes"].to_list()[2:] == [["benchmark_slipping_before", "benchmark_slipping_trailing"],
+                                                 ["benchmark_slipping_trailing"]]
+    assert out["reasons_zh"][2].to_list() == [
+        "标杆销售下滑：每季平均销售较成为标杆之前下降25%：先防守，暂不作为成功案例宣传",
+        "标杆销售下滑：近四季销售较前四季下降10%：先防守，暂不作为成功案例宣传"]
+    assert out["reasons_en"][3].to_list() == [
+        "a benchmark slipping: its sales of the last 4 quarters fell 40% on the 4 before: defend it first, "
+        "no success story for now"]
 
 def test_flags_come_in_the_contract_order_with_unknown_flags_last():
     out = _prescribed([{"customer_id": "x", "flags": ["new_customer", "later_rule", "benchmark_at_risk"],
@@ -144,10 +179,10 @@ def test_playbook_rejects_unknown_reason_codes_and_a_tag_without_a_default_actio
         _load_with(tmp_path, raw)
 
 
-def test_playbook_visit_shares_must_add_up_to_one(tmp_path):
+def test_playbook_refuses_an_unknown_showcase_basis(tmp_path):
     raw = _playbook_raw()
-    raw["visit_shares"]["regular"] = 0.9
-    with pytest.raises(ParamsError, match="visit_shares.*must add up to 1"):
+    raw["actions"]["benchmark_case_study"]["when"] = [{"showcase": ["first_quarters"]}]
+    with pytest.raises(ParamsError, match="showcase"):
         _load_with(tmp_path, raw)
 
 

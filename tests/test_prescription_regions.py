@@ -11,6 +11,7 @@ from tagkit.params import load_params
 from tagkit.prescription.history import HISTORY_SCHEMA, quality_index
 from tagkit.prescription.regions import development_stage, movement, transitions
 from tagkit.prescription.reps import rep_scorecards
+from tagkit.prescription.visit_plan import visit_plan
 
 PARAMS = load_params(Path(__file__).resolve().parents[1] / "params")
 P = PARAMS.prescription
@@ -97,6 +98,7 @@ def test_every_rep_with_customers_gets_a_scorecard_even_without_a_reps_table():
         nail_decision=pl.when(pl.col("tag") == "nail").then(pl.lit("invest")),
         benchmark_level=pl.when(pl.col("tag") == "benchmark").then(pl.lit("city")),
         score_influence=pl.lit(70.0),
+        visit_frequency=pl.lit(1.0),
     )
     visits = pl.LazyFrame({
         "customer_id": ["bench_new", "still_nail", "steady", "steady", "bench_lost", "steady"],
@@ -104,8 +106,8 @@ def test_every_rep_with_customers_gets_a_scorecard_even_without_a_reps_table():
         "visit_date": [D(2026, 7, 1), D(2026, 8, 1), D(2026, 8, 2), D(2026, 9, 2), D(2026, 9, 3), D(2026, 3, 1)],
     })
     history = pl.LazyFrame(schema=HISTORY_SCHEMA)
-    cards = rep_scorecards(customers, {"visits": visits}, history, quarter=QUARTER, p=P,
-                           playbook=PARAMS.playbook).collect()
+    customers = visit_plan(customers, visits, quarter=QUARTER, p=P)
+    cards = rep_scorecards(customers, {"visits": visits}, history, quarter=QUARTER, p=P).collect()
     assert cards["rep_id"].to_list() == ["R1", "R2"]
     r1, r2 = cards.row(0, named=True), cards.row(1, named=True)
     assert (r1["region"], r1["benchmarks"], r1["nails_invest"], r1["nails_pulled"], r1["at_risk_saved"]) == (
@@ -115,7 +117,9 @@ def test_every_rep_with_customers_gets_a_scorecard_even_without_a_reps_table():
     assert (r2["candidates"], r2["speculators"]) == (1, 1)
     # R2's visits this quarter: two to a regular, one to an at-risk customer (the March visit is last quarter's)
     assert (r2["visits"], r2["visit_share_regular"], r2["visit_share_at_risk"]) == (3, 0.6667, 0.3333)
-    shares = PARAMS.playbook.visit_shares
-    gaps = abs(0.6667 - shares.regular) + abs(0.3333 - shares.at_risk) + shares.benchmark + shares.nail
+    # against R2's plan: more visits than its 4 in three quarters allow, so the floors (at-risk 3, regular 1
+    # each): 6 of 10 to the at-risk customers, 4 to the regulars
+    assert (r2["visits_planned"], r2["visits_over_capacity"], r2["visit_target_at_risk"]) == (10, True, 0.6)
+    gaps = abs(0.6667 - 0.4) + abs(0.3333 - 0.6)
     assert r2["visit_alignment"] == round(1 - gaps / 2, 4)
     assert r1["rep_name"] is None and r1["benchmarks_new_4q"] is None

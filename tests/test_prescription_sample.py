@@ -78,6 +78,10 @@ def test_without_optional_tables_every_customer_still_gets_actions():
     assert set(c.filter(pl.col("tag") == "nail")["nail_cause"]) <= {"unknown"}
     assert set(rx.reps["rep_id"]) == set(c["rep_id"])
     assert rx.reps["visits"].null_count() == rx.reps.height
+    # no visits table: the capacity is unknown, so the plan is the recommendation, and says why
+    assert set(c["visit_plan_basis"]) == {"no_visits_table"}
+    assert c["visits_planned"].to_list() == c["visits_recommended"].to_list()
+    assert rx.reps["visit_capacity"].null_count() == rx.reps.height
 
 
 def test_same_input_same_bytes(tiny, tmp_path):
@@ -193,3 +197,54 @@ def test_large_customers_buying_few_of_our_lines_are_nails_by_line_gap(sample):
     assert a_class.filter(pl.col("nail_decision") == "drop").height <= 0.1 * a_class.height
     assert c.filter(~pl.col("flags").list.contains("line_gap"))["nail_missing_lines"].null_count() == \
         c.filter(~pl.col("flags").list.contains("line_gap")).height
+
+
+def test_visit_plan_fits_what_each_rep_makes(sample):
+    """The sample's reps make about half the visits the customers' frequencies ask for (东北 R003: 458 a
+    quarter recommended, 187 made); the plan asks no rep for more than its visits plus the slack,
+    unless the floors alone exceed them (said on the card), and no customer for more than recommended."""
+    rx, _ = sample
+    cards = rx.reps.filter(pl.col("visit_capacity").is_not_null())
+    r003 = cards.filter(pl.col("rep_id") == "R003").row(0, named=True)
+    assert r003["visits_recommended"] >= 2 * r003["visits_per_quarter"]
+    assert r003["visits_planned"] <= r003["visit_capacity"] <= 1.1 * r003["visits_per_quarter"] + 0.01
+    within = cards.filter(~pl.col("visits_over_capacity"))
+    assert (within["visits_planned"] <= within["visit_capacity"]).all() and within.height == cards.height
+    c = rx.customers
+    assert (c["visits_planned"] <= c["visits_recommended"]).all()
+    assert set(c["visit_plan_basis"]) == {"capacity"}
+
+
+def test_a_rep_following_the_plan_would_score_full_alignment(sample):
+    """The scorecard's targets are the shares of the rep's own plan per tag: a rep who made exactly the
+    planned visits would score 100% (against fixed 20/20/15/45 shares it scored about 80%)."""
+    rx, _ = sample
+    tags = ("benchmark", "nail", "at_risk", "regular")
+    plan = rx.customers.group_by("rep_id").agg(
+        total=pl.col("visits_planned").sum(),
+        **{t: pl.col("visits_planned").filter(pl.col("tag") == t).sum() for t in tags})
+    joined = plan.join(rx.reps, on="rep_id")
+    gaps = pl.sum_horizontal((pl.col(t) / pl.col("total") - pl.col(f"visit_target_{t}")).abs() for t in tags)
+    fit = joined.select(pl.col("rep_id"), fit=(1 - gaps / 2).round(3))
+    assert fit["fit"].min() == 1.0, fit.sort("fit").head()
+
+
+def test_benchmarks_show_only_real_growth_and_defend_the_slipping(sample):
+    """A showcase only with a real "before" that grew; a declining benchmark (below its before, or its
+    last 4 quarters 15 % under the 4 before) is flagged, defended first and never a case study."""
+    rx, _ = sample
+    b = rx.customers.filter(pl.col("tag") == "benchmark")
+    shown = b.filter(pl.col("showcase_basis") == "before_benchmark")
+    assert (shown["showcase_sales_change"] > 0).all()
+    # the sample's orders start in 2024Q4: the first year of data is never a "before"
+    assert (shown["showcase_from"] >= "2025Q3").all()
+    declining = (pl.col("showcase_sales_change") < 0).fill_null(False) | (
+        pl.col("sales_trailing_4q") <= 0.85 * pl.col("sales_prior_4q")).fill_null(False)
+    slipping = b.filter(pl.col("flags").list.contains("benchmark_slipping"))
+    assert slipping.height == b.filter(declining).height > 0
+    assert b.filter(declining & pl.col("action_codes").list.contains("benchmark_case_study")).height == 0
+    assert slipping["action_codes"].list.contains("benchmark_defend_slipping").all()
+    explained = pl.col("reason_codes").list.set_intersection(["benchmark_slipping_before", "benchmark_slipping_trailing"])
+    assert (slipping.select(explained.list.len())["reason_codes"] > 0).all()
+    assert set(slipping["showcase_basis"]) == {"slipping"}
+    assert rx.customers.filter((pl.col("tag") != "benchmark") & pl.col("showcase_basis").is_not_null()).height == 0

@@ -229,14 +229,13 @@ def test_money_and_percent_formats():
 def test_prescription_sections_say_not_computed_when_absent():
     html = _report(language="en")
     for what in ("the recommended defences", "cause, escalation and decision", "benchmark levels",
-                 "radiation neighbours", "the benchmark candidates", "rep scorecards against the playbook",
+                 "radiation neighbours", "the benchmark candidates", "rep scorecards against the visit plan",
                  "the customer-quality index", "the development stage"):
         assert f"Not computed in this run: {what}" in html, what
 
 
 def test_prescription_columns_and_files_are_rendered_when_present():
     playbook = {"strategies": {"at_risk": {"zh": "密切关注", "en": "Watch closely"}},
-                "visit_shares": {"benchmark": 0.3, "nail": 0.3, "at_risk": 0.3, "regular": 0.1},
                 "actions": {"defend_benchmark": {"zh": "一周内高层拜访", "en": "An executive visit within a week"},
                             "nail_combined_attack": {"zh": "组合攻关", "en": "Combined attack"}}}
     quality = pl.DataFrame({"region": ["华东"] * 3, "quarter": ["2026Q1", "2026Q2", "2026Q3"],
@@ -596,3 +595,59 @@ def test_the_nails_section_shows_each_line_gap_with_its_reference_benchmark():
         gap = [r for r in rows if "温州宏诚" in r]
         assert len(gap) == 1 and all(w in gap[0] for w in words), lang
         assert sum(words[0] in r for r in rows) == 1 and "参观天津" not in table
+
+
+def _plan_cards(capacity: list[float | None], over: list[bool | None]) -> pl.DataFrame:
+    """Two reps of 华东 with next quarter's visit plan: R1 within its capacity, R2 as given."""
+    return pl.DataFrame({
+        "rep_id": ["R1", "R2"], "region": ["华东"] * 2, "customers": [3, 2], "benchmarks": [1, 0],
+        "benchmarks_min": [1, 1], "benchmarks_gap": [0, 1], "visits": [9, 4],
+        **{f"visits_{t}": [2, 1] for t in ("benchmark", "nail", "at_risk", "regular")},
+        "visit_alignment": [1.0, 0.5], "visits_per_quarter": [v / 1.1 if v else None for v in capacity],
+        "visit_capacity": capacity, "visits_recommended": [24, 9], "visits_planned": [10, 6],
+        "visits_over_capacity": over, "visit_plan_basis": ["capacity" if v else "no_visits_table" for v in capacity],
+        "visit_target_at_risk": [0.6, 0.5], "visit_target_benchmark": [0.3, 0.0], "visit_target_nail": [0.0, 0.5],
+        "visit_target_regular": [0.1, 0.0],
+    }, schema_overrides={"visits_per_quarter": pl.Float64, "visit_capacity": pl.Float64,
+                         "visits_over_capacity": pl.Boolean})
+
+
+def _section(html: str, section: str) -> str:
+    start = html.index(f'<section id="{section}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_reps_section_shows_the_plan_against_each_reps_capacity():
+    """Planned next to capacity and the unconstrained recommendation (R1: 10 of 24 fits its 10; R2's floors
+    alone exceed its 4.4); without visit records the page says the capacity is unknown."""
+    html = _section(_report(_data(prescription={"reps": _plan_cards([10.0, 4.4], [False, True])}), language="en"),
+                    "reps")
+    plan = html[html.index('id="tbl-visit-plan"'):]
+    assert "<h3>Next quarter&#39;s visit plan</h3>" in html
+    assert "(plus 10% slack)" in html
+    assert "within capacity" in plan and "too many customers for one rep" in plan
+    assert ">24<" in plan and "At risk 6 · Benchmark 3 · Nail 0 · Regular 1" in plan
+    unknown = _section(_report(_data(prescription={"reps": _plan_cards([None, None], [None, None])}), language="zh"),
+                       "reps")
+    assert "没有拜访记录，无法得知业务员实际能拜访多少次" in unknown and "无拜访记录：能力未知，沿用建议次数" in unknown
+
+
+def test_benchmarks_section_shows_only_honest_showcases():
+    """A slipping benchmark has no chart and says why; one that grew since it became a benchmark is charted."""
+    def scores(basis: str, flags: list[str]) -> pl.DataFrame:
+        prescribed = _prescribed(_scores())
+        return prescribed.with_columns(
+            showcase_basis=pl.Series([None, basis, None, None, None, None], dtype=pl.String),
+            showcase_sales_before=pl.Series([None, 250_000.0, None, None, None, None]),
+            showcase_sales_now=pl.Series([None, 225_000.0 if basis == "slipping" else 300_000.0, None, None, None,
+                                          None]),
+            showcase_from=pl.Series([None, "2025Q1", None, None, None, None], dtype=pl.String),
+            showcase_to=pl.Series([None, "2025Q3", None, None, None, None], dtype=pl.String),
+            flags=pl.Series([["benchmark_at_risk"], flags, ["benchmark_candidate"], [], [], []]),
+        )
+    slipping = _section(_report(_data(scores("slipping", ["benchmark_slipping"])), language="en"), "benchmarks")
+    assert 'id="spec-showcase"' not in slipping
+    assert "slipping: defend it, no showcase" in slipping and "benchmark slipping" in slipping
+    assert "0 can be shown; 1 is slipping: defend it first" in slipping
+    grown = _section(_report(_data(scores("before_benchmark", [])), language="en"), "benchmarks")
+    assert 'id="spec-showcase"' in grown and "1 can be shown; 0 are slipping" in grown

@@ -9,6 +9,7 @@ How much time they save is measured by benchmarks, not asserted here (STYLE.md).
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -135,6 +136,14 @@ def test_every_report_chart_of_the_tiny_run_is_a_valid_vega_lite_spec(tiny_run, 
         charts = re.findall(r'<script type="application/json" id="spec-([a-z-]+)">', html)
         assert len(validated) - before == len(charts), region  # every chart on the page went through the check
         drawn.update(charts)
+    # a showcase is drawn only for a benchmark with a real "before" that grew: the tiny run has none (its
+    # benchmarks with a before are slipping), so one of them is made one, to put that chart through the check
+    honest = data.scores.with_columns(showcase_basis=pl.when(pl.col("showcase_from").is_not_null())
+                                      .then(pl.lit("before_benchmark")).otherwise(pl.col("showcase_basis")))
+    region = honest.filter(pl.col("showcase_basis") == "before_benchmark")["region"][0]
+    html = render_region_report(dataclasses.replace(data, scores=honest), region=region, quarter=tiny_run.name,
+                                params=PARAMS.report)
+    drawn.update(re.findall(r'<script type="application/json" id="spec-([a-z-]+)">', html))
     assert REPORT_CHARTS <= drawn, REPORT_CHARTS - drawn
 
 

@@ -418,10 +418,12 @@ class ReportParams(_Frozen):
 
 PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
 PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-                      "rep_change_recommended", "holdout", "line_gap")
+                      "rep_change_recommended", "holdout", "line_gap", "benchmark_slipping")
 Tag = Literal["benchmark", "nail", "at_risk", "regular"]
 Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-               "rep_change_recommended", "holdout", "line_gap"]
+               "rep_change_recommended", "holdout", "line_gap", "benchmark_slipping"]
+# showcase_basis: why a benchmark's before/after is shown (before_benchmark) or not (the others)
+ShowcaseBasis = Literal["before_benchmark", "slipping", "no_before", "no_growth"]
 Level = Literal["national", "provincial", "city", "local"]
 Criterion = Literal["influence", "satisfaction", "cooperation"]
 Cause = Literal["trust", "competitor", "internal", "unknown"]
@@ -455,10 +457,19 @@ class BenchmarkLevels(_Frozen):
     city: LevelReach
 
 
+class SlippingParams(_Frozen):
+    """When a benchmark counts as slipping (flag ``benchmark_slipping``: defend it, never showcase it)."""
+
+    below_before: Share       # sales per quarter now at least this share below its "before" (0: any fall)
+    trailing_decline: Share   # or the trailing 4 quarters at least this share below the 4 before
+
+
 class BenchmarkPrescriptionParams(_Frozen):
     levels: BenchmarkLevels
     candidate_max_gap: Score
     showcase_quarters: Quarters
+    before_min_quarters: Quarters
+    slipping: SlippingParams
 
 
 class VisitCost(_Frozen):
@@ -621,6 +632,29 @@ class VisitFrequencyParams(_Frozen):
     dormant: PerMonth
 
 
+PlanGroup = Literal["at_risk", "benchmark", "nail_invest", "nail_other", "regular"]
+
+
+class PlanPriority(_Frozen):
+    group: PlanGroup
+    floor: Annotated[int, Field(ge=0, le=100)]   # visits a quarter a customer keeps (its recommendation if lower)
+
+
+class VisitPlanParams(_Frozen):
+    """Each rep's visits of next quarter, fitted to what the rep makes (tagkit/prescription/visit_plan.py)."""
+
+    capacity_quarters: Quarters
+    slack: Annotated[float, Field(ge=0, le=2)]
+    priority: list[PlanPriority]
+
+    @field_validator("priority")
+    @classmethod
+    def _every_group_once(cls, value: list[PlanPriority]) -> list[PlanPriority]:
+        if sorted(g.group for g in value) != sorted(PlanGroup.__args__):
+            raise ValueError(f"must list each of {', '.join(PlanGroup.__args__)} once")
+        return value
+
+
 class SpeculatorParams(_Frozen):
     window_quarters: Quarters
     quarter_end_days: Annotated[int, Field(ge=1, le=31)]
@@ -674,6 +708,8 @@ class PrescriptionReasonParams(_Frozen):
     speculator_not_at_risk: ReasonText
     rep_change_complaints: ReasonText
     benchmark_candidate: ReasonText
+    benchmark_slipping_before: ReasonText
+    benchmark_slipping_trailing: ReasonText
 
 
 class RegionAlertParams(_Frozen):
@@ -693,6 +729,7 @@ class PrescriptionParams(_Frozen):
     rep_change: RepChangeParams
     speculator: SpeculatorParams
     visit_frequency: VisitFrequencyParams
+    visit_plan: VisitPlanParams
     reps: RepTargetParams
     regions: RegionPrescriptionParams
     radiation: RadiationParams
@@ -711,6 +748,7 @@ class ActionCondition(_Frozen):
     defences: list[Defence] = []
     levels: list[Level] = []
     missing: list[Criterion] = []
+    showcase: list[ShowcaseBasis] = []
     topics: list[Topic] = []
     signals: list[SignalKind] = []
 
@@ -744,21 +782,6 @@ class TagText(_Frozen):
     regular: ReasonText
 
 
-class VisitShares(_Frozen):
-    """Target share of a rep's visits per tag ("your time goes where your results go")."""
-
-    benchmark: Share
-    nail: Share
-    at_risk: Share
-    regular: Share
-
-    @model_validator(mode="after")
-    def _sum_to_one(self) -> VisitShares:
-        if abs(sum(v for _, v in self) - 1) > 1e-6:
-            raise ValueError("the shares must add up to 1")
-        return self
-
-
 ACTION_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -780,7 +803,6 @@ class PlaybookParams(_Frozen):
 
     strategies: TagText
     actions: dict[str, Action]
-    visit_shares: VisitShares
     leads: LeadWords
     # share (0..1) of at-risk customers drawn at random each quarter to get no action (flag `holdout`), so
     # that the next report can tell what the defences changed; 0: none

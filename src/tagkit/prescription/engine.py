@@ -6,11 +6,13 @@
 Steps, each a pure ``LazyFrame → LazyFrame`` function (only :func:`prescribe` collects; see why there):
 speculators and their precedence (:mod:`~tagkit.prescription.speculators`) → evidence from the raw
 tables (:mod:`~tagkit.prescription.evidence`) → benchmarks (level, candidates), nails (value,
-decision, cause, escalation), at-risk defences, rep change and visit frequency → flags, reasons
-and playbook actions (:mod:`~tagkit.prescription.playbook`) → movements → the lines a nail by
-line gap does not buy and its reference benchmark (:mod:`~tagkit.prescription.line_gap`) → the history of earlier
-quarters (:mod:`~tagkit.prescription.history`) for the showcase, the rep scorecards and the
-quality index → radiation and coverage gaps (:mod:`~tagkit.prescription.geo`) → regions.
+decision, cause, escalation), at-risk defences, rep change and visit frequency → the visit plan
+fitted to each rep's capacity (:mod:`~tagkit.prescription.visit_plan`) → movements → the lines a nail
+by line gap does not buy and its reference benchmark (:mod:`~tagkit.prescription.line_gap`) → the
+history of earlier quarters (:mod:`~tagkit.prescription.history`) for the showcase (and the slipping
+benchmarks), the rep scorecards and the quality index → flags, reasons and playbook actions
+(:mod:`~tagkit.prescription.playbook`: after the showcase, whose verdict they use) → radiation and
+coverage gaps (:mod:`~tagkit.prescription.geo`) → regions.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from tagkit.prescription.playbook import playbook_frame
 from tagkit.prescription.regions import movement, region_summary, transitions
 from tagkit.prescription.reps import rep_scorecards
 from tagkit.prescription.speculators import attach_speculators, speculator_precedence
+from tagkit.prescription.visit_plan import visit_plan
 from tagkit.scoring import CONTRACT_COLUMNS
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
@@ -51,7 +54,7 @@ PRESCRIPTION_COLUMNS = [
     "flags", "benchmark_level", "nail_cause", "nail_decision", "escalate_to", "defences", "action_codes",
 ]
 FURTHER_COLUMNS = [
-    "scored_tag", "movement", "visit_frequency",
+    "scored_tag", "movement", "visit_frequency", "visits_recommended", "visits_planned", "visit_plan_basis",
     "benchmark_missing", "benchmark_missing_gap",
     "showcase_basis", "showcase_from", "showcase_to", "showcase_sales_before", "showcase_sales_now",
     "showcase_sales_change", "showcase_lines_before", "showcase_lines_now",
@@ -64,7 +67,8 @@ FURTHER_COLUMNS = [
     "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
-INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "is_holdout"]
+INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "is_holdout",
+                    "is_benchmark_slipping"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ class Prescription:
 
 def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str,
                         params: Params) -> pl.LazyFrame:
-    """The per-customer prescription (without the history-based showcase and the geography)."""
+    """The per-customer prescription, without what needs the history (the showcase, then the flags,
+    reasons and actions: :func:`prescribe`) and the geography."""
     p, scoring = params.prescription, params.scoring
     customers = attach_speculators(scores, panels.orders, quarter=quarter, p=p.speculator).pipe(
         speculator_precedence, scoring=scoring)
@@ -117,7 +122,7 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], p
         .pipe(nail_frame, tables.get("reps"), p=p)
         .pipe(defence_frame, p=p)
         .pipe(draw_holdout, quarter=quarter, share=params.playbook.holdout_share)
-        .pipe(playbook_frame, playbook=params.playbook, p=p)
+        .pipe(visit_plan, tables.get("visits"), quarter=quarter, p=p)
         .with_columns(movement=movement())
     )
 
@@ -168,7 +173,8 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
     logger.info("prescribed %d customers; history of %d earlier quarters", customers.height, len(quarters))
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     # materialised here: the radiation is found on k-d trees in numpy (geo.radiation), not in a lazy plan
-    customers = showcase(customers.lazy(), history, quarter=quarter, p=p).collect(engine=PANEL_ENGINE)
+    customers = showcase(customers.lazy(), history, quarter=quarter, p=p).pipe(
+        playbook_frame, playbook=params.playbook, p=p).collect(engine=PANEL_ENGINE)
     # the same rows and columns as before, plus the showcase's: this quarter's history from them
     history = pl.concat([earlier.lazy(), current_rows(customers.lazy(), quarter=quarter)], how="vertical")
     pairs, located_frame = radiation(customers, p=p.radiation)
@@ -187,7 +193,7 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
         quarter=quarter,
         # sorted by customer_id above: the joins keep the left order; row order is part of "same input, same bytes"
         customers=located.select(*first, pl.exclude(*first, *INTERNAL_COLUMNS)),
-        reps=rep_scorecards(located, tables, history, quarter=quarter, p=p, playbook=params.playbook),
+        reps=rep_scorecards(located, tables, history, quarter=quarter, p=p),
         regions=region_summary(located, gaps, quality, quarter=quarter, p=p),
         transitions=transitions(customers.lazy(), quarter=quarter),
         radiation=pairs,

@@ -1,11 +1,13 @@
 """The playbook applied: flags, the reasons the prescription adds, and each customer's action codes.
 
-- ``flags``: the scorer's flags plus ``benchmark_candidate``, ``speculator`` and
-  ``rep_change_recommended``, in the contract's order (:data:`~tagkit.params.PRESCRIPTION_FLAGS`);
+- ``flags``: the scorer's flags plus ``benchmark_candidate``, ``speculator``,
+  ``rep_change_recommended`` and ``benchmark_slipping`` (from the showcase: this step runs after
+  it), in the contract's order (:data:`~tagkit.params.PRESCRIPTION_FLAGS`);
   flags this module does not know (a later scoring rule) follow in their own order.
 - ``reason_codes`` / ``reasons_zh`` / ``reasons_en``: the scorer's reasons, then those of the
   prescription (``speculator_not_at_risk``, ``speculator_quarter_end``, ``rep_change_complaints``,
-  ``benchmark_candidate``; wording in params/prescription.yaml), so every flag is explained.
+  ``benchmark_candidate``, ``benchmark_slipping_before`` / ``_trailing``; wording in
+  params/prescription.yaml), so every flag is explained.
 - ``action_codes``: the playbook's actions whose conditions hold (params/playbook.yaml explains
   the matching), by priority then file order; a ``fallback`` action only where nothing else
   applies, so every customer gets at least one.
@@ -17,19 +19,25 @@ import polars as pl
 from tagkit.params import PRESCRIPTION_FLAGS, Action, ActionCondition, PlaybookParams, PrescriptionParams
 from tagkit.prescription.text import CRITERION_WORDS, LANGUAGES, check_wording, sentence, word
 from tagkit.scoring.exprs import labels_where
-from tagkit.scoring.text import decimal, integer, percent
+from tagkit.scoring.text import change, decimal, integer, percent
 
 NEW_FLAGS = {
     "benchmark_candidate": pl.col("is_benchmark_candidate"),
     "speculator": pl.col("is_speculator"),
     "rep_change_recommended": pl.col("is_rep_change"),
     "holdout": pl.col("is_holdout"),
+    "benchmark_slipping": pl.col("is_benchmark_slipping"),
 }
 NEW_REASONS = {
     "speculator_not_at_risk": pl.col("speculator_demoted"),
     "speculator_quarter_end": pl.col("is_speculator"),
     "rep_change_complaints": pl.col("is_rep_change"),
     "benchmark_candidate": pl.col("is_benchmark_candidate"),
+    # a slipping benchmark's reasons: each fall that shows (below its before; the trailing year down)
+    "benchmark_slipping_before": pl.col("is_benchmark_slipping")
+    & (pl.col("showcase_sales_change") < 0).fill_null(False),
+    "benchmark_slipping_trailing": pl.col("is_benchmark_slipping")
+    & (pl.col("sales_trailing_4q") < pl.col("sales_prior_4q")).fill_null(False),
 }
 
 
@@ -67,8 +75,13 @@ def reason_values(p: PrescriptionParams) -> dict[str, dict[str, dict[str, pl.Exp
             "gap": decimal(pl.col("benchmark_missing_gap")),
         }
 
+    def slipping(lang: str) -> dict[str, pl.Expr]:
+        trailing = pl.when(pl.col("sales_prior_4q") > 0).then(pl.col("sales_trailing_4q") / pl.col("sales_prior_4q") - 1)
+        return {"change_before": change(pl.col("showcase_sales_change"), lang), "trailing_change": change(trailing, lang)}
+
     makers = {"speculator_not_at_risk": speculator, "speculator_quarter_end": speculator,
-              "rep_change_complaints": rep, "benchmark_candidate": candidate}
+              "rep_change_complaints": rep, "benchmark_candidate": candidate,
+              "benchmark_slipping_before": slipping, "benchmark_slipping_trailing": slipping}
     return {code: {lang: make(lang) for lang in LANGUAGES} for code, make in makers.items()}
 
 
@@ -106,7 +119,7 @@ def condition(c: ActionCondition) -> pl.Expr:
     keys: dict[str, pl.Expr] = {}
     list_keys = {"reasons": "reason_codes", "flags": "flags", "defences": "defences"}
     scalar_keys = {"causes": "nail_cause", "decisions": "nail_decision", "levels": "benchmark_level",
-                   "missing": "benchmark_missing"}
+                   "missing": "benchmark_missing", "showcase": "showcase_basis"}
     for key, column in list_keys.items():
         if getattr(c, key):
             keys[key] = _any_in_list(column, getattr(c, key))

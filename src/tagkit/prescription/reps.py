@@ -7,17 +7,23 @@
   region's highest-level benchmark to borrow (``borrow_benchmark_id``).
 - Nails held, in attack (decision invest), pulled this quarter; at-risk customers held, saved and
   lost since last quarter (see :mod:`~tagkit.prescription.regions` for the movements).
+- The visit plan (:mod:`~tagkit.prescription.visit_plan`): visits made per quarter over the
+  capacity window, the capacity (with the slack), the visits recommended and planned for next
+  quarter, ``visits_over_capacity`` (even the floors exceed the capacity) and
+  ``visit_plan_basis``. ``visit_target_<tag>``: the plan's share of the rep's visits per tag.
 - Where the rep's own visits of the quarter went (``visits.rep_id``), by the customers' tag,
-  against the playbook's target shares: ``visit_alignment`` = 1 − half the summed gaps (1: time
-  goes exactly where the playbook says; 0: nowhere near).
+  against those targets: ``visit_alignment`` = 1 − half the summed gaps (1: the visits went
+  exactly where the plan says; 0: nowhere near). The targets are the plan's, not fixed shares,
+  so following the plan scores 100%.
 """
 from __future__ import annotations
 
 import polars as pl
 
-from tagkit.params import PRESCRIPTION_TAGS, PlaybookParams, PrescriptionParams
+from tagkit.params import PRESCRIPTION_TAGS, PrescriptionParams
 from tagkit.prescription.evidence import optional_column
 from tagkit.prescription.history import tag_at
+from tagkit.prescription.visit_plan import rep_capacity
 from tagkit.quarters import quarter_end, quarter_start, shift_quarter
 from tagkit.scoring.panel import quarter_index
 
@@ -29,8 +35,8 @@ def _mode_region(column: str = "region") -> pl.Expr:
     return pl.col(column).mode().sort().first()
 
 
-def _visit_mix(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter: str,
-               playbook: PlaybookParams) -> pl.LazyFrame | None:
+def _visit_mix(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter: str) -> pl.LazyFrame | None:
+    """The rep's own visits of the quarter by the visited customers' tag, and their shares."""
     if visits is None:
         return None
     tags = customers.select("customer_id", "tag")
@@ -42,13 +48,38 @@ def _visit_mix(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter:
         .agg(visits=pl.len().cast(pl.Int64), **{f"visits_{t}": (pl.col("tag") == t).sum().cast(pl.Int64)
                                                 for t in PRESCRIPTION_TAGS})
     )
-    share = {t: (pl.col(f"visits_{t}") / pl.col("visits")).round(4) for t in PRESCRIPTION_TAGS}
-    target = {t: getattr(playbook.visit_shares, t) for t in PRESCRIPTION_TAGS}
-    gaps = pl.sum_horizontal((share[t] - target[t]).abs() for t in PRESCRIPTION_TAGS)
     return made.with_columns(
-        **{f"visit_share_{t}": share[t] for t in PRESCRIPTION_TAGS},
-        visit_alignment=(1 - gaps / 2).round(4),
-    )
+        **{f"visit_share_{t}": (pl.col(f"visits_{t}") / pl.col("visits")).round(4) for t in PRESCRIPTION_TAGS})
+
+
+PLAN_COLUMNS = ["visits_per_quarter", "visit_capacity", "visits_recommended", "visits_planned",
+                "visits_over_capacity", "visit_plan_basis"]
+
+
+def _plan(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter: str,
+          p: PrescriptionParams) -> pl.LazyFrame:
+    """Per rep: the plan's totals, its capacity and its shares per tag (the scorecard's targets)."""
+    planned = pl.col("visits_planned")
+    plan = customers.group_by("rep_id").agg(
+        visits_recommended=pl.col("visits_recommended").sum().cast(pl.Int64),
+        visits_planned=planned.sum().cast(pl.Int64),
+        visit_plan_basis=pl.col("visit_plan_basis").first(),
+        **{f"_planned_{t}": planned.filter(pl.col("tag") == t).sum() for t in PRESCRIPTION_TAGS},
+    ).with_columns(**{f"visit_target_{t}": pl.when(pl.col("visits_planned") > 0)
+                      .then((pl.col(f"_planned_{t}") / pl.col("visits_planned")).round(4)) for t in PRESCRIPTION_TAGS})
+    capacity = rep_capacity(visits, quarter=quarter, p=p.visit_plan)
+    plan = (plan.join(capacity, on="rep_id", how="left") if capacity is not None else plan.with_columns(
+        visits_per_quarter=pl.lit(None, dtype=pl.Float64), visit_capacity=pl.lit(None, dtype=pl.Float64)))
+    return plan.with_columns(visits_over_capacity=pl.col("visits_planned") > pl.col("visit_capacity")).select(
+        "rep_id", *PLAN_COLUMNS, *(f"visit_target_{t}" for t in PRESCRIPTION_TAGS))
+
+
+def _alignment() -> pl.Expr:
+    """1 − half the summed gaps between the quarter's shares of visits and the plan's (null without both)."""
+    gaps = pl.sum_horizontal((pl.col(f"visit_share_{t}") - pl.col(f"visit_target_{t}")).abs()
+                             for t in PRESCRIPTION_TAGS)
+    known = pl.col("visit_target_regular").is_not_null() & pl.col("visit_share_regular").is_not_null()
+    return pl.when(known).then((1 - gaps / 2).round(4))
 
 
 def _new_benchmarks(customers: pl.LazyFrame, history: pl.LazyFrame, *, quarter: str,
@@ -85,7 +116,7 @@ def _borrow(customers: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], history: pl.LazyFrame, *,
-                   quarter: str, p: PrescriptionParams, playbook: PlaybookParams) -> pl.LazyFrame:
+                   quarter: str, p: PrescriptionParams) -> pl.LazyFrame:
     """One row per rep of ``customers.rep_id`` (see the module docstring)."""
     tag, movement = pl.col("tag"), pl.col("movement")
     cards = customers.group_by("rep_id").agg(
@@ -117,9 +148,9 @@ def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], his
     new = _new_benchmarks(customers, history, quarter=quarter, p=p)
     cards = (cards.join(new, on="rep_id", how="left") if new is not None
              else cards.with_columns(benchmarks_new_4q=pl.lit(None, dtype=pl.Int64)))
-    mix = _visit_mix(customers, tables.get("visits"), quarter=quarter, playbook=playbook)
+    mix = _visit_mix(customers, tables.get("visits"), quarter=quarter)
     mix_columns = ["visits", *(f"visits_{t}" for t in PRESCRIPTION_TAGS),
-                   *(f"visit_share_{t}" for t in PRESCRIPTION_TAGS), "visit_alignment"]
+                   *(f"visit_share_{t}" for t in PRESCRIPTION_TAGS)]
     if mix is None:
         cards = cards.with_columns(
             pl.lit(None, dtype=pl.Int64 if c.startswith("visits") else pl.Float64).alias(c) for c in mix_columns)
@@ -129,12 +160,13 @@ def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], his
     t = p.reps
     return (
         cards.join(_borrow(customers), on="region", how="left")
+        .join(_plan(customers, tables.get("visits"), quarter=quarter, p=p), on="rep_id", how="left")
+        .with_columns(visit_alignment=_alignment())
         .with_columns(
             quarter=pl.lit(quarter),
             benchmarks_min=pl.lit(t.benchmarks_min, dtype=pl.Int64),
             benchmarks_gap=(pl.lit(t.benchmarks_min) - pl.col("benchmarks")).clip(lower_bound=0).cast(pl.Int64),
             benchmarks_new_target=pl.lit(t.benchmarks_new_per_year, dtype=pl.Int64),
-            **{f"visit_target_{tg}": pl.lit(getattr(playbook.visit_shares, tg)) for tg in PRESCRIPTION_TAGS},
             borrow_benchmark_id=pl.when(pl.col("benchmarks") == 0).then(pl.col("_borrow_id")),
             borrow_benchmark_level=pl.when(pl.col("benchmarks") == 0).then(pl.col("_borrow_level")),
         )
@@ -143,7 +175,8 @@ def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], his
             "benchmarks", "benchmarks_min", "benchmarks_gap", "benchmarks_new_4q", "benchmarks_new_target",
             "candidates", "borrow_benchmark_id", "borrow_benchmark_level",
             "nails", "nails_invest", "nails_pulled", "at_risk", "at_risk_saved", "at_risk_lost",
-            "speculators", "rep_changes", *mix_columns, *(f"visit_target_{tg}" for tg in PRESCRIPTION_TAGS),
+            "speculators", "rep_changes", *mix_columns, "visit_alignment", *PLAN_COLUMNS,
+            *(f"visit_target_{tg}" for tg in PRESCRIPTION_TAGS),
         )
         .sort("region", "rep_id", nulls_last=True)
     )

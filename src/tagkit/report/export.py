@@ -49,6 +49,8 @@ HEADERS = {  # column -> (zh, en)
     "flags": ("提示", "flags"),
     "nail_decision": ("钉子决策", "nail decision"),
     "escalate_to": ("牵头人", "lead"),
+    "visits_recommended": ("建议拜访/季（不计人力）", "visits recommended a quarter (unconstrained)"),
+    "visits_planned": ("下季计划拜访", "visits planned next quarter"),
     "reasons": ("原因", "reasons"),
     "actions": ("建议动作", "actions"),
 }

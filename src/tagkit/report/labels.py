@@ -71,6 +71,7 @@ FLAGS: Names = {
     "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
     "holdout": {"zh": "对照组（本季不行动）", "en": "holdout (no action this quarter)"},
     "line_gap": {"zh": "产品线缺口", "en": "line gap"},
+    "benchmark_slipping": {"zh": "标杆下滑", "en": "benchmark slipping"},
 }
 
 # the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are
@@ -116,6 +117,17 @@ VALUES: dict[str, Names] = {
                          "en": "the manager chain ends before that level: the rep leads"},
         "executive_via_top": {"zh": "公司高层不在业务员表中：由上级链条最顶端的人请高层出面",
                               "en": "no executive in the reps table: the top of the manager chain brings one in"},
+    },
+    "showcase_basis": {
+        "before_benchmark": {"zh": "成为标杆前后对比（已增长）", "en": "before and after it became a benchmark (grown)"},
+        "slipping": {"zh": "销售下滑：先防守，不作展示", "en": "slipping: defend it, no showcase"},
+        "no_before": {"zh": "无成为标杆之前的数据：不作前后对比", "en": "no period before it became a benchmark: no before/after"},
+        "no_growth": {"zh": "成为标杆后销售未增长：不作展示", "en": "no growth since it became a benchmark: no showcase"},
+    },
+    "visit_plan_basis": {
+        "capacity": {"zh": "按业务员拜访能力安排", "en": "fitted to the rep's capacity"},
+        "no_visits_table": {"zh": "无拜访记录：沿用建议次数", "en": "no visit records: the recommendation"},
+        "no_rep_visits": {"zh": "业务员无拜访记录：沿用建议次数", "en": "no visits of the rep: the recommendation"},
     },
     "candidate_kind": {
         "benchmark_candidate": {"zh": "潜在标杆", "en": "benchmark candidate"},

@@ -116,6 +116,8 @@ UI: dict[str, tuple[str, str]] = {
     "actions": ("建议行动", "Recommended actions"),
     "defences": ("防守方式", "Defences"),
     "visits_per_month": ("建议每月拜访 {n} 次", "visit {n}× a month"),
+    "visits_planned_sub": ("下季计划拜访 {planned} 次（不计人力建议 {recommended} 次）",
+                           "{planned} {planned|visit|visits} planned next quarter ({recommended} recommended without regard to time)"),
     "yoy": ("同比", "vs last year"),
     "rank": ("#", "#"),
     # at risk
@@ -217,6 +219,14 @@ UI: dict[str, tuple[str, str]] = {
     "chart_showcase": ("标杆展示：前四季 → 近四季销售额", "Showcase: sales, 4 quarters before → last 4 quarters"),
     "chart_showcase_rx": ("标杆展示：成为标杆之前 → 现在（每季平均销售额）",
                           "Showcase: before it became a benchmark → now (sales per quarter)"),
+    "showcase_counts": ("前后对比只用于真正有“之前”且销售已增长的标杆：{shown} 家可以展示；{slipping} 家销售下滑，"
+                        "先防守，不作为成功案例宣传；{no_before} 家没有成为标杆之前的数据（数据开始时已是标杆，"
+                        "或最初几季的标签尚不可靠）；{no_growth} 家成为标杆后销售未增长。",
+                        "A before/after is shown only where a benchmark has a real \"before\" and has grown since: "
+                        "{shown} can be shown; {slipping} {slipping|is|are} slipping: defend {slipping|it|them} first, no "
+                        "success story; {no_before} {no_before|has|have} no period before {no_before|it|they} became "
+                        "a benchmark (a benchmark when the data starts, or its first quarters' tags too young to "
+                        "count); {no_growth} {no_growth|has|have} not grown since."),
     "before_rx": ("之前（每季）", "Before (per quarter)"),
     "after_rx": ("现在（每季）", "Now (per quarter)"),
     "reasons_actions": ("依据与建议行动", "Evidence and actions"),
@@ -240,8 +250,8 @@ UI: dict[str, tuple[str, str]] = {
     "visits": ("拜访次数", "Visits"),
     "visit_share": ("拜访占比", "Share of visits"),
     "chart_visits": ("各业务员近四季的拜访分配", "Visits of the last 4 quarters by rep"),
-    "chart_visits_quarter": ("各业务员本季的拜访分配（黑色刻度：手册目标）",
-                             "This quarter's visits by rep (black ticks: the playbook's target)"),
+    "chart_visits_quarter": ("各业务员本季的拜访分配（黑色刻度：拜访计划）",
+                             "This quarter's visits by rep (black ticks: the visit plan)"),
     "sc_benchmarks": ("标杆 / 最低", "Benchmarks / min"),
     "sc_new_benchmarks": ("近四季新标杆 / 目标", "New benchmarks / target"),
     "sc_candidates": ("潜在标杆", "Candidates"),
@@ -253,15 +263,41 @@ UI: dict[str, tuple[str, str]] = {
     "sc_speculators": ("投机客户", "Speculators"),
     "sc_alignment": ("拜访契合度", "Visit alignment"),
     "scorecard_help": ("标杆少于最低要求的业务员已标出；没有自己标杆的业务员可先借用大区内更高级别的标杆。"
-                       "拜访契合度：本季拜访分配与手册目标的接近程度（100% 为完全一致）。",
+                       "拜访契合度：本季拜访在各类客户间的分配与该业务员拜访计划的接近程度（100% 为完全一致：照计划拜访即得 100%）。",
                        "Reps short of the minimum of benchmarks are marked; a rep without one borrows the region's "
-                       "highest-level benchmark first. Visit alignment: how close this quarter's visits came to the "
-                       "playbook's shares (100% = exactly)."),
-    "target": ("手册目标", "Playbook target"),
-    "targets_lead": ("黑色刻度为手册建议的拜访分配：每段应在刻度处结束。",
-                     "The black ticks mark the playbook's visit allocation: each segment should end at its tick."),
-    "what_scorecards": ("业务员记分卡与手册目标对比（reps.parquet）",
-                        "rep scorecards against the playbook (reps.parquet)"),
+                       "highest-level benchmark first. Visit alignment: how close the split of this quarter's visits "
+                       "across the kinds of customer came to the rep's visit plan (100% = exactly; visiting as "
+                       "planned scores 100%)."),
+    "target": ("计划占比", "Planned share"),
+    "targets_lead": ("黑色刻度为该业务员拜访计划的分配（见下方“下季拜访计划”）：每段应在刻度处结束。",
+                     "The black ticks mark the split of the rep's visit plan (see \"Next quarter's visit plan\" "
+                     "below): each segment should end at its tick."),
+    "what_scorecards": ("业务员记分卡与拜访计划对比（reps.parquet）",
+                        "rep scorecards against the visit plan (reps.parquet)"),
+    "plan_title": ("下季拜访计划", "Next quarter's visit plan"),
+    "plan_lead": ("计划按每位业务员近四季的实际拜访量安排（另加 {slack} 余量），不按理想频次：人力不足时先保证危险客户，"
+                  "其次标杆、攻坚中的钉子、普通客户，最后是减少投入的钉子；每位客户不低于其类别的最低拜访次数。"
+                  "“建议”为不考虑人力时的拜访次数，各客户的计划次数见导出名单。",
+                  "The plan fits what each rep actually made over the last 4 quarters (plus {slack} slack), not the "
+                  "ideal frequencies: when time runs short, at-risk customers come first, then benchmarks, nails "
+                  "under attack, regular customers, and last the nails whose effort is reduced; no customer falls "
+                  "below the minimum of its kind. "
+                  "\"Recommended\" is the number of visits without regard to time; each customer's planned visits "
+                  "are in the exported list."),
+    "plan_lead_unknown": ("没有拜访记录，无法得知业务员实际能拜访多少次：下季计划沿用建议次数，未按人力调整。",
+                          "Without visit records the reps' capacity is unknown: next quarter's plan is the "
+                          "recommendation, not fitted to what the reps can make."),
+    "plan_made": ("近四季每季拜访", "Made per quarter (last 4)"),
+    "plan_capacity": ("可用拜访（含余量）", "Capacity (with slack)"),
+    "plan_recommended": ("建议（不计人力）", "Recommended (unconstrained)"),
+    "plan_planned": ("计划", "Planned"),
+    "plan_status": ("说明", "Note"),
+    "plan_fits": ("计划在能力范围内", "within capacity"),
+    "plan_over": ("最低拜访次数已超出能力：客户过多，需分配给其他业务员",
+                  "the minimum visits alone exceed the capacity: too many customers for one rep, reassign some"),
+    "plan_no_visits_table": ("无拜访记录：能力未知，沿用建议次数", "no visit records: capacity unknown, the recommendation kept"),
+    "plan_no_rep_visits": ("近四季无本人拜访记录：能力未知，沿用建议次数",
+                           "no visits of this rep in the last 4 quarters: capacity unknown, the recommendation kept"),
     "scorecards": ("记分卡", "Scorecards"),
     "role": ("角色", "Role"),
     "no_visits": ("没有拜访数据。", "No visit data."),

@@ -61,8 +61,10 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
 
 def _defence_cell(ctx: Context, row: dict) -> Cell:
     defences = tuple((ctx.name("defences", d), f"defence-{d}") for d in row.get("defences") or [])
-    per_month = row.get("visit_frequency")
-    sub = ctx.ui("visits_per_month", n=f"{per_month:g}") if per_month else ""
+    per_month, planned = row.get("visit_frequency"), row.get("visits_planned")
+    # the plan fitted to the rep's capacity comes first: the frequency alone asks for more than reps make
+    sub = (ctx.ui("visits_planned_sub", planned=planned, recommended=row.get("visits_recommended"))
+           if planned is not None else ctx.ui("visits_per_month", n=f"{per_month:g}") if per_month else "")
     return Cell(sub=sub, badges=defences, items=ctx.actions(row))
 
 

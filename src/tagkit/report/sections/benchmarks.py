@@ -1,9 +1,10 @@
 """Benchmarks: level, the before-and-after showcase, radiation neighbours; candidates and what they still lack.
 
 The showcase is the prescription's (``showcase_sales_before`` / ``_now``: sales per quarter before
-the customer became a benchmark, or in its first quarters, against the last 4 quarters); for
-scores without it, the last 4 quarters against the four before (``sales_prior_4q``), said so
-in the headings.
+the customer became a benchmark against the last 4 quarters). Only a real before that grew is
+charted (``showcase_basis`` ``before_benchmark``); the table says for every other benchmark why it
+has no showcase, and how many are slipping (defended, never showcased). For scores without it,
+the last 4 quarters against the four before (``sales_prior_4q``), said so in the headings.
 """
 from __future__ import annotations
 
@@ -60,8 +61,15 @@ def _change(before: float | None, after: float | None) -> float | None:
     return (after - before) / before if before and after is not None and before > 0 else None
 
 
+def _showable(ranked: pl.DataFrame, show: Showcase) -> pl.DataFrame:
+    """The benchmarks whose before/after may be shown: with the prescription's verdict, only those it allows."""
+    if show.before.startswith("showcase") and "showcase_basis" in ranked.columns:
+        return ranked.filter(pl.col("showcase_basis") == "before_benchmark")
+    return ranked
+
+
 def _chart(ctx: Context, ranked: pl.DataFrame, show: Showcase) -> Chart | None:
-    top = (ranked.filter(pl.col(show.before).is_not_null()).head(ctx.params.max_chart_customers)
+    top = (_showable(ranked, show).filter(pl.col(show.before).is_not_null()).head(ctx.params.max_chart_customers)
            .with_row_index("rank").select("customer_name", "rank", before=pl.col(show.before),
                                           after=pl.col(show.after).fill_null(0)))
     if not top.height:
@@ -117,11 +125,24 @@ def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
             period = " – ".join(x for x in (r.get("showcase_from"), r.get("showcase_to")) if x)
             row["before"] = Cell(ctx.money(before), sort=before, num=True, sub=period)
             row["after"] = Cell(ctx.money(after), sort=after, num=True)
-            row["change"] = Cell(format_change(change), sort=change, num=True)
+            basis = r.get("showcase_basis")
+            why = ctx.name("showcase_basis", basis) if basis and basis != "before_benchmark" else ""
+            row["change"] = Cell(format_change(change), sort=change, num=True, sub=why)
         if radiating:
             row["neighbours"], row["near"] = _neighbour_cells(ctx, r, neighbours)
         rows.append(row)
     return Table("tbl-benchmarks", columns, rows, shown_of=shown_of)
+
+
+def _showcase_note(ctx: Context, ranked: pl.DataFrame) -> list:
+    """How many benchmarks have an honest before/after, how many are slipping, how many have no before."""
+    if "showcase_basis" not in ranked.columns:
+        return []
+    counts = dict(ranked.group_by("showcase_basis").len().iter_rows())
+    return [Note(ctx.ui("showcase_counts", shown=format_count(counts.get("before_benchmark", 0)),
+                        slipping=format_count(counts.get("slipping", 0)),
+                        no_before=format_count(counts.get("no_before", 0)),
+                        no_growth=format_count(counts.get("no_growth", 0))))]
 
 
 def _missing_items(ctx: Context, row: dict) -> tuple[str, ...]:
@@ -174,6 +195,7 @@ def build(ctx: Context) -> Section:
         show = showcase_columns(ctx)
         chart = _chart(ctx, ranked, show) if show else None
         blocks += [chart] if chart else []
+        blocks += _showcase_note(ctx, ranked)
         blocks.append(_table(ctx, ranked, show, neighbours))
     else:
         blocks.append(ctx.none_in_region("benchmark_customers"))

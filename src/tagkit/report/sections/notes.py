@@ -63,7 +63,12 @@ PARAMETERS: tuple[tuple[str, ...], ...] = (
     ("prescription.reps.benchmarks_new_per_year", "每位业务员每年新标杆目标", "New benchmarks per rep a year"),
     ("prescription.speculator.min_quarter_end_share", "投机客户：季末销售占比下限", "Speculator: least share of sales at quarter end"),
     ("prescription.speculator.min_discount", "投机客户：季末折扣下限", "Speculator: least quarter-end discount"),
-    ("playbook.visit_shares", "手册：各类客户的拜访占比目标", "Playbook: target share of visits per tag"),
+    ("prescription.visit_plan.slack", "拜访计划：在业务员近四季实际拜访量之上的余量",
+     "Visit plan: slack over what a rep made in the last 4 quarters"),
+    ("prescription.visit_plan.priority", "拜访计划：人力不足时的优先顺序与每类客户每季最低拜访次数",
+     "Visit plan: priority when time runs short, and the fewest visits a quarter per group"),
+    ("prescription.benchmark.slipping.trailing_decline", "标杆下滑：近四季较前四季下降至少",
+     "Benchmark slipping: last 4 quarters at least this much below the 4 before"),
 )
 
 

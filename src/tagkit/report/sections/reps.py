@@ -2,7 +2,9 @@
 
 With the prescription's ``reps.parquet`` the scorecard is its: benchmarks held against the
 minimum, new ones against the yearly target, a benchmark to borrow, nails and at-risk customers
-won and lost, and this quarter's visits by tag against the playbook's shares. Without it, the
+won and lost, and this quarter's visits by tag against the shares of the rep's visit plan; then
+the plan of next quarter against what the rep can make (visits made per quarter, the capacity
+with its slack, the unconstrained recommendation, the planned visits by tag). Without it, the
 per-rep facts that scores.parquet holds (customers and last-four-quarter visits by tag) are
 shown, and the page says the scorecard was not computed.
 """
@@ -14,13 +16,14 @@ import polars as pl
 
 from tagkit.charts import visit_allocation_chart
 from tagkit.report import prescribed
-from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
+from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import TAG_ORDER, Context
 from tagkit.report.formats import DASH, format_count, format_percent
 from tagkit.report.sections.lists import flagged_list, sales_figure
 
 ID = "reps"
 TAGGED = ("at_risk", "benchmark", "nail")
+PLAN_ORDER = ("at_risk", "benchmark", "nail", "regular")  # the plan's priority, as the page lists it
 
 
 def rep_summary(scores: pl.DataFrame) -> pl.DataFrame:
@@ -115,6 +118,50 @@ def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
     return Table("tbl-scorecards", columns, rows, row_classes=classes)
 
 
+def _slack(cards: pl.DataFrame) -> float | None:
+    """The slack the capacity carries (the same for every rep of a run), read back from the cards."""
+    known = cards.filter((pl.col("visits_per_quarter") > 0) & pl.col("visit_capacity").is_not_null())
+    return known["visit_capacity"][0] / known["visits_per_quarter"][0] - 1 if known.height else None
+
+
+def _planned_by_tag(ctx: Context, r: dict) -> str:
+    planned = r.get("visits_planned") or 0
+    parts = [f"{ctx.tag(t)} {round((r.get(f'visit_target_{t}') or 0) * planned)}" for t in PLAN_ORDER]
+    return " · ".join(parts) if planned else ""
+
+
+def _plan_table(ctx: Context, cards: pl.DataFrame) -> Table:
+    columns = [Column("rep", ctx.ui("rep")), Column("made", ctx.ui("plan_made"), num=True),
+               Column("capacity", ctx.ui("plan_capacity"), num=True),
+               Column("recommended", ctx.ui("plan_recommended"), num=True),
+               Column("planned", ctx.ui("plan_planned"), num=True), Column("status", ctx.ui("plan_status"))]
+    rows, classes = [], []
+    for r in cards.sort("rep_id").iter_rows(named=True):
+        capacity, planned, over = r.get("visit_capacity"), r.get("visits_planned"), r.get("visits_over_capacity")
+        status = (ctx.ui("plan_over") if over else ctx.ui("plan_fits") if capacity is not None
+                  else ctx.ui(f"plan_{r.get('visit_plan_basis') or 'no_rep_visits'}"))
+        rows.append({
+            "rep": ctx.rep_cell(r["rep_id"]),
+            "made": Cell(format_count(r.get("visits_per_quarter")), sort=r.get("visits_per_quarter"), num=True),
+            "capacity": Cell(format_count(capacity), sort=capacity, num=True),
+            "recommended": _count(r.get("visits_recommended")),
+            "planned": Cell(format_count(planned), sort=planned, num=True, sub=_planned_by_tag(ctx, r)),
+            "status": Cell(status),
+        })
+        classes.append("short" if over or capacity is None else "")
+    return Table("tbl-visit-plan", columns, rows, row_classes=classes)
+
+
+def _plan_blocks(ctx: Context, cards: pl.DataFrame) -> list:
+    """Next quarter's visit plan against each rep's capacity (older runs without it: nothing)."""
+    if "visits_planned" not in cards.columns:
+        return []
+    slack = _slack(cards)
+    lead = (ctx.ui("plan_lead", slack=format_percent(slack)) if slack is not None
+            else ctx.ui("plan_lead_unknown"))
+    return [Heading(ctx.ui("plan_title")), Note(lead), _plan_table(ctx, cards)]
+
+
 def _facts_table(ctx: Context, summary: pl.DataFrame) -> Table:
     columns = [Column("rep", ctx.ui("rep")), Column("customers", ctx.ui("customers"), num=True),
                *(Column(t, ctx.tag(t), num=True) for t in TAGGED),
@@ -160,7 +207,7 @@ def _build(ctx: Context) -> Section:
         blocks.append(Note(ctx.ui("targets_lead")))
         chart = _chart(ctx, cards, ctx.ui("chart_visits_quarter"))
         blocks += [chart if chart else Note(ctx.ui("no_visits")), _scorecard_table(ctx, cards),
-                   Note(ctx.ui("scorecard_help"))]
+                   Note(ctx.ui("scorecard_help")), *_plan_blocks(ctx, cards)]
         return Section(ID, ctx.ui("sec_reps"), blocks)
     blocks.append(ctx.not_computed("what_scorecards"))
     summary = rep_summary(ctx.mine)
