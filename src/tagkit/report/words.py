@@ -188,6 +188,13 @@ UI: dict[str, tuple[str, str]] = {
                         "A benchmark needs influence, satisfaction and cooperation, all three. Make its success "
                         "visible with before-and-after figures."),
     "level": ("级别", "Level"),
+    # a level whose bar is not met now (prescription benchmark_level_status): never shown as if it were
+    "level_former": ("原{level}", "former {level}"),
+    "level_candidate": ("{level}（潜在）", "{level} (potential)"),
+    "level_benchmark": ("{level}标杆", "{level} benchmark"),
+    "level_former_note": ("标“原”的级别：影响力、满意度、配合度现已低于标杆标准，级别为此前达到的。",
+                          "A level marked “former”: influence, satisfaction or cooperation is now below the "
+                          "benchmark bar; the level is the one it had."),
     "influence": ("影响力", "Influence"),
     "satisfaction": ("满意度", "Satisfaction"),
     "cooperation": ("配合度", "Cooperation"),

@@ -13,6 +13,7 @@ from tagkit.contract import SIGNALS, TOPICS
 from tagkit.currency import SYMBOL
 from tagkit.errors import ParamsError
 from tagkit.params import ReasonParams, ScoringParams
+from tagkit.scoring.rules import benchmark_bar_met
 
 MISSING = "–"
 Lang = str  # "zh" or "en"
@@ -28,6 +29,11 @@ SIGNAL_WORDS = {
 SCOPE_WORDS = {
     "zh": {"national": "全国", "provincial": "省级", "city": "市级", "local": "本地"},
     "en": {"national": "national", "provincial": "provincial", "city": "city", "local": "local"},
+}
+# a benchmark-quality customer's standing: the bar met now, or only before (benchmark_bar_met)
+STANDING_WORDS = {
+    "zh": {True: "标杆级", False: "原标杆级"},
+    "en": {True: "benchmark-quality", False: "formerly benchmark-quality"},
 }
 TAG_WORDS = {
     "zh": {"benchmark": "标杆客户", "nail": "钉子客户", "at_risk": "危险客户", "regular": "普通客户"},
@@ -169,6 +175,8 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "score_cooperation": integer(c("score_cooperation")),
         "score_potential": integer(c("score_potential")),
         "tag": words(c("tag"), TAG_WORDS[lang]),
+        "benchmark_standing": pl.when(benchmark_bar_met(p)).then(pl.lit(STANDING_WORDS[lang][True]))
+        .otherwise(pl.lit(STANDING_WORDS[lang][False])),
         "recent_quarters": pl.lit(str(p.windows.recent_quarters)),
         "trailing_quarters": pl.lit(str(p.windows.trailing_quarters)),
         "survey_quarters": pl.lit(str(p.windows.survey_quarters)),
