@@ -47,7 +47,7 @@ PRESCRIPTION_COLUMNS = [
     "flags", "benchmark_level", "nail_cause", "nail_decision", "escalate_to", "defences", "action_codes",
 ]
 FURTHER_COLUMNS = [
-    "scored_tag", "movement", "visit_frequency",
+    "scored_tag", "movement", "visit_frequency", "benchmark_level_status", "defence_steps_zh", "defence_steps_en",
     "benchmark_missing", "benchmark_missing_gap",
     "showcase_basis", "showcase_from", "showcase_to", "showcase_sales_before", "showcase_sales_now",
     "showcase_sales_change", "showcase_lines_before", "showcase_lines_now",
@@ -59,7 +59,7 @@ FURTHER_COLUMNS = [
     "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
-INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted"]
+INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "competitor"]
 
 
 @dataclass(frozen=True)

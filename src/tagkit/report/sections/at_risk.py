@@ -60,10 +60,20 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
 
 
 def _defence_cell(ctx: Context, row: dict) -> Cell:
+    """The defences as badges, then each one's specific step (the competitor, its action, the complaint, what
+    to do), and only after them the playbook's general paragraphs."""
     defences = tuple((ctx.name("defences", d), f"defence-{d}") for d in row.get("defences") or [])
     per_month = row.get("visit_frequency")
     sub = ctx.ui("visits_per_month", n=f"{per_month:g}") if per_month else ""
-    return Cell(sub=sub, badges=defences, items=ctx.actions(row))
+    steps = tuple(row.get(f"defence_steps_{ctx.lang}") or ())
+    return Cell(sub=sub, badges=defences, items=steps + ctx.actions(row))
+
+
+def _level_badge(ctx: Context, row: dict) -> tuple[tuple[str, str], ...]:
+    """A benchmark-quality customer's level, marked former when its bar is no longer met."""
+    if not row.get("benchmark") or not row.get("benchmark_level"):
+        return ()
+    return ((ctx.ui("level_benchmark", level=ctx.level(row)), "flag-benchmark_level"),)
 
 
 def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) -> Table:
@@ -80,7 +90,8 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
         row = {
             "rank": Cell(str(i), sort=i, num=True),
             "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub,
-                             badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))),
+                             badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))
+                             + _level_badge(ctx, r)),
             "rep": ctx.rep_cell(r["rep_id"]),
             "risk": Cell(f"{format_score(r['score_risk'])}%", sort=r["score_risk"], num=True, cls="risk"),
             "stake": Cell(ctx.money(r["at_stake"]), sort=r["at_stake"], num=True),
