@@ -549,11 +549,21 @@ def test_a_level_below_its_bar_is_shown_as_former_and_a_candidates_as_potential(
 
 
 def test_defences_list_the_specific_steps_before_the_general_paragraph():
-    """Each at-risk row names its competitor, the complaint and what to do first; the playbook's general
-    paragraph follows them."""
-    playbook = {"actions": {"defend_benchmark": {"zh": "标杆客户出现风险：一周内安排高层拜访", "en": "An executive visit"}}}
-    for lang, step, general in (("zh", "关系防守：竞品恒达近期拜访", "标杆客户出现风险：一周内安排高层拜访"),
-                                ("en", "Relationship defence: lately from 恒达: visits", "An executive visit")):
-        html = _report(_data(_levelled(_scores()), playbook=playbook), language=lang)
+    """Each at-risk row names its competitor, the complaint and what to do first, then its other actions; the
+    general paragraph of a defence (an action that only restates it) is said once, after the tables, not on
+    every row."""
+    playbook = {"actions": {
+        "defend_benchmark": {"zh": "标杆客户出现风险：一周内安排高层拜访", "en": "An executive visit",
+                             "when": [{"flags": ["benchmark_at_risk"], "defences": []}]},
+        "defend_relationship": {"zh": "关系防守：增加拜访", "en": "Relationship defence: more visits",
+                                "when": [{"flags": [], "defences": ["relationship"]}]}}}
+    scores = _levelled(_scores()).with_columns(action_codes=pl.Series(
+        [["defend_benchmark", "defend_relationship"], ["benchmark_maintain"], [], [], ["defend_commercial"], []]))
+    for lang, step, action, general in (
+            ("zh", "关系防守：竞品恒达近期拜访", "标杆客户出现风险：一周内安排高层拜访", "关系防守：增加拜访"),
+            ("en", "Relationship defence: lately from 恒达: visits", "An executive visit", "Relationship defence: more visits")):
+        html = _report(_data(scores, playbook=playbook), language=lang)
         row = html.split('id="tbl-at-risk-early"')[1].split("</table>")[0]
-        assert step in row and general in row and row.index(step) < row.index(general), lang
+        assert step in row and action in row and row.index(step) < row.index(action), lang
+        assert general not in row and html.count(general) == 1, lang
+        assert html.index(general) > html.index('id="tbl-at-risk-declining"'), lang

@@ -160,6 +160,8 @@ UI: dict[str, tuple[str, str]] = {
     "chart_risk": ("风险与价值", "Risk against value"),
     "benchmark_group": ("标杆级危险客户", "benchmark-quality, at risk"),
     "other_risk_group": ("其他危险客户", "other at-risk customers"),
+    "defences_general": ("各防守方式的一般做法（每位客户先按上表中的具体步骤执行）：",
+                         "What each defence means in general (each customer's specific steps above come first):"),
     "what_defences": ("推荐的防守方式（处方步骤）", "the recommended defences (prescription step)"),
     "at_risk_customers": ("危险客户", "at-risk customers"),
     # nails
