@@ -28,6 +28,9 @@ def test_defaults_load():
     ({"regions": {"stage": {"early_below_penetration": 0.9}}}, r"early_below_penetration must be at or below"),
     ({"at_risk": {"fallback_defence": "prayer"}}, r"prescription\.at_risk\.fallback_defence"),
     ({"speculator": {"quarter_end_days": 0}}, r"prescription\.speculator\.quarter_end_days"),
+    # a defence triggered by complaints on "other" needs a step saying what to do about them
+    ({"at_risk": {"defences": {"commercial": {"complaint_topics": ["price", "other"]}}}},
+     r"steps\.answers needs what to do about each trigger.*missing: \['other'\]"),
 ])
 def test_inconsistent_prescription_params_are_refused(tmp_path, override, message):
     path = tmp_path / "override.yaml"
