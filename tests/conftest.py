@@ -42,3 +42,44 @@ def tiny_run(tmp_path_factory) -> Path:
     code = main(["--quiet", "run", "--data", str(TINY), "--quarter", TINY_QUARTER, "--out", str(out)])
     assert code == 0
     return out / TINY_QUARTER
+
+
+ROUND_TRIP_STATUSES = ("done", "in_progress", "not_started", "declined")
+
+
+@pytest.fixture(scope="session")
+def actions_round_trip(tmp_path_factory) -> dict[str, Path]:
+    """Part K's round trip, as docs/running.md shows it: a sample, 2026Q2 run with a holdout of a third of the
+    at-risk customers, its action lists filled in programmatically (a mix of statuses; 华东 and 华北 in the
+    workbooks, the others in the CSVs; a few rows not returned, one pasted twice, one typed over, one status
+    in words), then 2026Q3 run with ``--actions``. Returns the folders: data, filled, q2, q3."""
+    import polars as pl
+
+    from tagkit.cli import main
+    from tagkit.sample_data import generate_sample
+
+    tmp = tmp_path_factory.mktemp("round-trip")
+    data, out, filled = tmp / "data", tmp / "out", tmp / "filled"
+    generate_sample(data, seed=5, customers=800)
+    params = tmp / "holdout.yaml"
+    params.write_text("playbook:\n  holdout_share: 0.3\n", encoding="utf-8")
+    common = ["--quiet", "run", "--data", str(data), "--out", str(out), "--params", str(params)]
+    assert main([*common, "--quarter", "2026Q2"]) == 0
+    filled.mkdir()
+    for i, csv in enumerate(sorted((out / "2026Q2" / "actions").glob("*.csv"))):
+        sheet = pl.read_csv(csv, infer_schema_length=0)
+        sheet = sheet.with_columns(
+            status=pl.Series([ROUND_TRIP_STATUSES[(j + i) % 4] for j in range(sheet.height)]),
+            note=pl.lit("回访记录见系统"))
+        if i == 0:  # three rows never sent back, the first pasted twice, one status written in words
+            sheet = pl.concat([sheet.head(sheet.height - 3), sheet.head(1)]).with_columns(
+                status=pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("已完成")).otherwise("status"))
+        if i == 1:  # an id typed over
+            sheet = sheet.with_columns(action_id=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("C9999:win_back"))
+                                       .otherwise("action_id"))
+        if csv.stem in ("华东", "华北"):
+            sheet.write_excel(filled / f"{csv.stem}.xlsx")
+        else:
+            sheet.write_csv(filled / csv.name)
+    assert main([*common, "--quarter", "2026Q3", "--actions", str(filled)]) == 0
+    return {"data": data, "filled": filled, "q2": out / "2026Q2", "q3": out / "2026Q3"}

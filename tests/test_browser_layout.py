@@ -11,6 +11,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -183,3 +184,32 @@ def test_the_page_reads_as_written_by_a_person(sample_reports, visit, language):
         assert not found, f"{what}: {found[:10]}"
     if language == "en":
         assert "CN¥" in text and "East China" in text  # the currency no one takes for yen; the region's English name
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_actions_section_and_a_rep_digest_read_in_a_browser(actions_round_trip, visit, width):
+    """2026Q3's report after the round trip: the actions section's tables (owners, adoption, outcomes) fit a
+    desktop and a phone, the holdout's result is shown, the page links its action list and a rep's digest,
+    and the digest page itself opens with no error and no request leaving the file."""
+    q3 = actions_round_trip["q3"]
+    seen = visit(q3 / "reports" / "华东.html", width=width)
+    page = seen.page
+    section = page.locator("#actions")
+    for table in ("#tbl-action-owners", "#tbl-adoption", "#tbl-action-outcomes"):
+        assert section.locator(table).is_visible()
+    assert "对照组" in section.inner_text()
+    fits = [t for t in page.evaluate(TABLES_FIT) if t["id"] in ("tbl-action-owners", "tbl-adoption",
+                                                                  "tbl-action-outcomes")]
+    assert len(fits) == 3 and all(t["table"] <= t["box"] + 1 for t in fits), fits
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page.locator('header a[href$="actions/华东.xlsx"]').count() == 1
+    digest = section.locator('#tbl-action-owners a[href$=".html"]:not([download])').first.get_attribute("href")
+    assert seen.errors == [] and seen.requests == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"report-actions-{width}.png"))
+    target = (q3 / "reports" / unquote(digest)).resolve()
+    rep = visit(target, width=width)
+    assert rep.errors == [] and rep.requests == []
+    assert rep.page.locator("h1").inner_text().endswith("2026Q3 本周清单")
+    assert rep.page.locator("h2").count() >= 1

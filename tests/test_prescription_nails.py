@@ -244,3 +244,105 @@ def test_chain_without_roles_escalates_by_steps_and_stops_on_a_cycle():
     out = resolve_escalation(frame, reps, depth=3).collect()
     assert out["escalate_to"].to_list() == ["U", "T", "A"]
     assert out["escalate_note"].to_list() == [None, None, "chain_broken"]
+
+
+# --- the escalation ladder ----------------------------------------------------------------------
+
+LADDER_REPS = pl.LazyFrame({"rep_id": ["R1", "R2", "R3"], "rep_name": ["经理", "主管", "业务员"], "region": ["华东"] * 3,
+                            "role": ["regional_manager", "supervisor", "rep"], "manager_id": [None, "R1", "R2"]})
+# customer → (potential, visits in the last year or before: (date, visit_type, outcome))
+LADDER_NAILS = {
+    # 1.65 M upside: invest, but below the supervisor tier, so the ladder alone decides
+    "rep_failed": (5e6, [(D(2026, 1, 5), "routine", "neutral"), (D(2026, 4, 5), "routine", "negative")]),
+    "supervisor_failed": (5e6, [(D(2026, 1, 5), "routine", "neutral"), (D(2026, 2, 1), "supervisor", "negative")]),
+    "manager_failed": (5e6, [(D(2026, 2, 1), "supervisor", "negative"), (D(2026, 3, 1), "manager", "neutral")]),
+    "executive_failed": (5e6, [(D(2026, 3, 1), "executive", None)]),
+    # the supervisor and the regional manager were welcome: only the rep's visit failed
+    "senior_welcome": (5e6, [(D(2026, 1, 5), "routine", "negative"), (D(2026, 2, 1), "supervisor", "positive"),
+                             (D(2026, 3, 1), "manager", "positive")]),
+    # the regional manager failed more than a year ago: outside the window
+    "manager_long_ago": (5e6, [(D(2025, 3, 1), "manager", "negative"), (D(2026, 5, 1), "routine", "negative")]),
+    "never_visited": (5e6, []),
+    # the supervisor had one neutral visit among welcome ones: its approach is not exhausted
+    "supervisor_mixed": (5e6, [(D(2026, 1, 5), "routine", "negative"), (D(2026, 2, 1), "supervisor", "neutral"),
+                               (D(2026, 4, 1), "supervisor", "positive")]),
+    # 1.02 M upside: reduce, whoever failed
+    "reduce": (3.2e6, [(D(2026, 2, 1), "supervisor", "negative")]),
+    # 6.9 M upside reaches the regional-manager tier though only the rep failed
+    "big": (20e6, [(D(2026, 1, 5), "routine", "negative")]),
+}
+
+
+def _ladder_tables() -> dict[str, pl.LazyFrame]:
+    rows = [(c, "R3", day, vtype, outcome) for c, (_, visits) in LADDER_NAILS.items() for day, vtype, outcome in visits]
+    visits = pl.LazyFrame(rows, schema={"customer_id": pl.String, "rep_id": pl.String, "visit_date": pl.Date,
+                                        "visit_type": pl.String, "outcome": pl.String}, orient="row")
+    return {"visits": visits}
+
+
+def _ladder_nails(tables: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """The nails of LADDER_NAILS, all of rep R3, with a year's effort small enough to invest."""
+    customers = pl.LazyFrame({"customer_id": list(LADDER_NAILS), "rep_id": ["R3"] * len(LADDER_NAILS)})
+    evidence = cause_evidence(tables, customers, quarter=QUARTER, p=P)
+    return customers.join(evidence, on="customer_id", maintain_order="left").with_columns(
+        tag=pl.lit("nail"), potential_annual_value=pl.Series([v[0] for v in LADDER_NAILS.values()]),
+        sales_trailing_4q=pl.lit(100_000.0), visits_trailing=pl.lit(4), visits_routine=pl.lit(4),
+        visits_supervisor=pl.lit(0), visits_manager=pl.lit(0), visits_executive=pl.lit(0),
+        satisfaction_mean=pl.lit(3.0), stalled_quarters=pl.lit(8, dtype=pl.Int32),
+    )
+
+
+def _ladder(reps: pl.LazyFrame | None = LADDER_REPS, tables: dict | None = None) -> dict[str, dict]:
+    tables = _ladder_tables() if tables is None else tables
+    out = nail_frame(_ladder_nails(tables), reps, p=P).collect()
+    return {r["customer_id"]: r for r in out.iter_rows(named=True)}
+
+
+def test_the_lead_is_one_level_above_whoever_already_failed():
+    """Rep failed → the supervisor; supervisor failed → the regional manager; regional manager failed → an
+    executive; welcome senior visits, a rung with a welcome visit among its others, and failures older than
+    the window do not count; nobody yet → the rep."""
+    out = _ladder()
+    expected = {
+        "rep_failed": ("rep", "supervisor", "R2"),
+        "supervisor_failed": ("supervisor", "regional_manager", "R1"),
+        "manager_failed": ("regional_manager", "executive", "R1"),
+        "executive_failed": ("executive", "executive", "R1"),
+        "senior_welcome": ("rep", "supervisor", "R2"),
+        "manager_long_ago": ("rep", "supervisor", "R2"),
+        "never_visited": (None, "rep", "R3"),
+        "supervisor_mixed": ("rep", "supervisor", "R2"),
+        "reduce": ("supervisor", "rep", "R3"),
+        "big": ("rep", "regional_manager", "R1"),
+    }
+    got = {c: (r["escalate_tried_level"], r["escalate_level"], r["escalate_to"]) for c, r in out.items()}
+    assert got == expected
+    assert out["reduce"]["nail_decision"] == "reduce" and out["big"]["nail_decision"] == "invest"
+    assert {c for c, r in out.items() if r["nail_decision"] != "invest"} == {"reduce"}
+    # no executive in the reps table: the regional manager at the top of the chain brings one in, and says so
+    assert out["manager_failed"]["escalate_note"] == out["executive_failed"]["escalate_note"] == "executive_via_top"
+    assert out["supervisor_failed"]["escalate_note"] is None
+    # senior visits in the window, whatever their outcome
+    assert {c: r["nail_senior_visits"] for c, r in out.items()} == {
+        "rep_failed": 0, "supervisor_failed": 1, "manager_failed": 2, "executive_failed": 1, "senior_welcome": 2,
+        "manager_long_ago": 0, "never_visited": 0, "supervisor_mixed": 2, "reduce": 1, "big": 0}
+
+
+def test_an_executive_above_the_regional_manager_leads_where_the_regional_manager_failed():
+    """A person above the regional manager (no role: three steps above the rep) is the executive."""
+    reps = pl.concat([LADDER_REPS.with_columns(pl.when(pl.col("rep_id") == "R1").then(pl.lit("CEO"))
+                                               .otherwise("manager_id").alias("manager_id")),
+                      pl.LazyFrame({"rep_id": ["CEO"], "rep_name": ["总经理"], "region": ["总部"],
+                                    "role": [None], "manager_id": [None]},
+                                   schema_overrides={"role": pl.String, "manager_id": pl.String})])
+    out = _ladder(reps)
+    assert (out["manager_failed"]["escalate_to"], out["manager_failed"]["escalate_note"]) == ("CEO", None)
+    assert out["supervisor_failed"]["escalate_to"] == "R1"
+
+
+def test_without_visits_the_upside_tier_alone_picks_the_lead():
+    """No visits table: nobody is known to have tried; 1.65 M leaves it with the rep, 6.9 M goes to the
+    regional manager (as the tiers did before the ladder)."""
+    out = _ladder(tables={})
+    assert out["rep_failed"]["escalate_level"] == "rep" and out["big"]["escalate_level"] == "regional_manager"
+    assert out["manager_failed"]["escalate_tried_level"] is None and out["manager_failed"]["nail_senior_visits"] is None

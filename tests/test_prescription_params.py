@@ -31,6 +31,8 @@ def test_defaults_load():
     # a defence triggered by complaints on "other" needs a step saying what to do about them
     ({"at_risk": {"defences": {"commercial": {"complaint_topics": ["price", "other"]}}}},
      r"steps\.answers needs what to do about each trigger.*missing: \['other'\]"),
+    ({"nail": {"ladder": {"visit_rungs": {"manager": "boss"}}}}, r"prescription\.nail\.ladder\.visit_rungs\.manager"),
+    ({"nail": {"ladder": {"success_outcomes": []}}}, r"prescription\.nail\.ladder\.success_outcomes"),
 ])
 def test_inconsistent_prescription_params_are_refused(tmp_path, override, message):
     path = tmp_path / "override.yaml"
@@ -43,4 +45,13 @@ def test_a_playbook_condition_needs_a_key(tmp_path):
     path = tmp_path / "override.yaml"
     path.write_text(yaml.safe_dump({"playbook": {"actions": {"win_back": {"when": [{}]}}}}), encoding="utf-8")
     with pytest.raises(ParamsError, match="a condition needs at least one key"):
+        load_params(ROOT / "params", path)
+
+
+def test_an_action_names_no_placeholder_but_the_lead(tmp_path):
+    """{lead} is the one placeholder an action's text may use (who leads the nail); a typo is refused."""
+    path = tmp_path / "override.yaml"
+    path.write_text(yaml.safe_dump({"playbook": {"actions": {"nail_combined_attack": {"en": "{leader} heads it"}}}}),
+                    encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"nail_combined_attack'\.en: unknown placeholder\(s\) \['leader'\]"):
         load_params(ROOT / "params", path)

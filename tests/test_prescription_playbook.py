@@ -188,3 +188,18 @@ def test_playbook_table_lists_every_action_in_both_languages():
     assert table.height == len(PARAMS.playbook.actions)
     assert table.filter((pl.col("zh") == "") | (pl.col("en") == "")).height == 0
     assert table["priority"].is_sorted()
+
+
+def test_a_held_out_customer_gets_only_the_holdout_action():
+    """playbook.holdout_share's control group: whatever its evidence calls for, no action but the holdout's."""
+    out = _prescribed([
+        {"customer_id": "held", "tag": "at_risk", "score_risk": 70.0, "flags": ["benchmark_at_risk"],
+         "complaints_price": 1, "is_holdout": True},
+        {"customer_id": "defended", "tag": "at_risk", "score_risk": 70.0, "flags": ["benchmark_at_risk"],
+         "complaints_price": 1, "is_holdout": False},
+    ])
+    codes = dict(out.select("customer_id", "action_codes").iter_rows())
+    assert codes["held"] == ["holdout"]
+    assert "defend_benchmark" in codes["defended"] and "defend_commercial" in codes["defended"]
+    assert "holdout" not in codes["defended"]
+    assert out.filter(pl.col("customer_id") == "held")["flags"].item().to_list() == ["benchmark_at_risk", "holdout"]

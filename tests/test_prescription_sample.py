@@ -125,3 +125,36 @@ def test_internal_nails_settle_the_legacy_and_keep_their_new_rep(sample):
     assert internal.filter(pl.col("flags").list.contains("rep_change_recommended")).height <= 0.1 * internal.height
     invest = internal.filter(pl.col("nail_decision") != "drop")
     assert invest.filter(pl.col("action_codes").list.contains("nail_settle_legacy")).height == invest.height
+
+
+def test_no_invest_nail_is_led_by_someone_who_already_failed(sample):
+    """The seed's ladder on the sample: every invest nail is led one level above the highest that already
+    visited it without success in the last year (the executive again only where the executive failed),
+    some go to the regional manager, and nails to reduce or drop stay with the rep. The sample has no
+    executive in its reps table: the region's regional manager (the top of its chain) brings one in.
+
+    A rung has failed when it visited in the year and none of its visits was welcome. In 东北, where the
+    upside tiers alone led 6 of its 10 invest nails with the rep and 4 with the supervisor, 8 now go to an
+    executive (4 of them after an executive already failed: the report says to reassess them), one to
+    the regional manager and one to the supervisor."""
+    rx, _ = sample
+    rank = {rung: i for i, rung in enumerate(("rep", "supervisor", "regional_manager", "executive"))}
+    nails = rx.customers.filter(pl.col("tag") == "nail").with_columns(
+        lead=pl.col("escalate_level").replace_strict(rank, return_dtype=pl.Int64),
+        tried=pl.col("escalate_tried_level").replace_strict(rank, default=-1, return_dtype=pl.Int64))
+    invest = nails.filter(pl.col("nail_decision") == "invest")
+    assert invest.filter((pl.col("lead") <= pl.col("tried")) & (pl.col("escalate_tried_level") != "executive")).height == 0
+    assert invest.filter(pl.col("lead") == pl.col("tried")).height == invest.filter(pl.col("tried") == 3).height > 0
+    assert invest.filter(pl.col("escalate_level") == "regional_manager").height > 0
+    assert set(nails.filter(pl.col("nail_decision") != "invest")["escalate_level"]) == {"rep"}
+    by_executive = invest.filter(pl.col("escalate_level") == "executive")
+    assert set(by_executive["escalate_note"]) == {"executive_via_top"}
+    assert by_executive.filter(pl.col("escalate_to") == pl.col("rep_id")).height == 0
+    northeast = invest.filter(pl.col("region") == "东北")
+    assert northeast.height == 10 and northeast["escalate_level"].value_counts(sort=True).rows() == [
+        ("executive", 8), ("regional_manager", 1), ("supervisor", 1)]
+    assert northeast.filter(pl.col("escalate_tried_level") == "executive").height == 4
+    # where senior time went: every invest nail had a senior visit in the year, and the nails to reduce or
+    # drop had some too (the report's "wasted" figure)
+    assert invest.filter(pl.col("nail_senior_visits") > 0).height == invest.height
+    assert nails.filter(pl.col("nail_decision") != "invest")["nail_senior_visits"].sum() > 0

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")
 EVIL = "<script>alert('x')</script>"
 BREAKOUT = "</script><img src=x onerror=alert(1)>"
-SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "map", "transitions", "trust",
+SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "actions", "map", "transitions", "trust",
             "data-notes"]
 
 
@@ -258,11 +258,14 @@ def test_prescription_columns_and_files_are_rendered_when_present():
                           "visits_regular": [0, 0], "visit_alignment": [0.8, 0.5],
                           **{f"visit_target_{t}": [0.3, 0.3] for t in ("benchmark", "nail", "at_risk")},
                           "visit_target_regular": [0.1, 0.1]})
+    actions = pl.DataFrame({"region": ["华东"], "customer_id": ["C1"], "customer_name": [EVIL], "owner_rep_id": ["R1"],
+                            "action_code": ["defend_benchmark"], "due_date": [dt.date(2026, 10, 7)]})
     data = _data(_prescribed(_scores()), playbook=playbook,
                  prescription={"quality_index": quality, "regions": regions, "radiation": radiation,
-                               "coverage_gaps": gaps, "reps": cards})
+                               "coverage_gaps": gaps, "reps": cards, "actions": actions})
     html = _report(data, language="en")
     assert "Not computed in this run" not in html.split('id="trust"')[0]
+    assert "1 action with a deadline this quarter, for 1 owner" in html
     assert "An executive visit within a week" in html and "Combined attack" in html
     assert "relationship defence" in html and "a more attractive competitor" in html and ">invest<" in html
     assert "王经理" in html  # escalate_to R3 resolved to a name through the reps table
@@ -567,3 +570,57 @@ def test_defences_list_the_specific_steps_before_the_general_paragraph():
         assert step in row and action in row and row.index(step) < row.index(action), lang
         assert general not in row and html.count(general) == 1, lang
         assert html.index(general) > html.index('id="tbl-at-risk-declining"'), lang
+
+
+def _laddered() -> RunData:
+    """华东's nails after the ladder: C4 invest, led by the regional manager R3 after its supervisor failed
+    (2 senior visits); C3 a nail to reduce, with the rep, though a supervisor visited it 3 times."""
+    scores = _prescribed(_scores()).with_columns(
+        tag=pl.Series(["at_risk", "benchmark", "nail", "nail", "at_risk", "nail"]),
+        nail_decision=pl.Series([None, None, "reduce", "invest", None, "drop"], dtype=pl.String),
+        nail_cause=pl.Series([None, None, "internal", "internal", None, "trust"], dtype=pl.String),
+        escalate_to=pl.Series([None, None, "R2", "R3", None, "R9"], dtype=pl.String),
+        escalate_level=pl.Series([None, None, "rep", "regional_manager", None, "rep"], dtype=pl.String),
+        escalate_tried_level=pl.Series([None, None, "supervisor", "supervisor", None, None], dtype=pl.String),
+        escalate_note=pl.Series([None] * 6, dtype=pl.String),
+        nail_senior_visits=pl.Series([None, None, 3, 2, None, 0], dtype=pl.Int64),
+        action_codes=pl.Series([["defend_benchmark"], ["benchmark_maintain"], ["nail_settle_legacy", "nail_reduce_effort"],
+                                ["nail_settle_legacy", "nail_combined_attack"], ["defend_commercial"], ["nail_drop"]]),
+    )
+    return _data(scores, playbook=PARAMS.playbook.model_dump(mode="json"))
+
+
+def _table_text(html: str, table_id: str) -> str:
+    table = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", table)))
+
+
+def test_the_action_text_names_the_lead_the_report_names():
+    """The playbook's {lead} reads who leads each nail: the regional manager for C4, the rep for C3; never
+    "a supervisor or manager" beside a rep, never the raw placeholder (report and export alike)."""
+    from tagkit.report.export import region_export
+
+    data = _laddered()
+    en, zh = _report(data, language="en"), _report(data)
+    assert "Combined attack: the regional manager heads joint visits" in en
+    assert "由大区经理带队联合拜访" in zh and "由大区经理出面致歉" in zh and "由业务员出面致歉" in zh
+    assert "{lead}" not in en + zh and "supervisor or manager" not in en and "主管或经理" not in zh
+    assert "highest level already visited without success: supervisor" in en
+    exported = dict(region_export(data, region="华东", lang="zh").select("客户编号", "建议动作").iter_rows())
+    assert "由大区经理出面致歉" in exported["C4"] and "由业务员出面致歉" in exported["C3"]
+
+
+def test_the_nails_section_shows_where_the_senior_visits_went():
+    """Per group of nails: how many, how many had a senior visit, how many senior visits; those to nails to
+    reduce or drop are counted as wasted in the sentence above the table."""
+    data = _laddered()
+    en = _report(data, language="en")
+    table = _table_text(en, "tbl-senior-visits")
+    assert "invest · led by the regional manager 1 1 2" in table
+    assert "invest · led by the rep 0 0 0" in table and "invest · led by the executive 0 0 0" in table
+    assert "reduce effort 1 1 3" in table and "drop 0 0 0" in table
+    assert "Visits by a supervisor or above to nails in the last 4 quarters: 5, 3 of them to nails to reduce or drop" in en
+    assert 'id="tbl-senior-visits"' in _report(data)
+    # an older run without the ladder's columns: no table, nothing invented
+    old = _data(_prescribed(_scores()), playbook=PARAMS.playbook.model_dump(mode="json"))
+    assert 'id="tbl-senior-visits"' not in _report(old, language="en")

@@ -10,7 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.cli import main
-from tagkit.contract import TABLES, TAGS
+from tagkit.contract import DATA_TABLES as TABLES  # the sample makes the company's tables, not returned lists
+from tagkit.contract import TAGS
 from tagkit.errors import UsageError
 from tagkit.quarters import quarter_end, quarter_label, quarter_start, shift_quarter
 from tagkit.sample import generate_sample as generate_from_package

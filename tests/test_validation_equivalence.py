@@ -90,6 +90,14 @@ def planted(table: str) -> pl.DataFrame:
             {"customer_id": "C2", "signal_date": D(2026, 10, 1), "signal": "rumour"},
             {"customer_id": "C404", "signal_date": None, "signal": None},
         ],
+        "actions": [
+            {"action_id": "C1:at_risk_watch", "customer_id": "C1", "action_code": "at_risk_watch",
+             "due_date": D(2026, 10, 7), "status": "done", "note": "visited"},
+            {"action_id": "C1:win_back", "customer_id": "C1", "action_code": "win_back", "status": "完成"},  # a status in words
+            {"action_id": "C404:win_back", "customer_id": "C404", "action_code": "win_back", "status": "declined"},
+            {"action_id": None, "customer_id": "C2", "action_code": None, "status": None,
+             "due_date": None, "_raw_due_date": "next week"},
+        ],
     }
     return intake_frame(table, rows[table]).collect()
 

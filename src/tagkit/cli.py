@@ -97,6 +97,9 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="redo every step, even those whose inputs, params and code are unchanged")
     run.add_argument("--fresh-kernels", action="store_true",
                      help="a new kernel per notebook instead of one warm kernel per worker (slower)")
+    run.add_argument("--actions", type=Path, default=None, metavar="DIR",
+                     help="last quarter's action lists as filled in (<region>.xlsx or .csv); default: the data "
+                          "folder's actions/, if any. The report then shows adoption and outcomes")
     _quiet(run, top=False)
 
     sample = sub.add_parser("sample-data", help="write a realistic, deterministic sample dataset",
@@ -135,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
     progress = Bar() if sys.stderr.isatty() and not args.quiet else LogLines()
     result = run_quarter(data_dir=args.data, quarter=args.quarter, out_dir=args.out, params_file=args.params,
                          only=only, pipeline_file=args.pipeline, workers=args.workers, force=args.force, fresh_kernels=args.fresh_kernels,
-                         progress=progress)
+                         progress=progress, actions_dir=args.actions)
     if not args.quiet:  # what came out, in a few lines; the path alone goes to stdout, for scripts
         print("\n".join(run_summary(result.run_dir)), file=sys.stderr)
     if result.index.exists():

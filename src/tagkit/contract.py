@@ -53,6 +53,8 @@ VISIT_TYPES = ("routine", "supervisor", "manager", "executive")
 OUTCOMES = ("positive", "neutral", "negative")
 TOPICS = ("product", "price", "delivery", "service", "rep", "payment", "other")
 SIGNALS = ("quote", "visit", "promotion", "exclusive_offer", "lost_listing")
+# an action's progress as its owner reports it in the returned action list
+STATUSES = ("not_started", "in_progress", "done", "declined")
 
 CUSTOMERS = Table(
     "customers",
@@ -145,9 +147,32 @@ COMPETITOR_SIGNALS = Table(
     references={"customer_id": "customers"},
 )
 
+# Last quarter's action lists as their owners send them back (``actions/<region>.csv`` or ``.xlsx``,
+# in the data folder or given with ``tagkit run --actions DIR``). Not keyed here: a duplicated row is set
+# aside and counted when the rows are matched to the published list (tagkit.actions.returns), rather than
+# stopping the quarter's run as a duplicated customer would.
+ACTIONS = Table(
+    "actions",
+    (
+        Column("action_id", "string", required=True),
+        Column("customer_id", "string", required=True),
+        Column("customer_name", "string"),
+        Column("owner_rep_id", "string"),
+        Column("action_code", "string", required=True),
+        Column("due_date", "date"),
+        Column("status", "string", required=True, allowed=STATUSES),
+        Column("note", "string"),
+    ),
+    references={"customer_id": "customers"},
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (CUSTOMERS, ORDERS, REPS, VISITS, FEEDBACK, COMPETITOR_SIGNALS)
+    t.name: t for t in (CUSTOMERS, ORDERS, REPS, VISITS, FEEDBACK, COMPETITOR_SIGNALS, ACTIONS)
 }
+# tables that come back from people rather than from the company's systems: their absence is the
+# normal case (no list returned yet), not a gap in the data, so it is not listed as a missing table
+RETURNED_TABLES = frozenset({"actions"})
+DATA_TABLES: dict[str, Table] = {name: t for name, t in TABLES.items() if name not in RETURNED_TABLES}
 TAGS = ("benchmark", "nail", "at_risk", "regular")
 SCORE_COLUMNS = (
     "score_contribution",

@@ -404,10 +404,10 @@ class ReportParams(_Frozen):
 
 PRESCRIPTION_TAGS = ("benchmark", "nail", "at_risk", "regular")
 PRESCRIPTION_FLAGS = ("benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-                      "rep_change_recommended")
+                      "rep_change_recommended", "holdout")
 Tag = Literal["benchmark", "nail", "at_risk", "regular"]
 Flag = Literal["benchmark_at_risk", "benchmark_candidate", "speculator", "dormant", "new_customer",
-               "rep_change_recommended"]
+               "rep_change_recommended", "holdout"]
 Level = Literal["national", "provincial", "city", "local"]
 Criterion = Literal["influence", "satisfaction", "cooperation"]
 Cause = Literal["trust", "competitor", "internal", "unknown"]
@@ -418,6 +418,10 @@ SignalKind = Literal["quote", "visit", "promotion", "exclusive_offer", "lost_lis
 RiskComponent = Literal["sales_decline", "orders_lapsed", "fewer_visits", "complaints", "satisfaction_drop",
                         "competitor_signals"]
 Role = Literal["rep", "supervisor", "regional_manager"]
+# the escalation ladder: the roles, then the company's executives above them (not a role of the reps table)
+LADDER = ("rep", "supervisor", "regional_manager", "executive")
+Rung = Literal["rep", "supervisor", "regional_manager", "executive"]
+Outcome = Literal["positive", "neutral", "negative"]
 Money = Annotated[float, Field(ge=0)]
 PerMonth = Annotated[float, Field(ge=0)]
 
@@ -468,8 +472,26 @@ class NailDecisionParams(_Frozen):
 
 
 class EscalationTier(_Frozen):
-    level: Role
+    level: Rung
     min_upside: Money
+
+
+class VisitRungs(_Frozen):
+    """The rung of the ladder each visit type stands for."""
+
+    routine: Rung
+    supervisor: Rung
+    manager: Rung
+    executive: Rung
+
+
+class LadderParams(_Frozen):
+    """Who has already tried: the visits of the last ``window_quarters`` without a ``success_outcomes``."""
+
+    window_quarters: Quarters
+    visit_rungs: VisitRungs
+    success_outcomes: Annotated[list[Outcome], Field(min_length=1)]
+    senior_from: Rung
 
 
 class CausePoints(_Frozen):
@@ -510,6 +532,7 @@ class NailPrescriptionParams(_Frozen):
     visit_cost: VisitCost
     decision: NailDecisionParams
     escalation: list[EscalationTier]
+    ladder: LadderParams
     max_chain_depth: Annotated[int, Field(ge=1, le=10)]
     cause: NailCauseParams
     evidence: CauseText
@@ -721,6 +744,11 @@ class Action(_Frozen):
     en: str
     when: list[ActionCondition] = []
     fallback: bool = False
+    # on the action list (actions/<region>.xlsx) to be done within this many days of the quarter's last day;
+    # None: an ongoing way of working, not a task with a deadline, so not listed
+    due_days: Annotated[int, Field(ge=0)] | None = None
+    # who carries it out: the customer's rep, or the nail's escalation lead (the rep where there is none)
+    owner: Literal["rep", "lead"] = "rep"
 
 
 class TagText(_Frozen):
@@ -748,12 +776,29 @@ class VisitShares(_Frozen):
 ACTION_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class LeadWords(_Frozen):
+    """What ``{lead}`` in an action's text reads, per rung of the ladder; ``any`` where the rung is not known."""
+
+    rep: ReasonText
+    supervisor: ReasonText
+    regional_manager: ReasonText
+    executive: ReasonText
+    any: ReasonText
+
+
+ACTION_PLACEHOLDERS = ("lead",)
+
+
 class PlaybookParams(_Frozen):
     """Strategy per tag and the actions that carry it out (params/playbook.yaml)."""
 
     strategies: TagText
     actions: dict[str, Action]
     visit_shares: VisitShares
+    leads: LeadWords
+    # share (0..1) of at-risk customers drawn at random each quarter to get no action (flag `holdout`), so
+    # that the next report can tell what the defences changed; 0: none
+    holdout_share: Share = 0.0
 
     @model_validator(mode="after")
     def _codes_known_and_every_tag_served(self) -> PlaybookParams:
@@ -763,6 +808,11 @@ class PlaybookParams(_Frozen):
             unknown = sorted({r for w in action.when for r in w.reasons} - known)
             if unknown:
                 problems.append(f"action '{code}': unknown reason code(s) {unknown}")
+            for lang in ("zh", "en"):
+                names = sorted(set(re.findall(r"\{(\w*)\}", getattr(action, lang))) - set(ACTION_PLACEHOLDERS))
+                if names:
+                    problems.append(f"action '{code}'.{lang}: unknown placeholder(s) {names} "
+                                    f"(only {{{', '.join(ACTION_PLACEHOLDERS)}}})")
         for tag in PRESCRIPTION_TAGS:
             if not any(tag in a.tags and (a.fallback or not a.when) for a in self.actions.values()):
                 problems.append(f"tag '{tag}' needs an action without `when` or with `fallback: true`, "

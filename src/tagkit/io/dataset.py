@@ -103,7 +103,8 @@ class _Loader:
     header_rows: dict[str, int] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
-        return path.relative_to(self.data_dir).as_posix()
+        # a table given from outside the data folder (tagkit run --actions DIR) is named by its full path
+        return path.relative_to(self.data_dir).as_posix() if path.is_relative_to(self.data_dir) else path.as_posix()
 
     def read(self, path: Path, matcher: Matcher) -> RawFile:
         display = str(path)
@@ -174,6 +175,13 @@ class _Loader:
                     f"Put the {table.name} files in it, or remove the folder."
                 )
                 return None
+            twice = _same_file_twice(files)
+            if twice:
+                self.problems.append(
+                    f"{entry}: {', '.join(twice)} hold the same part of the {table.name} table in two formats, "
+                    "so its rows would count twice. Keep the one you filled in or exported last: move the other "
+                    "out, or rename it with a leading '_' so tagkit ignores it.")
+                return None
         else:
             files = [entry]
         matcher = Matcher(table, self.io.aliases.get(table.name, {}))
@@ -188,6 +196,14 @@ class _Loader:
             return None
         absent = [c.name for c in table.columns if not c.required and c.name not in seen]
         return _combine(frames, table), files, absent
+
+
+def _same_file_twice(files: list[Path]) -> list[str]:
+    """Files of one folder named alike but for the format (``东北.csv`` and ``东北.xlsx``), as ``a and b``."""
+    by_stem: dict[Path, list[Path]] = {}
+    for path in files:
+        by_stem.setdefault(path.parent / split_name(path.name)[0], []).append(path)
+    return [" and ".join(p.name for p in paths) for paths in by_stem.values() if len(paths) > 1]
 
 
 def _combine(frames: list[pl.LazyFrame], table: Table) -> pl.LazyFrame:
@@ -210,7 +226,7 @@ def _combine(frames: list[pl.LazyFrame], table: Table) -> pl.LazyFrame:
     return stacked.select(*contract, *extras, *raws, FILE, ROW)
 
 
-def load_dataset(data_dir: Path, *, io: IOParams) -> Dataset:
+def load_dataset(data_dir: Path, *, io: IOParams, actions_dir: Path | None = None) -> Dataset:
     """Find, read and type every contract table of ``data_dir``.
 
     Raises :class:`ValidationBlocked` listing every blocking problem at once:
@@ -229,6 +245,13 @@ def load_dataset(data_dir: Path, *, io: IOParams) -> Dataset:
         ])
     found = discover(data_dir)
     problems = _alias_problems(io) + found.problems
+    if actions_dir is not None:
+        # last quarter's filled-in action lists, kept apart from the data (tagkit run --actions DIR)
+        if not Path(actions_dir).is_dir():
+            problems.append(f"{actions_dir}: --actions must be a folder holding the filled-in action lists "
+                            "(<region>.xlsx or .csv, as a run's actions/ folder has them); it is not a folder.")
+        else:
+            found.entries.setdefault("actions", []).append(Path(actions_dir))
     loader = _Loader(data_dir, io, make_workdir())
     tables: dict[str, pl.LazyFrame] = {}
     sources: dict[str, list[Path]] = {}

@@ -134,9 +134,11 @@ class _Run:
         source = self.root / step.notebook
         suffix = "-" + region_stem(region) if region else ""
         params = self.base.model_copy(update={"region": region, "run_dir": str(self.run_dir)})
+        # only the validate step reads the returned action lists; the other notebooks do not declare it
+        exclude = ({"region"} if not region else set()) | ({"actions_dir"} if step.name != "validate" else set())
         return Job(id=f"{step.name}:{region}" if region else step.name, source=source,
                    target=self.run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb",
-                   parameters=params.model_dump(exclude=set() if region else {"region"}))
+                   parameters=params.model_dump(exclude=exclude))
 
 
 def run_quarter(
@@ -151,6 +153,7 @@ def run_quarter(
     force: bool = False,
     fresh_kernels: bool = False,
     progress: Progress | None = None,
+    actions_dir: Path | None = None,
 ) -> RunResult:
     """Run the pipeline for one quarter; raises a :class:`TagkitError` subclass when it cannot finish."""
     root = project_root()
@@ -166,6 +169,9 @@ def run_quarter(
                          "(the folder holding customers and orders).")
     if not data_dir.is_dir():
         raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+    if actions_dir is not None and not actions_dir.is_dir():
+        raise InputError(f"{actions_dir}: --actions must be the folder of last quarter's filled-in action lists "
+                         "(<region>.xlsx or .csv, as a run's actions/ folder holds them); it is not a folder.")
     quarter = resolve_quarter(quarter, data_dir, params)
     check_kernel()
     out_dir = out_dir.resolve()
@@ -175,6 +181,8 @@ def run_quarter(
         started = time.time()
         cache = fp.HashCache(out_dir / fp.HASH_CACHE)
         inputs = fp.describe_inputs(data_dir, cache)
+        if actions_dir is not None:
+            inputs += [{**f, "path": f"--actions/{f['path']}"} for f in fp.describe_inputs(actions_dir, cache)]
         code = fp.digest(fp.code_digest(cache), mf.dependency_versions())
         keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache,
                          previous=out_dir / shift_quarter(quarter, -1) / "scores.parquet")
@@ -188,7 +196,8 @@ def run_quarter(
             root=root, work=work, keys=keys, progress=progress,
             base=NotebookParameters(data_dir=str(data_dir.resolve()), quarter=quarter, run_dir=str(work.path),
                                     params_dir=str(params_dir),
-                                    params_file=str(params_file.resolve()) if params_file else ""),
+                                    params_file=str(params_file.resolve()) if params_file else "",
+                                    actions_dir=str(actions_dir.resolve()) if actions_dir else ""),
             pool_args=dict(workers=n_workers, kernel_name=KERNEL_NAME, cwd=root / "notebooks", fresh=fresh_kernels,
                            log_queue=None),
             result=RunResult(run_dir=work.published, outcome="running"),

@@ -48,6 +48,7 @@ class NotebookParameters(BaseModel):
     params_dir: str
     params_file: str  # "" when the user gave no --params
     region: str = ""  # only for per-region steps
+    actions_dir: str = ""  # tagkit run --actions: last quarter's filled-in action lists (validate step)
 
 
 def load_pipeline(path: Path) -> Pipeline:

@@ -100,8 +100,11 @@ def load_step_params(params_dir: str | Path, params_file: str | Path | None = ""
     return load_params(Path(params_dir), Path(params_file) if params_file else None)
 
 
-def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params):
+def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params,
+                   actions_dir: str | Path = ""):
     """Read the data folder, validate it, write clean tables, quarantine and validation.html.
+
+    ``actions_dir``: last quarter's filled-in action lists, when they are not in the data folder's ``actions/``.
 
     Raises :class:`ValidationBlocked` after writing the report, so the reason is on disk too.
     """
@@ -110,7 +113,7 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
     made = made_for.MadeFor.of(quarter=quarter, data_dir=Path(data_dir), run_dir=run, params=params)
     made_for.forget(run, "validate", "score")  # rewritten now: nothing after may read them until this ends well
     try:
-        with load_dataset(Path(data_dir), io=params.io) as dataset:
+        with load_dataset(Path(data_dir), io=params.io, actions_dir=Path(actions_dir) if actions_dir else None) as dataset:
             try:
                 result = validate_dataset(dataset.tables, quarter=quarter, params=params.validation,
                                           missing=dataset.missing)
@@ -357,6 +360,15 @@ def export_region(*, region: str, quarter: str, run_dir: str | Path, params: Par
                                 run_dir=Path(run_dir))
 
 
+def write_region_actions(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> list[Path]:
+    """Write the region's action list to fill in (``actions/<region>.xlsx`` and ``.csv``) and each rep's
+    one-page digest (``digests/<region>/<rep>.html`` and ``.csv``)."""
+    from tagkit.report.actions import write_region_actions as write
+
+    return write(_run_data(run_dir, params), region=region, quarter=quarter, params=params.report,
+                 run_dir=Path(run_dir))
+
+
 def failed_regions(run_dir: str | Path) -> dict[str, dict]:
     """Regions whose report failed in this run (written by the runner): the executed notebook, the
     failure page that opens at the failing cell, and the error, as :func:`tagkit.report.write_index` takes them."""
@@ -484,6 +496,14 @@ def run_prescription(*, quarter: str, run_dir: str | Path, params: Params):
     write_table(rx.customers, Path(run_dir) / "scores.parquet")
     write_prescription(rx, Path(run_dir))
     return rx
+
+
+def run_action_lists(*, quarter: str, run_dir: str | Path, params: Params) -> dict:
+    """This quarter's action lists (``actions.parquet``), and what became of last quarter's where they came
+    back (``action_results.parquet``, ``action_returns.parquet``); returns ``action_summary.json``."""
+    from tagkit.actions.run import write_action_lists
+
+    return write_action_lists(quarter=quarter, run_dir=run_dir, params=params)
 
 
 def prescription_quality_against_truth(scores: pl.DataFrame, data_dir: str | Path) -> pl.DataFrame | str:

@@ -25,6 +25,7 @@ from tagkit.prescription.benchmarks import benchmark_frame, showcase
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.evidence import cause_evidence
 from tagkit.prescription.geo import coverage_gaps, radiation
+from tagkit.prescription.holdout import draw_holdout
 from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
 from tagkit.prescription.nails import nail_frame
 from tagkit.prescription.playbook import playbook_frame
@@ -53,13 +54,15 @@ FURTHER_COLUMNS = [
     "showcase_sales_change", "showcase_lines_before", "showcase_lines_now",
     "radiation_neighbours", "radiation_neighbour_sales", "radiation_neighbour_sales_change",
     "nearest_benchmark_id", "nearest_benchmark_km",
-    "nail_upside", "nail_effort_cost", "nail_return", "escalate_level", "escalate_note", "nail_stuck_quarters",
+    "nail_upside", "nail_effort_cost", "nail_return", "escalate_level", "escalate_note", "escalate_tried_level",
+    "nail_senior_visits", "nail_stuck_quarters",
     "nail_points_trust", "nail_points_competitor", "nail_points_internal", "nail_evidence_zh", "nail_evidence_en",
     "nail_competitor", "nail_former_rep", "rep_complaints_current",
     "speculator_quarter_end_share", "speculator_discount", "speculator_other_days_per_quarter",
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
-INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "competitor"]
+INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "is_holdout",
+                    "competitor"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], p
         .pipe(benchmark_frame, scoring=scoring, p=p)
         .pipe(nail_frame, tables.get("reps"), p=p)
         .pipe(defence_frame, p=p)
+        .pipe(draw_holdout, quarter=quarter, share=params.playbook.holdout_share)
         .pipe(playbook_frame, playbook=params.playbook, p=p)
         .with_columns(movement=movement())
     )

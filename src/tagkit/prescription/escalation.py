@@ -3,8 +3,13 @@
 The chain of each rep is walked upwards ``max_chain_depth`` steps with one join per step (a
 handful of joins over the reps table, never a loop over customers). The person for a level is
 the first one up the chain whose ``role`` ranks at or above it (rep < supervisor <
-regional_manager); a chain member without a role ranks by its steps above the rep, so a reps
-table without roles still escalates one step for a supervisor and two for a regional manager.
+regional_manager < executive, the ladder of :data:`~tagkit.params.LADDER`); a chain member
+without a role ranks by its steps above the rep, so a reps table without roles still escalates
+one step for a supervisor, two for a regional manager and three for an executive.
+
+The reps table's roles stop at the regional manager: an executive is someone above them in the
+chain, and where there is none, the top of the chain (at least a regional manager) leads and
+brings the executive in (``escalate_note`` ``executive_via_top``).
 
 Where the person cannot be found the effort stays with the customer's rep, and
 ``escalate_note`` says why: ``no_reps_table``, ``rep_not_in_reps`` (the rep is missing from
@@ -14,10 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tagkit.contract import ROLES
-from tagkit.prescription.evidence import optional_column
-
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+from tagkit.prescription.evidence import RUNG_RANK, optional_column
 
 
 def rep_chains(reps: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
@@ -29,7 +31,7 @@ def rep_chains(reps: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
     people = reps.select(
         pl.col("rep_id").cast(pl.String),
         optional_column(reps, "manager_id", pl.String).alias("manager_id"),
-        optional_column(reps, "role", pl.String).replace_strict(ROLE_RANK, default=None, return_dtype=pl.Int64)
+        optional_column(reps, "role", pl.String).replace_strict(RUNG_RANK, default=None, return_dtype=pl.Int64)
         .alias("role_rank"),
     ).unique("rep_id", keep="first", maintain_order=True)
     chains = people.select(up_0="rep_id", _next="manager_id", _rank_0="role_rank")
@@ -46,22 +48,33 @@ def rep_chains(reps: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
     )
 
 
-def _first_at_or_above(level: pl.Expr, depth: int) -> pl.Expr:
-    """The first person up the chain (k ≥ 1) ranking at or above ``level``; a loop back to the rep ends the chain."""
-    target = level.replace_strict(ROLE_RANK, default=None, return_dtype=pl.Int64)
+def _reachable(k: int) -> pl.Expr:
+    """``up_k`` is a person, and the chain has not looped back to the rep on the way."""
+    looped = pl.any_horizontal((pl.col(f"up_{j}") == pl.col("rep_id")).fill_null(False) for j in range(1, k + 1))
+    return pl.col(f"up_{k}").is_not_null() & ~looped
+
+
+def _first_at_or_above(target: pl.Expr, depth: int) -> pl.Expr:
+    """The first person up the chain (k ≥ 1) ranking at or above the rank ``target``."""
     found = pl.lit(None, dtype=pl.String)
     for k in reversed(range(1, depth + 1)):
-        looped = pl.any_horizontal((pl.col(f"up_{j}") == pl.col("rep_id")).fill_null(False) for j in range(1, k + 1))
-        reachable = pl.col(f"up_{k}").is_not_null() & ~looped
-        found = pl.when(reachable & (pl.col(f"rank_{k}") >= target)).then(pl.col(f"up_{k}")).otherwise(found)
+        found = pl.when(_reachable(k) & (pl.col(f"rank_{k}") >= target)).then(pl.col(f"up_{k}")).otherwise(found)
     return found
+
+
+def _top_of_chain(depth: int) -> tuple[pl.Expr, pl.Expr]:
+    """The last person reachable up the chain (k ≥ 1) and their rank (null: nobody above the rep)."""
+    top, rank = pl.lit(None, dtype=pl.String), pl.lit(None, dtype=pl.Int64)
+    for k in range(1, depth + 1):
+        top = pl.when(_reachable(k)).then(pl.col(f"up_{k}")).otherwise(top)
+        rank = pl.when(_reachable(k)).then(pl.col(f"rank_{k}")).otherwise(rank)
+    return top, rank
 
 
 def resolve_escalation(frame: pl.LazyFrame, reps: pl.LazyFrame | None, *, depth: int) -> pl.LazyFrame:
     """Add ``escalate_to`` and ``escalate_note`` where ``escalate_level`` is set (the others stay null).
 
-    ``frame`` has ``customer_id``, ``rep_id`` and ``escalate_level`` (rep, supervisor,
-    regional_manager or null).
+    ``frame`` has ``customer_id``, ``rep_id`` and ``escalate_level`` (a rung of the ladder or null).
     """
     level = pl.col("escalate_level")
     wanted = level.is_not_null()
@@ -73,16 +86,22 @@ def resolve_escalation(frame: pl.LazyFrame, reps: pl.LazyFrame | None, *, depth:
     chains = rep_chains(reps, depth=depth).rename({"rep_id": "_chain_rep"})
     joined = frame.join(chains, left_on="rep_id", right_on="_chain_rep", how="left", coalesce=False,
                         maintain_order="left")
-    person = _first_at_or_above(level, depth)
+    target = level.replace_strict(RUNG_RANK, default=None, return_dtype=pl.Int64)
+    found = _first_at_or_above(target, depth)
+    top, top_rank = _top_of_chain(depth)
+    via_top = found.is_null() & (level == "executive") & (top_rank >= RUNG_RANK["regional_manager"]).fill_null(False)
+    person = pl.when(via_top).then(top).otherwise(found)
     in_reps = pl.col("_chain_rep").is_not_null()
     to = pl.when(level == "rep").then(pl.col("rep_id")).otherwise(pl.coalesce(person, pl.col("rep_id")))
     note = (
         pl.when(~wanted | (level == "rep")).then(None)
         .when(~in_reps).then(pl.lit("rep_not_in_reps"))
         .when(person.is_null()).then(pl.lit("chain_broken"))
+        .when(via_top).then(pl.lit("executive_via_top"))
     )
     helper = ["_chain_rep", *(f"up_{k}" for k in range(1, depth + 1)), *(f"rank_{k}" for k in range(depth + 1))]
     return joined.with_columns(
         escalate_to=pl.when(wanted).then(to),
         escalate_note=note,
     ).drop(helper)
+

@@ -17,7 +17,7 @@ import datetime as dt
 import polars as pl
 
 from tagkit.contract import SIGNALS
-from tagkit.params import PrescriptionParams
+from tagkit.params import LADDER, PrescriptionParams
 from tagkit.quarters import quarter_end, quarter_start, shift_quarter
 from tagkit.scoring.exprs import labels_where
 
@@ -169,6 +169,41 @@ def signal_evidence(tables: dict[str, pl.LazyFrame], *, quarter: str, p: Prescri
     )
 
 
+RUNG_RANK = {rung: rank for rank, rung in enumerate(LADDER)}
+
+
+def ladder_evidence(tables: dict[str, pl.LazyFrame], *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame | None:
+    """Per customer with visits over the ladder window: ``ladder_tried_rank``, the highest rung (rank in
+    :data:`~tagkit.params.LADDER`) that visited without success (null: none failed), and ``senior_visits``,
+    the visits from ``senior_from`` up, whatever their outcome.
+
+    A rung has tried without success when it visited and none of its visits had a successful outcome:
+    one neutral visit among welcome ones does not exhaust a supervisor's approach, and counting every
+    neutral visit as a failure sent almost every nail of the sample to an executive. A visit without a
+    type counts as routine (as for the rep in charge above); without an outcome it is not a success.
+    None without a visits table.
+    """
+    visits = tables.get("visits")
+    if visits is None:
+        return None
+    ladder = p.nail.ladder
+    rungs = {t: RUNG_RANK[r] for t, r in ladder.visit_rungs.model_dump().items()}
+    rows = visits.filter(
+        pl.col("visit_date").is_between(window_start(quarter, ladder.window_quarters), quarter_end(quarter))
+    ).select(
+        pl.col("customer_id").cast(pl.String),
+        optional_column(visits, "visit_type", pl.String).fill_null("routine")
+        .replace_strict(rungs, default=None, return_dtype=pl.Int64).alias("rank"),
+        optional_column(visits, "outcome", pl.String).is_in(ladder.success_outcomes).fill_null(False)
+        .alias("success"),
+    )
+    by_rung = rows.group_by("customer_id", "rank").agg(succeeded=pl.col("success").any(), visits=pl.len())
+    return by_rung.group_by("customer_id").agg(
+        ladder_tried_rank=pl.col("rank").filter(~pl.col("succeeded")).max(),
+        senior_visits=pl.col("visits").filter(pl.col("rank") >= RUNG_RANK[ladder.senior_from]).sum().cast(pl.Int64),
+    )
+
+
 def cause_evidence(tables: dict[str, pl.LazyFrame], customers: pl.LazyFrame, *, quarter: str,
                    p: PrescriptionParams) -> pl.LazyFrame:
     """``customers`` (customer_id, rep_id) with every evidence column; zero counts where a table is present
@@ -183,6 +218,13 @@ def cause_evidence(tables: dict[str, pl.LazyFrame], customers: pl.LazyFrame, *, 
     else:
         out = out.join(complaints, on="customer_id", how="left", maintain_order="left").with_columns(
             pl.col(complaint_counts).fill_null(0))
+    ladder = ladder_evidence(tables, quarter=quarter, p=p)
+    if ladder is None:
+        out = out.with_columns(ladder_tried_rank=pl.lit(None, dtype=pl.Int64),
+                               senior_visits=pl.lit(None, dtype=pl.Int64))
+    else:
+        out = out.join(ladder, on="customer_id", how="left", maintain_order="left").with_columns(
+            pl.col("senior_visits").fill_null(0))
     signals = signal_evidence(tables, quarter=quarter, p=p)
     if signals is None:
         return out.with_columns(

@@ -7,9 +7,14 @@
   ``nail_return`` = upside / effort cost (null without visits or effort).
 - ``nail_decision``: ``drop`` when the upside or the return is below its ``drop_below_*``,
   ``invest`` when both reach ``invest_min_*`` (without a return: the upside alone), else ``reduce``.
-- ``escalate_level``: an ``invest`` nail goes to the first escalation tier its upside reaches
-  (regional manager, supervisor, rep); ``reduce`` and ``drop`` stay with the rep. ``escalate_to``
-  is the person (:mod:`~tagkit.prescription.escalation`).
+- ``escalate_level``: the seed's ladder (rep → supervisor → regional manager → executive) for an
+  ``invest`` nail: one rung above ``escalate_tried_level``, the highest rung that visited it without
+  success over the ladder window (the rep when nobody failed yet), and at least the first upside
+  tier it reaches; the executive again when even the executive failed (the report then says to
+  reassess the value). Without a visits table the tier alone. ``reduce`` and ``drop`` stay with
+  the rep. ``escalate_to`` is the person (:mod:`~tagkit.prescription.escalation`).
+- ``nail_senior_visits``: visits from ``ladder.senior_from`` up over the ladder window, any outcome
+  (null without a visits table): where the senior time went.
 - ``nail_cause``: evidence points over the cause window — *trust* (complaints on product, service,
   delivery; a low survey mean), *competitor* (competitor signals by kind), *internal* (``rep``
   complaints, a former rep's counting double) — the most points win (``tie_order`` on equal
@@ -23,8 +28,9 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.contract import VISIT_TYPES
-from tagkit.params import PrescriptionParams
+from tagkit.params import LADDER, PrescriptionParams
 from tagkit.prescription.escalation import resolve_escalation
+from tagkit.prescription.evidence import RUNG_RANK
 from tagkit.prescription.text import LANGUAGES, check_wording, sentence
 from tagkit.scoring.text import SIGNAL_WORDS, TOPIC_WORDS, decimal, integer, word_list
 
@@ -32,7 +38,8 @@ CAUSES = ("trust", "competitor", "internal")
 # dropped once the nails are judged; ``competitor`` stays: the at-risk defences name it too (the engine
 # leaves it out of the output, where nails carry it as nail_competitor)
 EVIDENCE_COLUMNS = ["trust_complaints", "rep_complaints", "former_rep_complaints", "current_rep_complaints",
-                    "competitor_signals", "competitor_points", "cause_signal_kinds", "former_rep"]
+                    "competitor_signals", "competitor_points", "cause_signal_kinds", "former_rep",
+                    "ladder_tried_rank", "senior_visits"]
 
 
 def nail_value(p: PrescriptionParams) -> dict[str, pl.Expr]:
@@ -57,11 +64,29 @@ def nail_decision(p: PrescriptionParams) -> pl.Expr:
     return pl.when(drop).then(pl.lit("drop")).when(invest).then(pl.lit("invest")).otherwise(pl.lit("reduce"))
 
 
-def escalation_level(p: PrescriptionParams) -> pl.Expr:
-    """The tier an ``invest`` nail's upside reaches (highest first); the rep for the others."""
-    level = pl.lit("rep")
+def _rung(rank: pl.Expr) -> pl.Expr:
+    return rank.replace_strict(dict(enumerate(LADDER)), default=None, return_dtype=pl.String)
+
+
+def tier_rank(p: PrescriptionParams) -> pl.Expr:
+    """The rank of the first upside tier the nail reaches (highest first)."""
+    rank = pl.lit(RUNG_RANK["rep"], dtype=pl.Int64)
     for tier in reversed(p.nail.escalation):
-        level = pl.when(pl.col("nail_upside") >= tier.min_upside).then(pl.lit(tier.level)).otherwise(level)
+        rank = pl.when(pl.col("nail_upside") >= tier.min_upside).then(pl.lit(RUNG_RANK[tier.level])).otherwise(rank)
+    return rank
+
+
+def ladder_rank() -> pl.Expr:
+    """One rung above the highest that failed (the top rung stays the top); the rep when nobody failed;
+    null without a visits table (``senior_visits`` is null only then)."""
+    tried = pl.col("ladder_tried_rank")
+    above = (tried + 1).clip(upper_bound=len(LADDER) - 1)
+    return pl.when(tried.is_not_null()).then(above).when(pl.col("senior_visits").is_not_null()).then(pl.lit(0))
+
+
+def escalation_level(p: PrescriptionParams) -> pl.Expr:
+    """An ``invest`` nail's rung: the ladder's, at least its upside tier's; the rep for the others."""
+    level = _rung(pl.max_horizontal(ladder_rank(), tier_rank(p)))
     return pl.when(pl.col("nail_decision") == "invest").then(level).otherwise(pl.lit("rep"))
 
 
@@ -124,7 +149,8 @@ def nail_frame(customers: pl.LazyFrame, reps: pl.LazyFrame | None, *, p: Prescri
     out = (
         customers.with_columns(**nail_value(p), **cause_points(p))
         .with_columns(nail_decision=nail_decision(p), nail_cause=nail_cause(p))
-        .with_columns(escalate_level=escalation_level(p))
+        .with_columns(escalate_level=escalation_level(p), escalate_tried_level=_rung(pl.col("ladder_tried_rank")),
+                      nail_senior_visits=pl.col("senior_visits"))
         .with_columns(nail_evidence_zh=evidence["zh"], nail_evidence_en=evidence["en"])
         .with_columns(
             nail_stuck_quarters=pl.col("stalled_quarters").cast(pl.Int64),
@@ -134,8 +160,8 @@ def nail_frame(customers: pl.LazyFrame, reps: pl.LazyFrame | None, *, p: Prescri
     )
     nail_columns = ["nail_upside", "nail_effort_cost", "nail_return", "nail_decision", "nail_cause",
                     "nail_points_trust", "nail_points_competitor", "nail_points_internal", "escalate_level",
-                    "nail_evidence_zh", "nail_evidence_en", "nail_stuck_quarters", "nail_competitor",
-                    "nail_former_rep"]
+                    "escalate_tried_level", "nail_senior_visits", "nail_evidence_zh", "nail_evidence_en",
+                    "nail_stuck_quarters", "nail_competitor", "nail_former_rep"]
     out = out.with_columns(pl.when(nail).then(pl.col(c)).alias(c) for c in nail_columns)
     return resolve_escalation(out, reps, depth=p.nail.max_chain_depth).drop(EVIDENCE_COLUMNS)
 

@@ -23,6 +23,7 @@ NEW_FLAGS = {
     "benchmark_candidate": pl.col("is_benchmark_candidate"),
     "speculator": pl.col("is_speculator"),
     "rep_change_recommended": pl.col("is_rep_change"),
+    "holdout": pl.col("is_holdout"),
 }
 NEW_REASONS = {
     "speculator_not_at_risk": pl.col("speculator_demoted"),
@@ -134,11 +135,23 @@ def action_codes(playbook: PlaybookParams) -> pl.Expr:
     conditions = {
         code: (pl.col("tag").is_in(a.tags) & ~anything) if a.fallback else regular[code] for code, a in ordered
     }
+    # a held-out customer gets only the actions written for the holdout (see tagkit.prescription.holdout)
+    held = pl.col("flags").list.contains("holdout").fill_null(False)
+    conditions = {code: cond & (held == _for_holdout(a)) for (code, a), cond in zip(ordered, conditions.values(),
+                                                                                    strict=True)}
     return labels_where(conditions)
 
 
+def _for_holdout(a: Action) -> bool:
+    return any("holdout" in c.flags for c in a.when)
+
+
 def playbook_frame(customers: pl.LazyFrame, *, playbook: PlaybookParams, p: PrescriptionParams) -> pl.LazyFrame:
-    """Add the merged ``flags``, the prescription's reasons and ``action_codes``."""
+    """Add the merged ``flags``, the prescription's reasons and ``action_codes``.
+
+    ``is_holdout`` (:func:`tagkit.prescription.holdout.draw_holdout`) is read where the frame has it."""
+    if "is_holdout" not in customers.collect_schema().names():
+        customers = customers.with_columns(is_holdout=pl.lit(False))
     return (
         customers.with_columns(flags=merge_flags())
         .pipe(add_reasons, p=p)

@@ -104,7 +104,8 @@ class Context:
         return tuple(labels.reason_text(c, self.lang) for c in row.get("reason_codes") or [])
 
     def actions(self, row: dict[str, Any]) -> tuple[str, ...]:
-        return tuple(action_text(c, self.lang, self.data.playbook) for c in row.get("action_codes") or [])
+        lead = row.get("escalate_level")
+        return tuple(action_text(c, self.lang, self.data.playbook, lead) for c in row.get("action_codes") or [])
 
     def flag_badges(self, row: dict[str, Any], skip: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
         return tuple((labels.flag_name(f, self.lang), f"flag-{f}") for f in row.get("flags") or [] if f not in skip)

@@ -78,6 +78,15 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
                 .list.join("; ").fill_null(""))
 
+    def by_lead(render) -> pl.Expr:
+        # an action naming {lead} reads the row's escalation rung: one rendering per rung in the region
+        if "escalate_level" not in scores.columns:
+            return render(None)
+        out = render(None)
+        for lead in scores.get_column("escalate_level").drop_nulls().unique().sort().to_list():
+            out = pl.when(pl.col("escalate_level") == lead).then(render(lead)).otherwise(out)
+        return out
+
     tags = {t: tag_name(t, lang) for t in TAG_RANK}
     texts = {
         "tag": pl.col("tag").replace_strict(tags, default=pl.col("tag")),
@@ -90,7 +99,7 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
         "benchmark_level": level_text(scores, lang) if "benchmark_level" in scores.columns else None,
         "defences": (pl.col(f"defence_steps_{lang}").list.join("; ") if f"defence_steps_{lang}" in scores.columns
                      else joined("defences", lambda d: name_of("defences", d, lang))),
-        "actions": joined("action_codes", lambda c: action_text(c, lang, playbook)),
+        "actions": by_lead(lambda lead: joined("action_codes", lambda c: action_text(c, lang, playbook, lead))),
         "reasons": pl.col(reasons).list.join("; ") if reasons in scores.columns else None,
     }
     present = set(scores.columns) | {"actions" if "action_codes" in scores.columns else "",
@@ -137,6 +146,15 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
         xlsx.unlink(missing_ok=True)
         logger.warning("%s: %d customers do not fit one worksheet; the CSV holds them all", region, frame.height)
     return written
+
+
+def action_links(data: RunData, region: str) -> tuple[tuple[str, str], ...]:
+    """The report's links to the region's action list (relative to ``reports/``); none when it has no action."""
+    actions = data.table("actions")
+    if actions is None or not actions.filter(pl.col("region") == region).height:
+        return ()
+    stem = region_stem(region)
+    return (("Excel", f"../actions/{stem}.xlsx"), ("CSV", f"../actions/{stem}.csv"))
 
 
 def export_links(region: str, *, rows: int) -> tuple[tuple[str, str], ...]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import polars as pl
 
+from tagkit.contract import region_stem
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report import prescribed
@@ -105,7 +106,7 @@ def sibling_quarters(run_dir: Path) -> list[str]:
 
 
 def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
-                 customers: int) -> Cell:
+                 customers: int, action_lists: set[str] = frozenset()) -> Cell:
     name = report_filename(region)
     if region in failed:
         failure = failed[region]
@@ -115,12 +116,14 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
         return Cell(ui("not_generated", lang), cls="failed", sort=0)
     # the region's full customer list beside its report (written by the same notebook)
     links = tuple((label, quote(href.removeprefix("../"))) for label, href in export_links(region, rows=customers))
+    if (lists := f"{region_stem(region)}.xlsx") in action_lists:  # the region's action list, to fill in
+        links += ((ui("action_list", lang), quote(f"actions/{lists}")),)
     return Cell(ui("open", lang), href="reports/" + quote(name), sort=1, links=links)
 
 
 def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[str, RegionFailure],
                  present: set[str] | None, quality: pl.DataFrame | None = None, quarter: str = "",
-                 alerts: pl.DataFrame | None = None) -> Table:
+                 alerts: pl.DataFrame | None = None, action_lists: set[str] = frozenset()) -> Table:
     """The index's table: one row per region with its headline figures, its region alert and its report's link;
     a region under its display name (``report.region_names``), the data's name under it when they differ."""
     lang = params.language
@@ -138,7 +141,8 @@ def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[
     for r in region_headlines(scores).iter_rows(named=True):
         before = r["sales_previous_quarter"]
         change = (r["sales_quarter"] - before) / before if before else None
-        status = _status_cell(r["region"], lang=lang, failed=failed, present=present, customers=r["customers"])
+        status = _status_cell(r["region"], lang=lang, failed=failed, present=present, customers=r["customers"],
+                              action_lists=action_lists)
         row = {
             "region": Cell(params.region_name(r["region"]),
                            sub=r["region"] if params.region_name(r["region"]) != r["region"] else ""),
@@ -169,7 +173,7 @@ def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[
 
 def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: FailedRegions,
                  others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None,
-                 alerts: pl.DataFrame | None = None) -> str:
+                 alerts: pl.DataFrame | None = None, action_lists: set[str] = frozenset()) -> str:
     """``failed`` maps a region to its failure: ``{"notebook": "notebooks/03_region_report-华北.ipynb",
     "page": "notebooks/03_region_report-华北.html", "cell": 4, "ename": "ValueError", "evalue": "…"}``, all
     paths relative to the run folder and every key but ``notebook`` optional (a bare notebook path is read as
@@ -178,7 +182,7 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
     lang = params.language
     failures = {region: RegionFailure.of(value) for region, value in failed.items()}
     table = region_table(scores, params=params, failed=failures, present=present, quality=quality, quarter=quarter,
-                         alerts=alerts)
+                         alerts=alerts, action_lists=action_lists)
     missing = sum(1 for cls in table.row_classes if cls == "failed-row")
     return env.get_template("index.html.j2").render(
         lang=lang,
@@ -207,7 +211,9 @@ def write_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, run
     path = run_dir / "index.html"
     reports = run_dir / "reports"
     present = {p.name for p in reports.glob("*.html")} if reports.is_dir() else set()
+    action_lists = {p.name for p in (run_dir / "actions").glob("*.xlsx")}
     html = render_index(scores, quarter=quarter, params=params, failed=failed or {},
-                        others=sibling_quarters(run_dir), present=present, quality=quality, alerts=alerts)
+                        others=sibling_quarters(run_dir), present=present, quality=quality, alerts=alerts,
+                        action_lists=action_lists)
     path.write_text(html, encoding="utf-8")
     return path

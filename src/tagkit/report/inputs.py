@@ -28,6 +28,8 @@ T = TypeVar("T")
 
 PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index", "region_alerts",
                       "region_alert_breakdown")
+# this quarter's action list and what became of last quarter's (tagkit.actions.run), read like them
+ACTION_FILES = ("actions", "action_results")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class RunData:
     risk_model: Mapping[str, Any] | None = None  # risk_model.json: how score_risk was learned (or not)
     previous_tags: Mapping[str, Any] | None = None  # previous_tags.json: published last quarter, or re-scored
     validation: Mapping[str, Any] | None = None  # validation.json
+    action_summary: Mapping[str, Any] | None = None  # action_summary.json: the lists returned, the holdout
     prescription: Mapping[str, pl.DataFrame] = field(default_factory=dict)  # name → frame, present files only
     playbook: Mapping[str, Any] | None = None  # the playbook's wording (params/playbook.yaml, via Params)
     methodology: Mapping[str, Any] = field(default_factory=dict)  # the params the run used, as plain values
@@ -98,7 +101,7 @@ def load_run_data(run_dir: str | Path, params: Params) -> RunData:
     scores_path = run / "scores.parquet"
     if not scores_path.exists():
         raise InputError(f"{scores_path}: missing. Run the score step first (tagkit run --only validate,score).")
-    prescription = {name: df for name in PRESCRIPTION_FILES
+    prescription = {name: df for name in (*PRESCRIPTION_FILES, *ACTION_FILES)
                     if (df := _read_parquet(run / f"{name}.parquet")) is not None}
     values = params.model_dump(mode="json")
     return RunData(
@@ -108,6 +111,7 @@ def load_run_data(run_dir: str | Path, params: Params) -> RunData:
         risk_model=_read_json(run / "risk_model.json"),
         previous_tags=_read_json(run / "previous_tags.json"),
         validation=_read_json(run / "validation.json"),
+        action_summary=_read_json(run / "action_summary.json"),
         prescription=prescription,
         playbook=values.get("playbook"),
         methodology=values,

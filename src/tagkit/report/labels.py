@@ -68,6 +68,7 @@ FLAGS: Names = {
     "dormant": {"zh": "长期未订货", "en": "dormant"},
     "new_customer": {"zh": "新客户", "en": "new customer"},
     "rep_change_recommended": {"zh": "建议更换业务员", "en": "change the rep"},
+    "holdout": {"zh": "对照组（本季不行动）", "en": "holdout (no action this quarter)"},
 }
 
 # the prescription's categorical columns (DATA_CONTRACT.md); unknown values are shown as they are
@@ -111,6 +112,8 @@ VALUES: dict[str, Names] = {
         "rep_not_in_reps": {"zh": "业务员不在业务员表中，由其本人牵头", "en": "the rep is not in the reps table: the rep leads"},
         "chain_broken": {"zh": "上级链条中断，未找到该级别的人，由业务员牵头",
                          "en": "the manager chain ends before that level: the rep leads"},
+        "executive_via_top": {"zh": "公司高层不在业务员表中：由上级链条最顶端的人请高层出面",
+                              "en": "no executive in the reps table: the top of the manager chain brings one in"},
     },
     "candidate_kind": {
         "benchmark_candidate": {"zh": "潜在标杆", "en": "benchmark candidate"},
@@ -125,6 +128,7 @@ VALUES: dict[str, Names] = {
     "role": {
         "rep": {"zh": "业务员", "en": "rep"}, "supervisor": {"zh": "主管", "en": "supervisor"},
         "regional_manager": {"zh": "大区经理", "en": "regional manager"},
+        "executive": {"zh": "公司高层", "en": "executive"},
     },
     "signal": {
         "visits": {"zh": "拜访记录（visits 表缺失）", "en": "visits (no visits table)"},

@@ -35,17 +35,39 @@ def text_in(entry: Any, language: Language) -> str | None:
     return None
 
 
-def action_text(code: str, language: Language, playbook: Mapping[str, Any] | None) -> str:
-    """A playbook action code in words; the code itself (readably spaced) when the playbook lacks it."""
+def action_text(code: str, language: Language, playbook: Mapping[str, Any] | None, lead: str | None = None) -> str:
+    """A playbook action code in words; the code itself (readably spaced) when the playbook lacks it.
+
+    ``{lead}`` in the text names who leads (``lead``, a nail's ``escalate_level``) in the playbook's
+    ``leads`` words, so the text speaks of the person the report names; without ``lead``, its ``any`` word.
+    """
     if playbook:
         for holder in (playbook.get("actions"), playbook):
             if isinstance(holder, Mapping) and code in holder and (text := text_in(holder[code], language)):
-                return text
+                return fill_lead(text, language, playbook, lead)
             if isinstance(holder, list):  # a list of {code: …, zh: …, en: …}
                 for entry in holder:
                     if isinstance(entry, Mapping) and entry.get("code") == code and (text := text_in(entry, language)):
-                        return text
+                        return fill_lead(text, language, playbook, lead)
     return code.replace("_", " ")
+
+
+def action_words(language: Language, playbook: Mapping[str, Any] | None) -> pl.Expr:
+    """Each row's action (``action_code``) in words, naming its nail's lead (``lead_level``) where the text does."""
+    return pl.struct("action_code", "lead_level").map_elements(
+        lambda r: action_text(r["action_code"], language, playbook, lead=r["lead_level"]), return_dtype=pl.String)
+
+
+LEAD = "{lead}"
+
+
+def fill_lead(text: str, language: Language, playbook: Mapping[str, Any], lead: str | None) -> str:
+    """``text`` with ``{lead}`` as the playbook's word for the rung ``lead`` (``any`` when unknown)."""
+    if LEAD not in text:
+        return text
+    words = playbook.get("leads") if isinstance(playbook.get("leads"), Mapping) else {}
+    word = text_in(words.get(lead or "any"), language) or text_in(words.get("any"), language)
+    return text.replace(LEAD, word or (lead or "").replace("_", " "))
 
 
 def for_region(frame: pl.DataFrame | None, region: str) -> pl.DataFrame | None:

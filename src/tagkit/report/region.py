@@ -22,7 +22,7 @@ from tagkit.quarters import quarter_end
 from tagkit.report.assets import static_text, vega_bundle
 from tagkit.report.blocks import Section
 from tagkit.report.context import TAG_ORDER, Context
-from tagkit.report.export import export_links
+from tagkit.report.export import action_links, export_links
 from tagkit.report.inputs import RunData
 from tagkit.report.sections import BUILDERS
 from tagkit.report.sections.headline import summarise_by_tag
@@ -69,13 +69,14 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
         as_of=ui("generated", lang, as_of=quarter_end(quarter).isoformat()),
         sections=sections,
         ui={k: ui(k, lang) for k in ("contents", "noscript", "filter", "filter_label", "sort_hint", "full_list",
-                                        "more_items")},
+                                        "more_items", "action_list")},
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
         printed=params.max_customers_printed,
         rows_printed=ui("rows_printed", lang, n="{n}", total="{total}"),
         footer=ui("footer", lang, digest=data.params_digest[:12] or "–"),
         # a list cut at max_customers_listed links the region's full list (tagkit.report.export)
         full_list=export_links(region, rows=data.region_rows(region).height),
+        action_list=action_links(data, region),
         css=static_text("report.css"),
         page_js=static_text("report.js"),
         vega_js=vega_bundle(),

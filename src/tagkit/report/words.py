@@ -184,6 +184,21 @@ UI: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "part": ("部分", "Part"),
     "what_nail": ("原因诊断、升级对象与决定（处方步骤）", "cause, escalation and decision (prescription step)"),
+    "escalate_tried": ("已拜访未果的最高一级：{level}", "highest level already visited without success: {level}"),
+    "escalate_top_tried": ("{level}近期拜访也未成功，上面已无人可升级：再评估是否值得投入",
+                           "the {level} has already visited without success and nobody is above: reassess whether "
+                           "the nail is worth the effort"),
+    "senior_heading": ("高层拜访去了哪里", "Where the senior visits went"),
+    "senior_lead": ("近 {quarters} 季{senior}及以上对钉子的拜访共 {visits} 次，其中 {wasted} 次用在减少投入或放弃的钉子上。"
+                    "攻坚的钉子按牵头人分列：业务员搞不定，主管去；主管搞不定，大区经理去。",
+                    "Visits by a {senior} or above to nails in the last {quarters} quarters: {visits}, {wasted} of "
+                    "them to nails to reduce or drop. The nails to invest in by who leads them: where the rep "
+                    "fails, the supervisor goes; where the supervisor fails, the regional manager."),
+    "senior_group": ("钉子", "Nails"),
+    "senior_invest_led": ("攻坚 · {lead}牵头", "invest · led by the {lead}"),
+    "senior_nails": ("钉子数", "Nails"),
+    "senior_with": ("有{senior}及以上拜访", "With a visit by a {senior} or above"),
+    "senior_visits": ("{senior}及以上拜访次数", "Visits by a {senior} or above"),
     "nail_customers": ("钉子客户", "nail customers"),
     # benchmarks
     "benchmarks_lead": ("标杆需要影响力、满意度、配合度三者兼备。用前后对比的数据让它们的成功被看见。",
@@ -395,6 +410,64 @@ UI: dict[str, tuple[str, str]] = {
     "index_lead": ("每个大区一份独立的 HTML 报告，可离线打开、转发。", "One self-contained HTML report per region, "
                    "to open offline and forward."),
     "regions_failed": ("{n} 个大区的报告生成失败，已标出。", "{n} region {n|report|reports} failed; {n|it is|they are} marked."),
+    # --- the action lists (sections/actions.py, digest.py, the index) ---
+    "actions_title": ("行动清单：谁、做什么、何时完成，效果如何", "Actions: who does what by when, and did it work"),
+    "actions_nav": ("行动清单", "Actions"),
+    "action_list": ("行动清单", "action list"),
+    "actions_lead": ("本季 {n} 项有截止日期的行动，分给 {owners} 位负责人。请在行动清单中填写每项的状态和备注，下季运行时读回"
+                     "（数据文件夹中的 actions/，或 tagkit run --actions 文件夹），下季报告据此显示落实情况和效果。",
+                     "{n} {n|action|actions} with a deadline this quarter, for {owners} {owners|owner|owners}. Fill in each "
+                     "one's status and note in the action list; next quarter's run reads it back (actions/ in the data "
+                     "folder, or tagkit run --actions DIR) and its report shows what was done and how it worked."),
+    "actions_none": ("本季没有有截止日期的行动。", "No action with a deadline this quarter."),
+    "owner": ("负责人", "owner"),
+    "actions_count": ("行动", "actions"),
+    "due_7": ("7天内到期", "due within 7 days"),
+    "first_due": ("最早截止", "first due"),
+    "digest": ("本人清单", "digest"),
+    "adoption_title": ("上季行动落实情况（{quarter}）", "Last quarter's actions ({quarter}): what was done"),
+    "adoption_counts": ("上季发布 {published} 项行动；交回 {returned} 行，其中 {matched} 行对上了发布的行动，{set_aside} 行无法对应"
+                        "（{reasons}），{validation} 行未通过校验（见数据校验报告）；{no_response} 项没有交回，按未回应计。",
+                        "{published} {published|action was|actions were} published last quarter; {returned} "
+                        "{returned|row came|rows came} back, {matched} matching a published action, {set_aside} matching "
+                        "none ({reasons}), {validation} failing validation (see the validation report); {no_response} "
+                        "{no_response|action was|actions were} not returned and count as no response."),
+    "adoption_missing": ("上季（{quarter}）的行动清单没有交回：把填好的清单放在数据文件夹的 actions/ 中，或运行时加 --actions 文件夹。",
+                         "Last quarter's ({quarter}) action lists did not come back: put the filled-in lists in the data "
+                         "folder's actions/, or pass --actions DIR to the run."),
+    "done_share": ("完成率", "done"),
+    "status_done": ("已完成", "done"), "status_in_progress": ("进行中", "in progress"),
+    "status_not_started": ("未开始", "not started"), "status_declined": ("不执行", "declined"),
+    "status_no_response": ("未回应", "no response"),
+    "outcomes_title": ("各项行动的效果", "How each action's customers fared"),
+    "outcomes_lead": ("客户本季表现是否向好（危险客户：已挽回并在采购；钉子：采购额高于上季；标杆：仍是标杆；其他：仍在采购且不危险），"
+                      "按行动是否完成分开比较。业务员会挑选要跟进的客户，所以这一比较说明精力花在哪里，不能证明行动的作用；"
+                      "对照组（playbook.holdout_share）才能回答这一点。",
+                      "Whether each customer fared well this quarter (at risk: saved and buying; nail: buying more than "
+                      "last quarter; benchmark: still one; others: still buying, not at risk), for actions done and not "
+                      "done. Reps choose whom they act on, so this shows where the effort went, not what it caused; "
+                      "a holdout (playbook.holdout_share) answers that."),
+    "action": ("行动", "action"),
+    "done_fared": ("完成：向好", "done: fared well"),
+    "not_done_fared": ("未完成：向好", "not done: fared well"),
+    "not_done": ("未完成", "not done"),
+    "points": ("{n}个百分点", "{n} points"),
+    "holdout_title": ("对照组：防守措施的真实效果", "The holdout: what the defences changed"),
+    "holdout_result": ("上季 {treated} 个采取行动的危险客户中 {treated_saved} 个已挽回（{treated_rate}），随机留作对照、不采取行动的 "
+                       "{held} 个中 {held_saved} 个（{held_rate}）：行动带来的挽回率提升 {uplift}（95% 区间 {low} 至 {high}）。",
+                       "Of last quarter's {treated} at-risk customers given actions, {treated_saved} were saved "
+                       "({treated_rate}); of the {held} drawn at random to get none, {held_saved} ({held_rate}): the "
+                       "actions lifted the share saved by {uplift} (95% interval {low} to {high})."),
+    "holdout_few": ("对照组人数太少（行动组 {treated} 个、对照组 {held} 个，每组至少需要 5 个），暂不计算效果。",
+                    "Too few customers to measure the holdout ({treated} given actions, {held} held out; at least 5 "
+                    "each are needed)."),
+    "digest_title": ("{rep} · {quarter} 本周清单", "{rep} · {quarter} this week"),
+    "digest_basis_published": ("变化与上季已发布的报告相比", "changes since last quarter's published report"),
+    "digest_basis_rescored": ("上季报告未找到：变化与按历史重算的上季标签相比",
+                              "last quarter's report was not found: changes against last quarter re-scored from history"),
+    "digest_due": ("待办行动", "Actions due"),
+    "digest_due_by": ("截止", "due"),
+    "digest_none": ("本季没有变化，也没有待办行动。", "Nothing changed and nothing is due."),
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import TABLES, Table, lost_reasons
+from tagkit.contract import RETURNED_TABLES, TABLES, Table, lost_reasons
 from tagkit.errors import ValidationBlocked
 from tagkit.params import ValidationParams
 from tagkit.quarters import quarter_end
@@ -51,7 +51,7 @@ from tagkit.validation.spool import PARQUET_OPTIONS, Spool
 
 logger = logging.getLogger(__name__)
 
-VALIDATION_ORDER = ("reps", "customers", "orders", "visits", "feedback", "competitor_signals")
+VALIDATION_ORDER = ("reps", "customers", "orders", "visits", "feedback", "competitor_signals", "actions")
 # Above this many rows a table is streamed rather than read into memory. Any sheet an Excel
 # export can hold (1,048,576 rows) stays below it, and so does a master table of a million customers.
 STREAM_ROWS = 2_000_000
@@ -279,7 +279,7 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
                     accounting[name].rows_used, accounting[name].rows_quarantined)
     _check_row_loss(accounting, params, out)
     order = {t: i for i, t in enumerate(TABLES)}
-    absent_optional = {t for t in TABLES if t not in tables and not TABLES[t].required}
+    absent_optional = {t for t in TABLES if t not in tables and not TABLES[t].required and t not in RETURNED_TABLES}
     result = ValidationResult(
         quarter=quarter,
         clean=dict(sorted(clean.items(), key=lambda kv: order[kv[0]])),
@@ -288,7 +288,7 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
         accounting=dict(sorted(accounting.items(), key=lambda kv: order[kv[0]])),
         blocking=out.blocking,
         warnings=out.warnings,
-        missing=sorted(absent_optional | set(missing), key=lambda t: order.get(t, len(order))),
+        missing=sorted(absent_optional | (set(missing) - RETURNED_TABLES), key=lambda t: order.get(t, len(order))),
         spooled=out.spooled,
     )
     out.spool.tie_to(result)

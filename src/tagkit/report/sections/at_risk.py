@@ -81,7 +81,7 @@ def _defence_cell(ctx: Context, row: dict, general: list[str]) -> Cell:
     sub = ctx.ui("visits_per_month", n=f"{per_month:g}") if per_month else ""
     steps = tuple(row.get(f"defence_steps_{ctx.lang}") or ())
     codes = [c for c in row.get("action_codes") or [] if not steps or c not in general]
-    return Cell(sub=sub, badges=defences, items=steps + ctx.actions({"action_codes": codes}))
+    return Cell(sub=sub, badges=defences, items=steps + ctx.actions({**row, "action_codes": codes}))
 
 
 def _general_note(ctx: Context, ranked: pl.DataFrame, general: list[str]) -> list[Note]:

@@ -1,12 +1,16 @@
-"""Nail customers: the value behind the stalemate, its cause with evidence, who leads the effort, the decision."""
+"""Nail customers: the value behind the stalemate, its cause with evidence, who leads the effort, the decision;
+and where the senior visits went (to the invest nails that need them, or wasted on those to reduce or drop)."""
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 
 from tagkit.charts import nail_upside_chart
-from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
+from tagkit.params import LADDER
+from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
-from tagkit.report.formats import format_percent
+from tagkit.report.formats import format_count, format_percent
 
 ID = "nails"
 PRESCRIBED = ("nail_cause", "nail_decision", "escalate_to")
@@ -45,13 +49,21 @@ def _chart(ctx: Context, ranked: pl.DataFrame, upside_key: str) -> Chart:
     return Chart.of("nail-upside", nail_upside_chart(pl.concat(parts), text=text, language=ctx.lang))
 
 
+def _ladder(ctx: Context) -> dict[str, Any]:
+    """The run's ``prescription.nail.ladder`` settings (empty for an older run)."""
+    return ctx.data.methodology.get("prescription", {}).get("nail", {}).get("ladder") or {}
+
+
 def _lead_cell(ctx: Context, row: dict) -> Cell:
-    """Who leads the attack, by name; why it is not who the tier asked for, when the chain fell short."""
+    """Who leads the attack, by name; the highest rung that already tried without success (why this rung);
+    why it is not who the ladder asked for, when the chain fell short."""
     cell = ctx.rep_cell(row.get("escalate_to"))
-    note = row.get("escalate_note")
-    if not note:
-        return cell
-    return Cell(cell.text, sub=cell.sub, cls=cell.cls, items=(ctx.name("escalate_note", note),))
+    tried, note = row.get("escalate_tried_level"), row.get("escalate_note")
+    # the top rung leads again though it already failed: nobody is left above, the value is in question
+    top_again = tried == LADDER[-1] and row.get("escalate_level") == LADDER[-1]
+    items = ((ctx.ui("escalate_top_tried" if top_again else "escalate_tried", level=ctx.name("role", tried)),)
+             if tried else ()) + ((ctx.name("escalate_note", note),) if note else ())
+    return Cell(cell.text, sub=cell.sub, cls=cell.cls, items=items) if items else cell
 
 
 def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str) -> Table:
@@ -88,6 +100,48 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
                  caption=ctx.ui("upside_is", what=ctx.ui(upside_key)) if upside_key != "upside" else "")
 
 
+SENIOR = ("escalate_level", "nail_decision", "nail_senior_visits")
+
+
+def senior_visit_counts(nails: pl.DataFrame) -> pl.DataFrame:
+    """One row per group of nails — invest, by the rung that leads it (every rung, in ladder order), then
+    reduce and drop — with ``nails``, ``with_senior`` (nails with a senior visit in the ladder window)
+    and ``senior_visits``."""
+    group = pl.when(pl.col("nail_decision") == "invest").then(pl.lit("invest:") + pl.col("escalate_level")) \
+        .otherwise(pl.col("nail_decision"))
+    counted = nails.filter(pl.col("nail_decision").is_not_null()).group_by(group.alias("group")).agg(
+        nails=pl.len(), with_senior=(pl.col("nail_senior_visits") > 0).sum(),
+        senior_visits=pl.col("nail_senior_visits").sum())
+    groups = pl.DataFrame({"group": [f"invest:{rung}" for rung in LADDER] + ["reduce", "drop"]})
+    return groups.join(counted, on="group", how="left", maintain_order="left").with_columns(
+        pl.col("nails", "with_senior", "senior_visits").fill_null(0).cast(pl.Int64))
+
+
+def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
+    """Where the senior visits of the ladder window went: the invest nails by who leads them, and the
+    nails to reduce or drop (senior time wasted there). Nothing without the columns or a visits table."""
+    if not all(ctx.has(c) for c in SENIOR) or nails["nail_senior_visits"].is_null().all():
+        return []
+    ladder = _ladder(ctx)
+    senior = ctx.name("role", ladder.get("senior_from") or "supervisor")
+    counts = senior_visit_counts(nails)
+    wasted = counts.filter(pl.col("group").is_in(["reduce", "drop"]))["senior_visits"].sum()
+    columns = [Column("group", ctx.ui("senior_group"), wide=True), Column("nails", ctx.ui("senior_nails"), num=True),
+               Column("with_senior", ctx.ui("senior_with", senior=senior), num=True),
+               Column("senior_visits", ctx.ui("senior_visits", senior=senior), num=True)]
+    rows = []
+    for r in counts.iter_rows(named=True):
+        group = r["group"]
+        label = (ctx.ui("senior_invest_led", lead=ctx.name("role", group.removeprefix("invest:")))
+                 if group.startswith("invest:") else ctx.name("nail_decision", group))
+        figures = {k: Cell(format_count(r[k]), sort=r[k], num=True) for k in ("nails", "with_senior", "senior_visits")}
+        rows.append({"group": Cell(label), **figures})
+    lead = ctx.ui("senior_lead", quarters=ladder.get("window_quarters", "–"), senior=senior,
+                  visits=format_count(counts["senior_visits"].sum()), wasted=format_count(wasted))
+    return [Heading(ctx.ui("senior_heading")), Note(lead),
+            Table("tbl-senior-visits", columns, rows, filterable=False, compact=True)]
+
+
 def build(ctx: Context) -> Section:
     ranked = rank_nails(ctx.mine)
     blocks: list = [Note(ctx.ui("nails_lead"), tone="lead")]
@@ -100,4 +154,5 @@ def build(ctx: Context) -> Section:
         blocks.append(ctx.not_computed("what_nail"))
     _, upside_key = upside_expr(ctx.mine)
     blocks += [_chart(ctx, ranked, upside_key), _table(ctx, ranked, prescribed, upside_key)]
+    blocks += _senior_visits(ctx, ranked)
     return Section(ID, ctx.ui("sec_nails"), blocks)
