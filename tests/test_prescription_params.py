@@ -28,6 +28,9 @@ def test_defaults_load():
     ({"regions": {"stage": {"early_below_penetration": 0.9}}}, r"early_below_penetration must be at or below"),
     ({"at_risk": {"fallback_defence": "prayer"}}, r"prescription\.at_risk\.fallback_defence"),
     ({"speculator": {"quarter_end_days": 0}}, r"prescription\.speculator\.quarter_end_days"),
+    # a defence triggered by complaints on "other" needs a step saying what to do about them
+    ({"at_risk": {"defences": {"commercial": {"complaint_topics": ["price", "other"]}}}},
+     r"steps\.answers needs what to do about each trigger.*missing: \['other'\]"),
     ({"nail": {"ladder": {"visit_rungs": {"manager": "boss"}}}}, r"prescription\.nail\.ladder\.visit_rungs\.manager"),
     ({"nail": {"ladder": {"success_outcomes": []}}}, r"prescription\.nail\.ladder\.success_outcomes"),
     ({"visit_plan": {"priority": [{"group": "at_risk", "floor": 3}, {"group": "regular", "floor": 1}]}},

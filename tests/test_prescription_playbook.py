@@ -28,14 +28,14 @@ def _frame(rows: list[dict]) -> pl.LazyFrame:
         "flags": [], "reason_codes": [], "reasons_zh": [], "reasons_en": [],
         "nail_decision": None, "nail_cause": None, "benchmark_level": None, "benchmark_missing": None,
         "benchmark_missing_gap": None, "is_speculator": False, "speculator_demoted": False,
-        "is_benchmark_candidate": False, "rep_complaints_current": 0,
+        "is_benchmark_candidate": False, "rep_complaints_current": 0, "competitor": None,
         "speculator_quarter_end_share": None, "speculator_discount": None, "speculator_other_days_per_quarter": None,
         "is_benchmark_slipping": False, "showcase_basis": None, "showcase_sales_change": None,
         "sales_trailing_4q": None, "sales_prior_4q": None,
         **{f"complaints_{t}": 0 for t in TOPICS}, **{f"signals_{s}": 0 for s in SIGNALS},
         **{f"risk_{c}": 0.0 for c in RISK_COMPONENTS},
     }
-    schema = {"previous_tag": pl.String, "nail_decision": pl.String, "nail_cause": pl.String,
+    schema = {"previous_tag": pl.String, "competitor": pl.String, "nail_decision": pl.String, "nail_cause": pl.String,
               "benchmark_level": pl.String, "benchmark_missing": pl.String, "benchmark_missing_gap": pl.Float64,
               "flags": pl.List(pl.String), "reason_codes": pl.List(pl.String), "reasons_zh": pl.List(pl.String),
               "reasons_en": pl.List(pl.String), "speculator_quarter_end_share": pl.Float64,
@@ -50,7 +50,8 @@ def _at_risk() -> pl.LazyFrame:
     about its rep once (enough for an at-risk customer)."""
     return _frame([
         {"customer_id": "visits_fell", "tag": "at_risk", "score_risk": 80.0, "risk_fewer_visits": 0.6},
-        {"customer_id": "price", "tag": "at_risk", "score_risk": 62.0, "complaints_price": 1, "signals_promotion": 2},
+        {"customer_id": "price", "tag": "at_risk", "score_risk": 62.0, "complaints_price": 1, "signals_promotion": 2,
+         "competitor": "恒达"},
         {"customer_id": "payment", "tag": "at_risk", "score_risk": 50.0, "complaints_payment": 1,
          "signals_lost_listing": 1},
         {"customer_id": "silent", "tag": "at_risk", "score_risk": 46.0},
@@ -71,6 +72,37 @@ def test_defences_follow_the_signals_and_fall_back_to_relationship():
         "visit_frequency": [4.0, 3.0, 2.0, 2.0, 2.0, 1.0],
     })
     assert_frame_equal(out.select(expected.columns), expected)
+
+
+def test_defence_steps_name_the_competitor_its_action_and_the_complaint():
+    """Each defence's step says what was found — the competitor by name, what it did, what the customer
+    complained about — and what to do about each, before any general paragraph; a competitor the signals
+    do not name is "a competitor"; without any lead, the fallback says so. Both languages."""
+    out = defence_frame(_at_risk(), p=P).collect()
+    zh = dict(zip(out["customer_id"], out["defence_steps_zh"].to_list(), strict=True))
+    en = dict(zip(out["customer_id"], out["defence_steps_en"].to_list(), strict=True))
+    assert zh["price"] == ["商务防守：竞品恒达近期促销，客户投诉价格。先做：以赠品或促销支持回应竞品恒达的促销；重新核定供货价格"]
+    assert en["price"] == ["Commercial defence: lately from 恒达: a promotion; the customer complained about price. "
+                           "First: match 恒达's promotion with gifts or promotional support; review our price"]
+    # payment terms are commercial (the seed's 付款方式), the lost listing a risk to clear in writing
+    assert zh["payment"] == ["商务防守：客户投诉付款。先做：调整付款方式或账期",
+                             "风险防守：竞品近期抢占我方陈列。先做：与客户管理层书面约定恢复陈列"]
+    assert en["payment"][1] == ("Risk defence: lately from a competitor: a listing taken from us. "
+                                "First: agree in writing with its management to restore the listing")
+    assert zh["visits_fell"] == ["关系防守：拜访减少。先做：恢复拜访频次"]
+    assert zh["rep_issue"] == ["关系防守：客户投诉业务员。先做：主管陪同拜访，听取客户对业务员的意见"]
+    assert zh["silent"] == [P.at_risk.steps.nothing_found.zh] and en["silent"] == [P.at_risk.steps.nothing_found.en]
+    assert zh["calm"] is None and en["calm"] is None
+    # one step per defence, in the defences' order
+    assert [len(s) for s in out["defence_steps_en"].drop_nulls()] == [len(d) for d in out["defences"].drop_nulls()]
+
+
+def test_an_unknown_placeholder_in_the_defence_steps_is_refused():
+    steps = P.at_risk.steps.model_copy(update={"commercial": P.at_risk.steps.commercial.model_copy(
+        update={"en": "Commercial defence: {found} {rival}"})})
+    p = P.model_copy(update={"at_risk": P.at_risk.model_copy(update={"steps": steps})})
+    with pytest.raises(ParamsError, match=r"at_risk.steps.commercial.en: unknown placeholder '\{rival\}'"):
+        defence_frame(_at_risk(), p=p)
 
 
 def test_repeated_rep_complaints_recommend_a_rep_change_for_any_customer():

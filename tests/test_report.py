@@ -520,6 +520,57 @@ def test_every_recommended_rep_change_and_speculator_is_listed():
     assert speculators.count("<tbody") == 1 and "杭州联华" in speculators and "80%" in speculators
 
 
+def _levelled(scores: pl.DataFrame) -> pl.DataFrame:
+    """The prescribed customers with levels whose bar is not met now, and C1's specific defence steps: C1 (at risk,
+    benchmark-quality) had a city level, C2 a provincial one kept by hysteresis; C3 is a candidate."""
+    return _prescribed(scores).with_columns(
+        benchmark_level=pl.Series(["city", "provincial", "local", None, None, None], dtype=pl.String),
+        benchmark_level_status=pl.Series(["former", "former", "candidate", None, None, None], dtype=pl.String),
+        defence_steps_zh=pl.Series([["关系防守：竞品恒达近期拜访。先做：拜访不少于竞品恒达", "风险防守：客户投诉交付。先做：书面承诺交付时间"],
+                                    None, None, None, ["商务防守：客户投诉付款。先做：调整付款方式或账期"], None]),
+        defence_steps_en=pl.Series([["Relationship defence: lately from 恒达: visits. First: visit as often as 恒达",
+                                     "Risk defence: the customer complained about delivery. First: promise dates"],
+                                    None, None, None, ["Commercial defence: payment. First: adjust the terms"], None]),
+    )
+
+
+def test_a_level_below_its_bar_is_shown_as_former_and_a_candidates_as_potential():
+    """"标杆级" only where the bar is met: C2 (a benchmark kept by hysteresis) reads 原省级, C1 (at risk) 原市级标杆,
+    the candidate C3 片区级（潜在）; in English "former provincial" and "local (potential)"."""
+    for lang, former, at_risk, candidate in (("zh", "原省级", "原市级标杆", "片区级（潜在）"),
+                                             ("en", "former provincial", "former city benchmark", "local (potential)")):
+        html = _report(_data(_levelled(_scores()), playbook={}), language=lang)
+        benchmarks = html[html.index('id="tbl-benchmarks"'):]
+        assert former in benchmarks[:benchmarks.index("</table>")], lang
+        assert at_risk in html.split('id="tbl-at-risk-early"')[1].split("</table>")[0], lang
+        assert candidate in html.split('id="tbl-candidates"')[1].split("</table>")[0], lang
+    html = _report(_data(_prescribed(_scores()).with_columns(
+        benchmark_level_status=pl.Series([None, "met", None, None, None, None], dtype=pl.String))))
+    benchmarks = html[html.index('id="tbl-benchmarks"'):]
+    assert ">省级<" in benchmarks[:benchmarks.index("</table>")] and "原省级" not in html
+
+
+def test_defences_list_the_specific_steps_before_the_general_paragraph():
+    """Each at-risk row names its competitor, the complaint and what to do first, then its other actions; the
+    general paragraph of a defence (an action that only restates it) is said once, after the tables, not on
+    every row."""
+    playbook = {"actions": {
+        "defend_benchmark": {"zh": "标杆客户出现风险：一周内安排高层拜访", "en": "An executive visit",
+                             "when": [{"flags": ["benchmark_at_risk"], "defences": []}]},
+        "defend_relationship": {"zh": "关系防守：增加拜访", "en": "Relationship defence: more visits",
+                                "when": [{"flags": [], "defences": ["relationship"]}]}}}
+    scores = _levelled(_scores()).with_columns(action_codes=pl.Series(
+        [["defend_benchmark", "defend_relationship"], ["benchmark_maintain"], [], [], ["defend_commercial"], []]))
+    for lang, step, action, general in (
+            ("zh", "关系防守：竞品恒达近期拜访", "标杆客户出现风险：一周内安排高层拜访", "关系防守：增加拜访"),
+            ("en", "Relationship defence: lately from 恒达: visits", "An executive visit", "Relationship defence: more visits")):
+        html = _report(_data(scores, playbook=playbook), language=lang)
+        row = html.split('id="tbl-at-risk-early"')[1].split("</table>")[0]
+        assert step in row and action in row and row.index(step) < row.index(action), lang
+        assert general not in row and html.count(general) == 1, lang
+        assert html.index(general) > html.index('id="tbl-at-risk-declining"'), lang
+
+
 def _laddered() -> RunData:
     """华东's nails after the ladder: C4 invest, led by the regional manager R3 after its supervisor failed
     (2 senior visits); C3 a nail to reduce, with the rep, though a supervisor visited it 3 times."""

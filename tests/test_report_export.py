@@ -66,3 +66,25 @@ def test_the_report_says_when_the_map_merges_customers(tiny_run):
     few = params.report.model_copy(update={"max_map_points": 3})
     html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter="2026Q3", params=few)
     assert "地图逐个标出 3 位客户" in html
+
+
+def test_the_export_shows_each_level_as_met_or_former_and_the_defence_steps():
+    """As the report: a level below its bar now reads former (原省级), a met one plainly; an at-risk customer's
+    specific defence steps are in its row."""
+    from tagkit.report.inputs import RunData
+
+    scores = pl.DataFrame({
+        "customer_id": ["a", "b", "c"], "customer_name": ["甲", "乙", "丙"], "region": ["华东"] * 3,
+        "rep_id": ["R1"] * 3, "tag": ["benchmark", "benchmark", "at_risk"], "sales_trailing_4q": [3.0, 2.0, 1.0],
+        "score_risk": [5.0, 5.0, 70.0], "risk_stage": [None, None, "early"],
+        "benchmark_level": ["provincial", "city", None], "benchmark_level_status": ["former", "met", None],
+        "defences": [None, None, ["commercial"]],
+        "defence_steps_zh": [None, None, ["商务防守：客户投诉付款。先做：调整付款方式或账期"]],
+        "defence_steps_en": [None, None, ["Commercial defence: the customer complained about payment. First: adjust"]],
+    })
+    zh = region_export(RunData(scores=scores), region="华东", lang="zh")
+    assert dict(zip(zh["客户编号"], zh["标杆级别"], strict=True)) == {"a": "原省级", "b": "市级", "c": None}
+    assert zh.filter(pl.col("客户编号") == "c")["防守步骤"].item() == "商务防守：客户投诉付款。先做：调整付款方式或账期"
+    en = region_export(RunData(scores=scores), region="华东", lang="en")
+    assert set(en["benchmark level"].drop_nulls()) == {"former provincial", "city"}
+    assert en["defence steps"].str.contains("payment").sum() == 1

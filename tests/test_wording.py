@@ -42,10 +42,33 @@ def test_the_currency_is_written_as_params_say_in_reasons_and_reports(tiny_run):
 
 
 def test_an_amount_under_10000_yuan_is_never_read_as_a_year():
+    """Chinese money is always in 万/亿: ¥2,022 (or ¥2022) reads as a year, ¥0.2万 does not; the same on a page."""
+    from tagkit.report.formats import format_money
     from tagkit.scoring.text import money
 
-    amounts = pl.DataFrame({"a": [2022.0, 950.0, 12_345.0]}).select(money(pl.col("a"), "zh"))["a"].to_list()
-    assert amounts == ["¥2,022", "¥950", "¥1.2万"]
+    values = [2022.0, 950.0, 300.0, 12_345.0, 0.0]
+    amounts = pl.DataFrame({"a": values}).select(money(pl.col("a"), "zh"))["a"].to_list()
+    assert amounts == ["¥0.2万", "¥0.095万", "¥0.03万", "¥1.2万", "¥0"]
+    assert [format_money(v, "zh") for v in values] == amounts
+
+
+def test_the_reasons_write_money_as_the_pages_do():
+    """One table of units for both: a reason's "CN¥1.2B" is the page's "CN¥1.2B" (the reasons stopped at M),
+    the same digits, separators and minus sign, in both languages, over amounts from ¥1 to ¥100亿."""
+    import numpy as np
+
+    from tagkit.report.formats import format_money
+    from tagkit.scoring.text import money
+
+    rng = np.random.default_rng(7)
+    values = [1_234_567_890.0, 2.5e9, -1_234_567.0, 999.96, 18_135_000.0,
+              *(rng.uniform(-1, 1, 5000) * 10 ** rng.uniform(0, 10, 5000)).tolist()]
+    for lang in ("zh", "en"):
+        reasons = pl.DataFrame({"a": values}).select(money(pl.col("a"), lang))["a"].to_list()
+        assert reasons == [format_money(v, lang) for v in values], lang
+    assert pl.select(money(pl.lit(1_234_567_890.0), "en")).item() == "CN¥1.2B"
+    assert format_money(1_234_567_890.0, "zh") == "¥12.35亿" and format_money(18_135_000.0, "zh") == "¥1,813.5万"
+    assert format_money(-1_234_567.0, "en") == "−CN¥1.2M"
 
 
 def test_quarter_end_dumping_is_called_what_the_seed_calls_it():

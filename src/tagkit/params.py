@@ -597,11 +597,47 @@ class RiskBand(_Frozen):
     per_month: PerMonth
 
 
+class DefenceFound(_Frozen):
+    """How each kind of evidence reads in a defence step ({competitor}, {signal_kinds}, {topics}, {components})."""
+
+    signals: ReasonText
+    complaints: ReasonText
+    components: ReasonText
+
+
+class DefenceSteps(_Frozen):
+    """The specific step of each defence (prescription.yaml ``at_risk.steps``): what was found, what to do."""
+
+    relationship: ReasonText
+    commercial: ReasonText
+    risk: ReasonText
+    nothing_found: ReasonText
+    found: DefenceFound
+    unnamed_competitor: ReasonText
+    signal_words: dict[SignalKind, ReasonText]
+    answers: dict[Topic | SignalKind | RiskComponent, ReasonText]
+
+
 class AtRiskPrescriptionParams(_Frozen):
     defences: DefenceParams
     min_component: Share
     fallback_defence: Defence
+    steps: DefenceSteps
     visit_frequency: list[RiskBand]
+
+    @model_validator(mode="after")
+    def _every_trigger_answered(self) -> AtRiskPrescriptionParams:
+        triggers = {item for name in ("relationship", "commercial", "risk")
+                    for kind in ("complaint_topics", "signal_kinds", "risk_components")
+                    for item in getattr(getattr(self.defences, name), kind)}
+        missing = sorted(triggers - set(self.steps.answers))
+        if missing:
+            raise ValueError(f"steps.answers needs what to do about each trigger of the defences; missing: {missing}")
+        unnamed = sorted({k for name in ("relationship", "commercial", "risk")
+                          for k in getattr(self.defences, name).signal_kinds} - set(self.steps.signal_words))
+        if unnamed:
+            raise ValueError(f"steps.signal_words needs a word for each signal kind of the defences; missing: {unnamed}")
+        return self
 
     @field_validator("visit_frequency")
     @classmethod

@@ -40,7 +40,8 @@ def money_label_expr(language: Language, symbol: str | None = None) -> str:
     if language == "zh":
         return (f"abs(datum.value) >= 1e8 ? {s} + format(datum.value / 1e8, ',.1~f') + '亿' : "
                 f"abs(datum.value) >= 1e4 ? {s} + format(datum.value / 1e4, ',.0f') + '万' : "
-                f"{s} + format(datum.value, ',.0f')")
+                # below 1万 still in 万 (¥0.2万), as the pages and reasons write it: ¥2,000 would read as a year
+                f"datum.value == 0 ? {s} + '0' : {s} + format(datum.value / 1e4, '.2~r') + '万'")
     return (f"abs(datum.value) >= 1e9 ? {s} + format(datum.value / 1e9, ',.1~f') + 'B' : "
             f"abs(datum.value) >= 1e6 ? {s} + format(datum.value / 1e6, ',.1~f') + 'M' : "
             f"abs(datum.value) >= 1e3 ? {s} + format(datum.value / 1e3, ',.0f') + 'K' : "

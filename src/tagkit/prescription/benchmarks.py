@@ -5,6 +5,11 @@
   that level (unknown scope: reach alone decides) and downstream outlets *or* referrals at least
   the level's minimum — else local. Multi-level benchmarks: a rep without a mature one borrows a
   higher-level one first (the rep scorecard names it).
+- ``benchmark_level_status`` (where there is a level): ``met`` when influence, satisfaction and
+  cooperation clear their enter thresholds now (the level's reach is today's by construction);
+  ``candidate`` for a candidate (the level it would have); ``former`` otherwise — a benchmark kept
+  by hysteresis, or a benchmark-quality customer at risk whose surveys fell below the bar. The
+  report and the exports say "原省级" / "former provincial" there, never a level it lacks now.
 - Flag ``benchmark_candidate``: two of the three criteria (influence, satisfaction, cooperation)
   past their enter thresholds, the third at most ``candidate_max_gap`` points short or unknown
   (unmeasured: measure it), and not a benchmark, at risk, dormant or a speculator.
@@ -28,6 +33,7 @@ import polars as pl
 
 from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.scoring.panel import quarter_index
+from tagkit.scoring.rules import benchmark_bar_met
 
 LEVELS = ("national", "provincial", "city", "local")
 SCOPE_RANK = {"national": 3, "provincial": 2, "city": 1, "local": 0}
@@ -74,13 +80,21 @@ def candidate_columns(scoring: ScoringParams, p: PrescriptionParams) -> dict[str
 
 
 def benchmark_frame(customers: pl.LazyFrame, *, scoring: ScoringParams, p: PrescriptionParams) -> pl.LazyFrame:
-    """Add ``is_benchmark_candidate``, ``benchmark_missing(_gap)`` and ``benchmark_level``."""
+    """Add ``is_benchmark_candidate``, ``benchmark_missing(_gap)``, ``benchmark_level`` and its status."""
     out = customers.with_columns(**candidate_columns(scoring, p))
     applies = (
         (pl.col("tag") == "benchmark") | pl.col("is_benchmark_candidate")
         | pl.col("flags").list.contains("benchmark_at_risk")
     )
-    return out.with_columns(benchmark_level=pl.when(applies).then(benchmark_level(p)))
+    return out.with_columns(benchmark_level=pl.when(applies).then(benchmark_level(p)),
+                            benchmark_level_status=pl.when(applies).then(level_status(scoring)))
+
+
+def level_status(scoring: ScoringParams) -> pl.Expr:
+    """``met``, ``candidate`` or ``former`` (see the module docstring); the caller keeps it where a level is."""
+    return (pl.when(benchmark_bar_met(scoring)).then(pl.lit("met"))
+            .when(pl.col("is_benchmark_candidate")).then(pl.lit("candidate"))
+            .otherwise(pl.lit("former")))
 
 
 def _before_window(rows: pl.LazyFrame, *, quarter: str, p: PrescriptionParams) -> pl.LazyFrame:

@@ -5,6 +5,11 @@
   components at or above ``min_component`` (params ``at_risk.defences``); when none shows, the
   ``fallback_defence`` (watch with frequent visits and find the cause). Order: relationship,
   commercial, risk.
+- ``defence_steps_zh`` / ``_en`` (at-risk customers, one per defence, in the order of
+  ``defences``): the specific step — what was found (the competitor named, its recent actions,
+  the topics complained about, the risk components that rose) and what to do about each
+  (params ``at_risk.steps``); the fallback defence says no lead was found. The report shows them
+  before the playbook's general paragraphs.
 - Flag ``rep_change_recommended``: ``rep`` complaints made while the current rep was in charge in
   the rep-change window, at least ``min_complaints`` (any customer: repeated complaints), or
   ``min_complaints_at_risk`` for an at-risk customer ("keeping the customer matters most"). A
@@ -17,7 +22,9 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import PrescriptionParams
+from tagkit.prescription.text import COMPONENT_WORDS, LANGUAGES, SEPARATORS, check_wording, joined_where, sentence
 from tagkit.scoring.exprs import labels_where
+from tagkit.scoring.text import TOPIC_WORDS
 
 DEFENCES = ("relationship", "commercial", "risk")
 
@@ -41,6 +48,54 @@ def defences(p: PrescriptionParams) -> pl.Expr:
     fallback = pl.lit([p.at_risk.fallback_defence], dtype=pl.List(pl.String))
     chosen = pl.when(found.list.len() > 0).then(found).otherwise(fallback)
     return pl.when(pl.col("tag") == "at_risk").then(chosen)
+
+
+def _hits(name: str, p: PrescriptionParams) -> dict[str, dict[str, pl.Expr]]:
+    """Defence ``name``'s triggers, by kind (signals, complaints, components), each with its evidence."""
+    d = getattr(p.at_risk.defences, name)
+    return {
+        "signals": {s: pl.col(f"signals_{s}") > 0 for s in d.signal_kinds},
+        "complaints": {t: pl.col(f"complaints_{t}") > 0 for t in d.complaint_topics},
+        "components": {c: pl.col(f"risk_{c}") >= p.at_risk.min_component for c in d.risk_components},
+    }
+
+
+def defence_step(name: str, p: PrescriptionParams, lang: str) -> pl.Expr:
+    """Defence ``name``'s specific step in ``lang`` (see the module docstring); the fallback's where nothing shows."""
+    steps, sep = p.at_risk.steps, SEPARATORS[lang]
+    hits = _hits(name, p)
+    competitor = pl.coalesce(pl.col("competitor"), pl.lit(getattr(steps.unnamed_competitor, lang)))
+    signal_words = {k: getattr(w, lang) for k, w in steps.signal_words.items()}
+    vocabulary = {"signals": signal_words, "complaints": TOPIC_WORDS[lang], "components": COMPONENT_WORDS[lang]}
+    listed = {kind: joined_where({k: pl.lit(vocabulary[kind][k]) for k in found}, found, sep["words"])
+              for kind, found in hits.items()}
+    values = {lang: {"competitor": competitor, "signal_kinds": listed["signals"], "topics": listed["complaints"],
+                     "components": listed["components"]}}
+    found = joined_where({kind: sentence(getattr(steps.found, kind), values, lang) for kind in hits},
+                         {kind: pl.any_horizontal(e.fill_null(False) for e in h.values()) if h else pl.lit(False)
+                          for kind, h in hits.items()}, sep["parts"])
+    every = {k: e for h in hits.values() for k, e in h.items()}
+    answers = joined_where({k: sentence(steps.answers[k], values, lang) for k in every}, every, sep["steps"])
+    step = sentence(getattr(steps, name), {lang: {"found": found, "answers": answers}}, lang)
+    return pl.when(found.is_not_null()).then(step).otherwise(pl.lit(getattr(steps.nothing_found, lang)))
+
+
+def check_steps(p: PrescriptionParams) -> None:
+    """Every placeholder of ``at_risk.steps`` is one its sentence can fill (all problems reported together)."""
+    steps, source = p.at_risk.steps, "params/prescription.yaml: at_risk.steps"
+    check_wording({name: getattr(steps, name) for name in DEFENCES}, {"found", "answers"}, source=source)
+    check_wording({kind: getattr(steps.found, kind) for kind in ("signals", "complaints", "components")},
+                  {"competitor", "signal_kinds", "topics", "components"}, source=f"{source}.found")
+    check_wording(dict(steps.answers), {"competitor"}, source=f"{source}.answers")
+    check_wording({"nothing_found": steps.nothing_found, "unnamed_competitor": steps.unnamed_competitor,
+                   **{f"signal_words.{k}": w for k, w in steps.signal_words.items()}}, set(), source=source)
+
+
+def defence_steps(p: PrescriptionParams, lang: str) -> pl.Expr:
+    """``list[str]``: the specific step of each of the customer's defences, in their order; null where none."""
+    chosen = pl.col("defences")
+    steps = pl.concat_list(pl.when(chosen.list.contains(name)).then(defence_step(name, p, lang)) for name in DEFENCES)
+    return pl.when(chosen.is_not_null()).then(steps.list.drop_nulls())
 
 
 def rep_change(p: PrescriptionParams) -> pl.Expr:
@@ -73,7 +128,8 @@ def visit_frequency(p: PrescriptionParams) -> pl.Expr:
 
 
 def defence_frame(customers: pl.LazyFrame, *, p: PrescriptionParams) -> pl.LazyFrame:
-    """Add ``defences``, ``is_rep_change`` and ``visit_frequency``."""
+    """Add ``defences`` with their specific steps, ``is_rep_change`` and ``visit_frequency``."""
+    check_steps(p)
     return customers.with_columns(defences=defences(p), is_rep_change=rep_change(p)).with_columns(
-        visit_frequency=visit_frequency(p)
+        visit_frequency=visit_frequency(p), **{f"defence_steps_{lang}": defence_steps(p, lang) for lang in LANGUAGES},
     )

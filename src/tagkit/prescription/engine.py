@@ -55,6 +55,7 @@ PRESCRIPTION_COLUMNS = [
 ]
 FURTHER_COLUMNS = [
     "scored_tag", "movement", "visit_frequency", "visits_recommended", "visits_planned", "visit_plan_basis",
+    "benchmark_level_status", "defence_steps_zh", "defence_steps_en",
     "benchmark_missing", "benchmark_missing_gap",
     "showcase_basis", "showcase_from", "showcase_to", "showcase_sales_before", "showcase_sales_now",
     "showcase_sales_change", "showcase_lines_before", "showcase_lines_now",
@@ -68,7 +69,7 @@ FURTHER_COLUMNS = [
     "speculator_quarters", "speculator_risk_without_rhythm",
 ]
 INTERNAL_COLUMNS = ["is_speculator", "is_benchmark_candidate", "is_rep_change", "speculator_demoted", "is_holdout",
-                    "is_benchmark_slipping"]
+                    "is_benchmark_slipping", "competitor"]
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ from tagkit.prescription.text import LANGUAGES, check_wording, sentence
 from tagkit.scoring.text import SIGNAL_WORDS, TOPIC_WORDS, decimal, integer, word_list
 
 CAUSES = ("trust", "competitor", "internal")
+# dropped once the nails are judged; ``competitor`` stays: the at-risk defences name it too (the engine
+# leaves it out of the output, where nails carry it as nail_competitor)
 EVIDENCE_COLUMNS = ["trust_complaints", "rep_complaints", "former_rep_complaints", "current_rep_complaints",
-                    "competitor_signals", "competitor_points", "cause_signal_kinds", "competitor", "former_rep",
+                    "competitor_signals", "competitor_points", "cause_signal_kinds", "former_rep",
                     "ladder_tried_rank", "senior_visits"]
 
 

@@ -1,12 +1,21 @@
 """Per region: movements between tags, the development stage and its focus, the headline counts.
 
 **Movements** (``movement`` per customer, ``previous_tag`` → ``tag``, first match):
-``nail_pulled`` (a nail last quarter, not now, and buying more than last quarter),
-``at_risk_lost`` (at risk last quarter, now dormant or without sales this quarter),
-``at_risk_saved`` (at risk last quarter, now regular or benchmark, buying, not a speculator),
-``benchmark_lost``, ``benchmark_new``, ``at_risk_new``, ``nail_new``, ``nail_released`` (a nail
-no longer, without buying more); null otherwise. ``transitions.parquet`` counts each
-(previous_tag, tag, movement) cell per region, with the customers behind it.
+``nail_pulled`` (a nail last quarter, now a regular or benchmark buying more than last quarter,
+not dormant, not a speculator), ``at_risk_lost`` (at risk last quarter, now a regular that is
+dormant or without sales this quarter), ``at_risk_saved`` (at risk last quarter, now regular or
+benchmark, buying, not a speculator), ``benchmark_lost`` (no longer tagged benchmark, and not
+defended as one: not an at-risk customer flagged ``benchmark_at_risk``), ``benchmark_new``,
+``at_risk_new``, ``nail_new``, ``nail_released`` (a nail no longer, without buying more); null
+otherwise. ``transitions.parquet`` counts each (previous_tag, tag, movement) cell per region,
+with the customers behind it.
+
+A movement never contradicts the tag and the actions the customer carries: a customer still
+tagged at risk is told to defend, so it is not "lost" (one at risk last quarter and still now is
+no movement, whatever it bought); a benchmark now at risk is defended first as a benchmark
+(flag and action ``defend_benchmark``), so it is newly at risk rather than a lost benchmark; a
+nail now at risk or buying only as a speculator is no pulled nail. tests/test_prescription_labels.py
+checks these pairs on the sample.
 
 **Development stage** from penetration (the region's trailing-year sales to customers with a
 potential / their potential: how much of the wallet is won) and growth (trailing year against
@@ -29,12 +38,15 @@ def movement() -> pl.Expr:
     prev, tag = pl.col("previous_tag"), pl.col("tag")
     was = {t: (prev == t).fill_null(False) for t in ("nail", "at_risk", "benchmark")}
     buying_more = (pl.col("sales_quarter") > pl.col("sales_previous_quarter")).fill_null(False)
-    gone = pl.col("flags").list.contains("dormant") | (pl.col("sales_quarter") <= 0).fill_null(True)
+    dormant = pl.col("flags").list.contains("dormant").fill_null(False)
+    gone = dormant | (pl.col("sales_quarter") <= 0).fill_null(True)
+    won = tag.is_in(["regular", "benchmark"]) & ~pl.col("is_speculator") & ~dormant
+    defended_benchmark = (tag == "at_risk") & pl.col("flags").list.contains("benchmark_at_risk").fill_null(False)
     rules = {
-        "nail_pulled": was["nail"] & (tag != "nail") & buying_more,
-        "at_risk_lost": was["at_risk"] & gone,
-        "at_risk_saved": was["at_risk"] & tag.is_in(["regular", "benchmark"]) & ~pl.col("is_speculator"),
-        "benchmark_lost": was["benchmark"] & (tag != "benchmark"),
+        "nail_pulled": was["nail"] & won & buying_more,
+        "at_risk_lost": was["at_risk"] & (tag == "regular") & gone,
+        "at_risk_saved": was["at_risk"] & won & ~gone,
+        "benchmark_lost": was["benchmark"] & (tag != "benchmark") & ~defended_benchmark,
         "benchmark_new": ~was["benchmark"] & (tag == "benchmark"),
         "at_risk_new": ~was["at_risk"] & (tag == "at_risk"),
         "nail_new": ~was["nail"] & (tag == "nail"),

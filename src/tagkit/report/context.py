@@ -65,6 +65,12 @@ class Context:
     def name(self, kind: str, value: str | None) -> str:
         return labels.name_of(kind, value, self.lang) if value else DASH
 
+    def level(self, row: dict[str, Any]) -> str:
+        """The benchmark level as met, or marked former / potential where its bar is not met now
+        (``benchmark_level_status``; an older run without it shows the level alone)."""
+        level = row.get("benchmark_level")
+        return labels.level_name(level, row.get("benchmark_level_status"), self.lang) if level else DASH
+
     # --- columns ------------------------------------------------------------------------------
     def has(self, column: str, frame: pl.DataFrame | None = None) -> bool:
         """The column exists (an older or partial run may not have written it)."""

@@ -19,7 +19,7 @@ from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.inputs import RunData
-from tagkit.report.labels import VALUES, flag_name, name_of, tag_name
+from tagkit.report.labels import VALUES, flag_name, level_name, name_of, tag_name
 from tagkit.report.prescribed import action_text
 from tagkit.report.sections.at_risk import STAGES, at_stake
 from tagkit.report.xlsx import write_table
@@ -47,13 +47,24 @@ HEADERS = {  # column -> (zh, en)
     "score_risk": ("下季变差概率%", "chance of going bad next quarter, %"),
     "risk_stage": ("危险阶段", "risk stage"),
     "flags": ("提示", "flags"),
+    "benchmark_level": ("标杆级别", "benchmark level"),
     "nail_decision": ("钉子决策", "nail decision"),
     "escalate_to": ("牵头人", "lead"),
     "visits_recommended": ("建议拜访/季（不计人力）", "visits recommended a quarter (unconstrained)"),
     "visits_planned": ("下季计划拜访", "visits planned next quarter"),
     "reasons": ("原因", "reasons"),
+    "defences": ("防守步骤", "defence steps"),
     "actions": ("建议动作", "actions"),
 }
+
+
+def level_text(scores: pl.DataFrame, lang: str) -> pl.Expr:
+    """The benchmark level in words, marked former / potential where its bar is not met now (as the report)."""
+    status = pl.col("benchmark_level_status") if "benchmark_level_status" in scores.columns else pl.lit(None)
+    key = pl.concat_str(pl.col("benchmark_level"), status.fill_null(""), separator="|")
+    pairs = scores.select(key.alias("k"), "benchmark_level", status.alias("s")).drop_nulls("benchmark_level").unique()
+    words = {k: level_name(level, s, lang) for k, level, s in pairs.iter_rows()}
+    return key.replace_strict(words, default=pl.col("benchmark_level"), return_dtype=pl.String)
 
 
 def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
@@ -87,6 +98,9 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
             {v: name_of("risk_stage", v, lang) for v in VALUES["risk_stage"]}, default=pl.col("risk_stage")),
         "nail_decision": pl.col("nail_decision").replace_strict(
             {v: name_of("nail_decision", v, lang) for v in VALUES["nail_decision"]}, default=pl.col("nail_decision")),
+        "benchmark_level": level_text(scores, lang) if "benchmark_level" in scores.columns else None,
+        "defences": (pl.col(f"defence_steps_{lang}").list.join("; ") if f"defence_steps_{lang}" in scores.columns
+                     else joined("defences", lambda d: name_of("defences", d, lang))),
         "actions": by_lead(lambda lead: joined("action_codes", lambda c: action_text(c, lang, playbook, lead))),
         "reasons": pl.col(reasons).list.join("; ") if reasons in scores.columns else None,
     }

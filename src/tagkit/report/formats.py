@@ -8,11 +8,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from tagkit.currency import SYMBOL
+from tagkit.currency import MINUS, money_text
 
 Language = Literal["zh", "en"]
 DASH = "–"
-MINUS = "−"  # a real minus sign: a hyphen looks like a dash in tables
 
 
 def _missing(value: float | None) -> bool:
@@ -20,26 +19,16 @@ def _missing(value: float | None) -> bool:
 
 
 def format_money(value: float | None, language: Language, symbol: str | None = None) -> str:
-    """¥ with 万/亿 in Chinese, CN¥ with K/M/B in English: the reasons' style (``symbol``: report.currency,
-    else :data:`tagkit.currency.SYMBOL`).
+    """¥ with 万/亿 in Chinese (below 1万 too, never like a year), CN¥ with K/M/B in English: the reasons' style,
+    one table for both (:data:`tagkit.currency.UNITS`; ``symbol``: report.currency, else
+    :data:`tagkit.currency.SYMBOL`).
 
-    >>> format_money(1_234_567, "zh"), format_money(1_234_567, "en"), format_money(950, "en")
-    ('¥123.5万', 'CN¥1.2M', 'CN¥950')
+    >>> format_money(1_234_567, "zh"), format_money(2022, "zh"), format_money(1_234_567, "en"), format_money(950, "en")
+    ('¥123.5万', '¥0.2万', 'CN¥1.2M', 'CN¥950')
     """
     if _missing(value):
         return DASH
-    sign, s = MINUS if value < 0 else "", SYMBOL[language] if symbol is None else symbol
-    v = abs(value)
-    if language == "zh":
-        if v >= 1e8:
-            return f"{sign}{s}{v / 1e8:,.2f}亿"
-        if v >= 1e4:
-            return f"{sign}{s}{v / 1e4:,.1f}万"
-        return f"{sign}{s}{v:,.0f}"
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if v >= size:
-            return f"{sign}{s}{v / size:,.1f}{unit}"
-    return f"{sign}{s}{v:,.0f}"
+    return money_text(value, language, symbol)
 
 
 def format_count(value: int | float | None) -> str:

@@ -198,6 +198,12 @@ def name_of(kind: str, value: str, language: Language) -> str:
     return VALUES.get(kind, {}).get(value, {}).get(language, value.replace("_", " "))
 
 
+def level_name(level: str, status: str | None, language: Language) -> str:
+    """A benchmark level, marked former / potential where its bar is not met now (``benchmark_level_status``)."""
+    name = name_of("benchmark_level", level, language)
+    return ui(f"level_{status}", language, level=name) if status in ("former", "candidate") else name
+
+
 def flag_name(flag: str, language: Language) -> str:
     return FLAGS.get(flag, {}).get(language, flag.replace("_", " "))
 

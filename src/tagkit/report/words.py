@@ -162,6 +162,8 @@ UI: dict[str, tuple[str, str]] = {
     "chart_risk": ("风险与价值", "Risk against value"),
     "benchmark_group": ("标杆级危险客户", "benchmark-quality, at risk"),
     "other_risk_group": ("其他危险客户", "other at-risk customers"),
+    "defences_general": ("各防守方式的一般做法（每位客户先按上表中的具体步骤执行）：",
+                         "What each defence means in general (each customer's specific steps above come first):"),
     "what_defences": ("推荐的防守方式（处方步骤）", "the recommended defences (prescription step)"),
     "at_risk_customers": ("危险客户", "at-risk customers"),
     # nails
@@ -210,6 +212,13 @@ UI: dict[str, tuple[str, str]] = {
                         "A benchmark needs influence, satisfaction and cooperation, all three. Make its success "
                         "visible with before-and-after figures."),
     "level": ("级别", "Level"),
+    # a level whose bar is not met now (prescription benchmark_level_status): never shown as if it were
+    "level_former": ("原{level}", "former {level}"),
+    "level_candidate": ("{level}（潜在）", "{level} (potential)"),
+    "level_benchmark": ("{level}标杆", "{level} benchmark"),
+    "level_former_note": ("标“原”的级别：影响力、满意度、配合度现已低于标杆标准，级别为此前达到的。",
+                          "A level marked “former”: influence, satisfaction or cooperation is now below the "
+                          "benchmark bar; the level is the one it had."),
     "influence": ("影响力", "Influence"),
     "satisfaction": ("满意度", "Satisfaction"),
     "cooperation": ("配合度", "Cooperation"),

@@ -81,6 +81,14 @@ def _benchmark_quality(p: ScoringParams, keep: pl.Expr) -> pl.Expr:
             & meets("score_cooperation", b.min_cooperation, keep=keep))
 
 
+def benchmark_bar_met(p: ScoringParams) -> pl.Expr:
+    """Influence, satisfaction and cooperation at their *enter* thresholds now: the bar a benchmark level
+    shown as met must clear. A benchmark kept by hysteresis (past the exit thresholds only) or a
+    benchmark-quality customer at risk (a benchmark last quarter, or past them before its decline) may
+    be below it: its level is a former one."""
+    return _benchmark_quality(p, keep=pl.lit(False))
+
+
 def _benchmark_before_decline(p: ScoringParams) -> pl.Expr:
     """Benchmark quality for the flag ``benchmark_at_risk``: a benchmark last quarter, or influence
     past its exit threshold with satisfaction and cooperation past theirs now or in the before

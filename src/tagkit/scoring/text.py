@@ -10,9 +10,10 @@ import re
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS
-from tagkit.currency import SYMBOL
+from tagkit.currency import MINUS, SMALL_ZH, SYMBOL, UNITS
 from tagkit.errors import ParamsError
 from tagkit.params import ReasonParams, ScoringParams
+from tagkit.scoring.rules import benchmark_bar_met
 
 MISSING = "–"
 Lang = str  # "zh" or "en"
@@ -28,6 +29,11 @@ SIGNAL_WORDS = {
 SCOPE_WORDS = {
     "zh": {"national": "全国", "provincial": "省级", "city": "市级", "local": "本地"},
     "en": {"national": "national", "provincial": "provincial", "city": "city", "local": "local"},
+}
+# a benchmark-quality customer's standing: the bar met now, or only before (benchmark_bar_met)
+STANDING_WORDS = {
+    "zh": {True: "标杆级", False: "原标杆级"},
+    "en": {True: "benchmark-quality", False: "formerly benchmark-quality"},
 }
 TAG_WORDS = {
     "zh": {"benchmark": "标杆客户", "nail": "钉子客户", "at_risk": "危险客户", "regular": "普通客户"},
@@ -71,31 +77,46 @@ def change(ratio_change: pl.Expr, lang: Lang) -> pl.Expr:
     return _str(phrase)
 
 
+def _grouped(whole: pl.Expr) -> pl.Expr:
+    """A non-negative Int64 with thousands separators (``1,813``), as Python's ``f"{n:,}"``."""
+    def group(k: int) -> pl.Expr:
+        return ((whole // 10 ** (3 * k)) % 1000).cast(pl.String).str.zfill(3)
+
+    out = whole.cast(pl.String)
+    for top in (1, 2, 3, 4):  # up to 10^15, beyond any sum of money here
+        head = (whole // 10 ** (3 * top)).cast(pl.String)
+        out = pl.when(whole >= 10 ** (3 * top)).then(
+            pl.concat_str([head, *(group(k) for k in range(top - 1, -1, -1))], separator=",")).otherwise(out)
+    return out
+
+
+def _fixed(scaled: pl.Expr, decimals: int) -> pl.Expr:
+    """``scaled`` rounded half to even to ``decimals`` and written with them all and separators (``1,813.5``)."""
+    r = scaled.round(decimals)
+    whole = r.floor().cast(pl.Int64)
+    fraction = ((r - whole) * 10**decimals).round(0).cast(pl.Int64).cast(pl.String).str.zfill(decimals)
+    return pl.concat_str([_grouped(whole), pl.lit("."), fraction])
+
+
 def money(amount: pl.Expr, lang: Lang, symbol: str | None = None) -> pl.Expr:
-    """``¥120.5万`` / ``CN¥1.2M``: the units a sales manager reads (``symbol``: report.currency of ``lang``)."""
+    """``¥120.5万`` / ``¥0.2万`` / ``CN¥1.2B``: the units a sales manager reads, by the same table as the pages
+    (:data:`tagkit.currency.UNITS`; ``symbol``: report.currency of ``lang``)."""
     a = amount.cast(pl.Float64)
-    s = SYMBOL[lang] if symbol is None else symbol
+    v = a.abs()
     if lang == "zh":
-        # under 1万 with a thousands separator: ¥2,022, which no one reads as a year
-        whole = a.round(0).cast(pl.Int64)
-        small = (
-            pl.when(whole.abs() >= 1000)
-            .then(pl.format("{}{},{}", pl.when(whole < 0).then(pl.lit("-")).otherwise(pl.lit("")), whole.abs() // 1000,
-                            (whole.abs() % 1000).cast(pl.String).str.zfill(3)))
-            .otherwise(whole.cast(pl.String))
-        )
-        text = (
-            pl.when(a.abs() >= 1e8).then(pl.format(s + "{}亿", (a / 1e8).round(2)))
-            .when(a.abs() >= 1e4).then(pl.format(s + "{}万", (a / 1e4).round(1)))
-            .otherwise(pl.format(s + "{}", small))
-        )
+        # below 1万 still in 万, trailing zeros dropped (¥0.2万): never a bare ¥2022 that reads as a year
+        small = pl.lit("0")
+        for start, decimals in reversed(SMALL_ZH):
+            small = pl.when(v >= start).then(pl.format("{}万", (v / 1e4).round(decimals).cast(pl.String))).otherwise(small)
     else:
-        text = (
-            pl.when(a.abs() >= 1e6).then(pl.format(s + "{}M", (a / 1e6).round(1)))
-            .when(a.abs() >= 1e3).then(pl.format(s + "{}K", (a / 1e3).round(1)))
-            .otherwise(pl.format(s + "{}", a.round(0).cast(pl.Int64)))
-        )
-    return _str(text)
+        small = _grouped(v.round(0).cast(pl.Int64))
+    text = small
+    for size, unit, decimals in reversed(UNITS[lang]):
+        text = pl.when(v >= size).then(pl.concat_str([_fixed(v / size, decimals), pl.lit(unit)])).otherwise(text)
+    sign = pl.when((a < 0) & (text != "0")).then(pl.lit(MINUS)).otherwise(pl.lit(""))
+    # named after the amount, as before: a select of money(pl.col("a")) yields column "a"
+    written = _str(pl.concat_str([sign, pl.lit(SYMBOL[lang] if symbol is None else symbol), text]))
+    return written.alias(amount.meta.output_name(raise_if_undetermined=False) or "money")
 
 
 def words(code: pl.Expr, vocabulary: dict[str, str]) -> pl.Expr:
@@ -170,6 +191,8 @@ def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
         "score_potential": integer(c("score_potential")),
         "tag": words(c("tag"), TAG_WORDS[lang]),
         "abc_class": _str(c("abc_class")),
+        "benchmark_standing": pl.when(benchmark_bar_met(p)).then(pl.lit(STANDING_WORDS[lang][True]))
+        .otherwise(pl.lit(STANDING_WORDS[lang][False])),
         "recent_quarters": pl.lit(str(p.windows.recent_quarters)),
         "trailing_quarters": pl.lit(str(p.windows.trailing_quarters)),
         "survey_quarters": pl.lit(str(p.windows.survey_quarters)),

@@ -5,6 +5,7 @@ Both lists are ranked by the sales at stake: ``score_risk`` (the chance of going
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -59,16 +60,49 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
     return Chart.of("risk-value", risk_value_chart(points, text=text, language=ctx.lang))
 
 
-def _defence_cell(ctx: Context, row: dict) -> Cell:
+def general_defence_actions(playbook: Mapping[str, Any] | None) -> list[str]:
+    """The playbook's actions that only restate a defence's general paragraph: every condition names defences
+    alone (defend_relationship …). A row with its specific steps needs them once, under the tables, not on
+    every row."""
+    general = []
+    for code, action in ((playbook or {}).get("actions") or {}).items():
+        when = action.get("when") or [] if isinstance(action, Mapping) else []
+        if when and all(c.get("defences") and not any(v for k, v in c.items() if k != "defences") for c in when):
+            general.append(code)
+    return general
+
+
+def _defence_cell(ctx: Context, row: dict, general: list[str]) -> Cell:
+    """The defences as badges, then each one's specific step (the competitor, its action, the complaint, what
+    to do) and the customer's other actions; the defences' general paragraphs follow the tables (a run without
+    specific steps keeps them on the row)."""
     defences = tuple((ctx.name("defences", d), f"defence-{d}") for d in row.get("defences") or [])
     per_month, planned = row.get("visit_frequency"), row.get("visits_planned")
     # the plan fitted to the rep's capacity comes first: the frequency alone asks for more than reps make
     sub = (ctx.ui("visits_planned_sub", planned=planned, recommended=row.get("visits_recommended"))
            if planned is not None else ctx.ui("visits_per_month", n=f"{per_month:g}") if per_month else "")
-    return Cell(sub=sub, badges=defences, items=ctx.actions(row))
+    steps = tuple(row.get(f"defence_steps_{ctx.lang}") or ())
+    codes = [c for c in row.get("action_codes") or [] if not steps or c not in general]
+    return Cell(sub=sub, badges=defences, items=steps + ctx.actions({**row, "action_codes": codes}))
 
 
-def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) -> Table:
+def _general_note(ctx: Context, ranked: pl.DataFrame, general: list[str]) -> list[Note]:
+    """The general paragraph of each defence used in the region, once, after the specific steps."""
+    if not ctx.has(f"defence_steps_{ctx.lang}") or not ctx.has("action_codes"):
+        return []
+    used = set(ranked["action_codes"].explode().drop_nulls().to_list())
+    texts = ctx.actions({"action_codes": [c for c in general if c in used]})
+    return [Note(ctx.ui("defences_general"), items=texts)] if texts else []
+
+
+def _level_badge(ctx: Context, row: dict) -> tuple[tuple[str, str], ...]:
+    """A benchmark-quality customer's level, marked former when its bar is no longer met."""
+    if not row.get("benchmark") or not row.get("benchmark_level"):
+        return ()
+    return ((ctx.ui("level_benchmark", level=ctx.level(row)), "flag-benchmark_level"),)
+
+
+def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool, general: list[str]) -> Table:
     listed, shown_of = ctx.cap(ranked)
     columns = [Column("rank", ctx.ui("rank"), num=True), Column("customer", ctx.ui("customer")),
                Column("rep", ctx.ui("rep")), Column("risk", ctx.ui("chance"), num=True),
@@ -82,7 +116,8 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
         row = {
             "rank": Cell(str(i), sort=i, num=True),
             "customer": Cell(ctx.customer_cell(r).text, sub=ctx.customer_cell(r).sub,
-                             badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))),
+                             badges=ctx.tag_badge("at_risk") + ctx.flag_badges(r, skip=("new_customer",))
+                             + _level_badge(ctx, r)),
             "rep": ctx.rep_cell(r["rep_id"]),
             "risk": Cell(f"{format_score(r['score_risk'])}%", sort=r["score_risk"], num=True, cls="risk"),
             "stake": Cell(ctx.money(r["at_stake"]), sort=r["at_stake"], num=True),
@@ -90,7 +125,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, *, stage: str, prescribed: bool) 
             "reasons": Cell(items=ctx.reasons(r)),
         }
         if prescribed:
-            row["defences"] = _defence_cell(ctx, r)
+            row["defences"] = _defence_cell(ctx, r, general)
         rows.append(row)
     classes = ["top-priority" if b else "" for b in listed["benchmark"]]
     return Table(f"tbl-at-risk-{stage}", columns, rows, shown_of=shown_of, row_classes=classes)
@@ -136,10 +171,12 @@ def build(ctx: Context) -> Section:
     if not prescribed:
         blocks.append(ctx.not_computed("what_defences"))
     blocks.append(_chart(ctx, ranked))
+    general = general_defence_actions(ctx.data.playbook)
     for stage, title in (("early", "early_warnings"), ("declining", "declining")):
         rows = ranked.filter(pl.col("stage") == stage)
         blocks.append(Heading(ctx.ui(title)))
-        blocks.append(_table(ctx, rows, stage=stage, prescribed=prescribed) if rows.height
+        blocks.append(_table(ctx, rows, stage=stage, prescribed=prescribed, general=general) if rows.height
                       else Note(ctx.ui("no_early_warnings" if stage == "early" else "none_in_region",
                                        **({} if stage == "early" else {"what": ctx.ui("at_risk_customers")}))))
+    blocks += _general_note(ctx, ranked, general) if prescribed else []
     return Section(ID, ctx.ui("sec_at_risk"), [*blocks, *win_back_table(ctx)])

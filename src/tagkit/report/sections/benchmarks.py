@@ -113,7 +113,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, show: Showcase | None,
             "customer": Cell(str(r["customer_name"]), sub=ctx.customer_cell(r).sub,
                              badges=ctx.tag_badge("benchmark") + ctx.flag_badges(r, skip=("new_customer",))),
             "rep": ctx.rep_cell(r["rep_id"]),
-            "level": Cell(ctx.name("benchmark_level", r.get("benchmark_level")),
+            "level": Cell(ctx.level(r),
                           sort=LEVELS.index(r["benchmark_level"]) if r.get("benchmark_level") in LEVELS else 99),
             **{k: Cell(format_score(r.get(f"score_{k}")), sort=r.get(f"score_{k}"), num=True) for k in CRITERIA},
             "reasons": Cell(items=ctx.reasons(r) + ctx.actions(r)),
@@ -171,7 +171,7 @@ def _candidates(ctx: Context) -> list:
     rows = [{
         "customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
         "tag": Cell(ctx.tag(r["tag"]), cls=f"tag-{r['tag']} nowrap"),
-        "level": Cell(ctx.name("benchmark_level", r.get("benchmark_level"))),
+        "level": Cell(ctx.level(r)),
         "missing": Cell(items=_missing_items(ctx, r)),
         **{k: Cell(format_score(r.get(f"score_{k}")), sort=r.get(f"score_{k}"), num=True) for k in CRITERIA},
         "actions": Cell(items=ctx.actions(r)),
@@ -190,6 +190,8 @@ def build(ctx: Context) -> Section:
         neighbours = prescribed.radiation_neighbours(pairs, ranked["customer_id"].to_list())
         if not ctx.has("benchmark_level"):
             blocks.append(ctx.not_computed("what_level"))
+        elif ctx.has("benchmark_level_status") and (ranked["benchmark_level_status"] == "former").any():
+            blocks.append(Note(ctx.ui("level_former_note")))
         if neighbours is None and not ctx.has("radiation_neighbours"):
             blocks.append(ctx.not_computed("what_radiation"))
         show = showcase_columns(ctx)

@@ -98,7 +98,8 @@ def _changed(ctx: Context) -> Table | Note:
     if not moved.height:
         return Note(ctx.ui("no_changes"))
     movements = moved["movement"].to_list() if ctx.has("movement") else [None] * moved.height
-    urgency = [MOVEMENT_URGENCY.get(m, _URGENCY.get((a, b), 3)) if m else _URGENCY.get((a, b), 3)
+    # the more urgent of the movement's and the tags': a benchmark now at risk is "newly at risk", still listed first
+    urgency = [min(MOVEMENT_URGENCY.get(m, 3) if m else 3, _URGENCY.get((a, b), 3))
                for a, b, m in zip(moved["previous_tag"], moved["tag"], movements, strict=True)]
     ranked = moved.with_columns(_u=pl.Series(urgency)).sort(["_u", "sales_trailing_4q", "customer_id"],
                                                              descending=[False, True, False], nulls_last=True)
