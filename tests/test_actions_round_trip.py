@@ -94,3 +94,18 @@ def test_the_index_links_each_region_action_list_and_each_rep_has_a_digest(actio
         owners = pl.read_parquet(q3 / "actions.parquet").filter(pl.col("region") == region)["owner_rep_id"]
         assert {d.stem for d in digests} >= set(owners)
     assert index.count('href="actions/') == len(regions)
+
+
+def test_a_reps_digest_says_what_changed_what_is_due_and_the_plan(actions_round_trip):
+    """One page per rep: the changes since the published 2026Q2 report, the actions the rep owns (earliest
+    due first) and next quarter's visits against what the rep made; its CSV has the same rows."""
+    q3 = actions_round_trip["q3"]
+    actions = pl.read_parquet(q3 / "actions.parquet")
+    owner, region = actions.group_by("owner_rep_id", "region").len().sort("len", descending=True).row(0)[:2]
+    page = (q3 / "digests" / region / f"{owner}.html").read_text(encoding="utf-8")
+    assert "变化与上季已发布的报告相比" in page and "下季计划拜访" in page
+    due = actions.filter(pl.col("owner_rep_id") == owner)
+    assert f"待办行动 ({due.height})" in page
+    rows = pl.read_csv(q3 / "digests" / region / f"{owner}.csv", infer_schema_length=0)
+    listed = rows.filter(pl.col("section") == "action_due")
+    assert listed.height == due.height and listed["due_date"].to_list() == sorted(listed["due_date"].to_list())

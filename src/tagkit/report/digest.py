@@ -57,6 +57,20 @@ def digest_rows(data: RunData, *, region: str, language: str) -> pl.DataFrame:
     return pl.concat([changes, due.sort("rep_id", "due_date", maintain_order=True)]).sort("rep_id", maintain_order=True)
 
 
+def _plan_line(data: RunData, rep_id: str, language: str) -> str:
+    """The rep's visits planned for next quarter against what the rep can make (the scorecard's plan)."""
+    cards = data.table("reps")
+    if cards is None or "visits_planned" not in cards.columns:
+        return ""
+    card = cards.filter(pl.col("rep_id") == rep_id)
+    if not card.height or card["visits_planned"][0] is None:
+        return ""
+    planned, capacity = card["visits_planned"][0], card["visit_capacity"][0] if "visit_capacity" in cards.columns else None
+    if capacity is None:
+        return ui("digest_plan_unknown", language, planned=planned)
+    return ui("digest_plan", language, planned=planned, capacity=f"{capacity:.0f}")
+
+
 def write_rep_digests(data: RunData, *, region: str, quarter: str, params: ReportParams, run_dir: Path) -> list[Path]:
     """Write each rep's digest (HTML and CSV) under ``digests/<region>/``; returns the paths."""
     from tagkit.report.region import env  # the report's Jinja environment (autoescape on)
@@ -76,7 +90,7 @@ def write_rep_digests(data: RunData, *, region: str, quarter: str, params: Repor
         write_csv_for_spreadsheets(own, csv)
         groups = [(name_of("movement", s, lang) if s != "action_due" else ui("digest_due", lang),
                    own.filter(pl.col("section") == s).to_dicts()) for s in (*CHANGES, "action_due")]
-        page = template.render(
+        page = template.render(plan=_plan_line(data, rep_id, lang),
             lang=lang, title=ui("digest_title", lang, rep=names.get(rep_id, rep_id), quarter=quarter),
             basis=ui("digest_basis_published" if basis == "published" else "digest_basis_rescored", lang),
             region=params.region_name(region), groups=[g for g in groups if g[1]],

@@ -508,6 +508,11 @@ UI: dict[str, tuple[str, str]] = {
                               "last quarter's report was not found: changes against last quarter re-scored from history"),
     "digest_due": ("待办行动", "Actions due"),
     "digest_due_by": ("截止", "due"),
+    "digest_plan": ("下季计划拜访 {planned} 次（按近期的拜访量，可做约 {capacity} 次）；每位客户的次数见报告",
+                    "Next quarter's plan: {planned} {planned|visit|visits} (about {capacity} fit what you made "
+                    "lately); each customer's in the report"),
+    "digest_plan_unknown": ("下季建议拜访 {planned} 次（无拜访记录，无法按实际拜访量安排）",
+                            "Next quarter: {planned} {planned|visit|visits} recommended (no visit records to fit them to)"),
     "digest_none": ("本季没有变化，也没有待办行动。", "Nothing changed and nothing is due."),
 }
 
