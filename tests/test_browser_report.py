@@ -162,7 +162,7 @@ def test_report_renders_offline_without_errors(reports, visit, language):
     assert all(n > 0 for n in marks.values()), marks
     assert seen.requests == [], seen.requests
     assert seen.errors == [], seen.errors
-    assert page.locator("section[id]").count() == 10
+    assert page.locator("section[id]").count() == 11  # the ten of Parts D–M and the actions (Part K)
     heading = page.locator("#at-risk h2").inner_text()
     assert heading == ("危险客户：优先防守" if language == "zh" else "At-risk customers: defend first")
     if language == "zh":

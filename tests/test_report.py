@@ -637,8 +637,8 @@ def test_the_nails_section_shows_each_line_gap_with_its_reference_benchmark():
         line_gap_visit_zh=pl.Series([None, None, None, "带客户参观标杆客户杭州联华", None, "参观天津"], dtype=pl.String),
         line_gap_visit_en=pl.Series([None, None, None, "Take the customer to see 杭州联华", None, "x"], dtype=pl.String),
     )
-    for lang, words in (("zh", ("未采购的产品线：外墙涂料、防水涂料、木器漆", "1/8条", "带客户参观标杆客户杭州联华")),
-                        ("en", ("Lines not bought: 外墙涂料, 防水涂料, 木器漆", "1 of 8", "Take the customer to see"))):
+    for lang, words in (("zh", ("已采购产品线 1/8条：带客户参观标杆客户杭州联华",)),
+                        ("en", ("Lines bought 1 of 8: Take the customer to see 杭州联华",))):
         html = _report(_data(scores), language=lang)
         table = html[html.index('id="tbl-nails"'):]
         table = table[:table.index("</table>")]
@@ -646,6 +646,10 @@ def test_the_nails_section_shows_each_line_gap_with_its_reference_benchmark():
         gap = [r for r in rows if "温州宏诚" in r]
         assert len(gap) == 1 and all(w in gap[0] for w in words), lang
         assert sum(words[0] in r for r in rows) == 1 and "参观天津" not in table
+    # no benchmark buys the lines: the lines themselves, and that there is none to visit
+    alone = scores.with_columns(line_gap_visit_zh=pl.lit(None, dtype=pl.String))
+    html = _report(_data(alone))
+    assert "已采购产品线 1/8条：未采购的产品线：外墙涂料、防水涂料、木器漆 · 无可参照的标杆" in html
 
 
 def _plan_cards(capacity: list[float | None], over: list[bool | None]) -> pl.DataFrame:

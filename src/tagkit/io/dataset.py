@@ -18,7 +18,7 @@ from types import TracebackType
 
 import polars as pl
 
-from tagkit.contract import TABLES, Table
+from tagkit.contract import RETURNED_TABLES, TABLES, Table
 from tagkit.errors import InputError, ValidationBlocked
 from tagkit.io.coerce import coerce_frame
 from tagkit.io.discover import discover, folder_files, partition_values, split_name
@@ -272,7 +272,7 @@ def load_dataset(data_dir: Path, *, io: IOParams, actions_dir: Path | None = Non
                     f"{data_dir}: table '{name}' must be present (required); got no {name}.csv, "
                     f"{name}.parquet, {name}.xlsx or {name}/ folder. Add it (see docs/data.md)."
                 )
-            else:
+            elif name not in RETURNED_TABLES:  # no list sent back is the normal case, not a missing table
                 missing.append(name)
             continue
         loaded = loader.load_table(table, entries[0])

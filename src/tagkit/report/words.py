@@ -191,6 +191,7 @@ UI: dict[str, tuple[str, str]] = {
     "amount": ("金额", "Amount"),
     "part": ("部分", "Part"),
     "what_nail": ("原因诊断、升级对象与决定（处方步骤）", "cause, escalation and decision (prescription step)"),
+    "escalate_why": ("为何由其牵头", "Why this lead"),
     "escalate_tried": ("已拜访未果的最高一级：{level}", "highest level already visited without success: {level}"),
     "escalate_top_tried": ("{level}近期拜访也未成功，上面已无人可升级：再评估是否值得投入",
                            "the {level} has already visited without success and nobody is above: reassess whether "

@@ -288,7 +288,7 @@ def validate_dataset(tables: Mapping[str, pl.LazyFrame], *, quarter: str, params
         accounting=dict(sorted(accounting.items(), key=lambda kv: order[kv[0]])),
         blocking=out.blocking,
         warnings=out.warnings,
-        missing=sorted(absent_optional | (set(missing) - RETURNED_TABLES), key=lambda t: order.get(t, len(order))),
+        missing=sorted(absent_optional | set(missing), key=lambda t: order.get(t, len(order))),
         spooled=out.spooled,
     )
     out.spool.tie_to(result)

@@ -55,16 +55,15 @@ def _ladder(ctx: Context) -> dict[str, Any]:
     return ctx.data.methodology.get("prescription", {}).get("nail", {}).get("ladder") or {}
 
 
-def _lead_cell(ctx: Context, row: dict) -> Cell:
-    """Who leads the attack, by name; the highest rung that already tried without success (why this rung);
-    why it is not who the ladder asked for, when the chain fell short."""
-    cell = ctx.rep_cell(row.get("escalate_to"))
+def _lead_why(ctx: Context, row: dict) -> Cell:
+    """Why this rung leads: the highest rung that already tried without success, and why it is not who the
+    ladder asked for when the chain fell short (folded under the row: a sentence, not a column's width)."""
     tried, note = row.get("escalate_tried_level"), row.get("escalate_note")
     # the top rung leads again though it already failed: nobody is left above, the value is in question
     top_again = tried == LADDER[-1] and row.get("escalate_level") == LADDER[-1]
     items = ((ctx.ui("escalate_top_tried" if top_again else "escalate_tried", level=ctx.name("role", tried)),)
              if tried else ()) + ((ctx.name("escalate_note", note),) if note else ())
-    return Cell(cell.text, sub=cell.sub, cls=cell.cls, items=items) if items else cell
+    return Cell(items=items)
 
 
 def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str) -> Table:
@@ -74,7 +73,8 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
                Column("sow", ctx.ui("share_of_wallet"), num=True), Column("upside", ctx.ui("upside"), num=True)]
     if prescribed:
         columns += [Column("cause", ctx.ui("cause")), Column("lead", ctx.ui("escalate_to")),
-                    Column("decision", ctx.ui("decision")), Column("evidence", ctx.ui("evidence"), fold=True),
+                    Column("decision", ctx.ui("decision")), Column("lead_why", ctx.ui("escalate_why"), fold=True),
+                    Column("evidence", ctx.ui("evidence"), fold=True),
                     Column("line_gap", ctx.ui("line_gap_nails"), fold=True), Column("actions", ctx.ui("actions"), fold=True)]
     columns.append(Column("reasons", ctx.ui("why_nail"), fold=True))
     rows = []
@@ -93,7 +93,7 @@ def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str
             decision, evidence = r.get("nail_decision"), r.get(f"nail_evidence_{ctx.lang}")
             row["cause"] = Cell(ctx.name("nail_cause", r.get("nail_cause")))
             row["evidence"] = Cell(items=(evidence,) if evidence else ())
-            row["lead"] = _lead_cell(ctx, r)
+            row["lead"], row["lead_why"] = ctx.rep_cell(r.get("escalate_to")), _lead_why(ctx, r)
             row["decision"] = Cell(ctx.name("nail_decision", decision), cls=f"decision-{decision}" if decision else "")
             row["line_gap"] = _line_gap_cell(ctx, r)
             row["actions"] = Cell(items=ctx.actions(r))
@@ -145,18 +145,18 @@ def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
 
 
 def _line_gap_cell(ctx: Context, row: dict) -> Cell:
-    """A nail by line gap: the lines it does not buy and the benchmark to take it to (folded under its row:
-    nearly every nail of the sample has a line gap, so a second table would repeat the nails table)."""
+    """A nail by line gap: how many of our lines it buys and the benchmark to take it to, which names the
+    lines it does not buy (folded under its row: nearly every nail of the sample has a line gap, so a second
+    table would repeat the nails table); the missing lines themselves where no benchmark buys them."""
     missing = row.get("nail_missing_lines")
     if not missing or not (row.get("flags") and "line_gap" in row["flags"]):
         return Cell()
     bought, available = row.get("lines_bought"), row.get("lines_available")
-    sep = "、" if ctx.lang == "zh" else ", "
-    head = f"{ctx.ui('missing_lines')}：" if ctx.lang == "zh" else f"{ctx.ui('missing_lines')}: "
-    lines = head + sep.join(missing) + (
-        f" ({ctx.ui('lines_bought')} {ctx.ui('of_lines', n=bought, of=available)})" if bought is not None else "")
-    visit = row.get(f"line_gap_visit_{ctx.lang}") or ctx.ui("no_reference")
-    return Cell(items=(lines, visit))
+    sep, colon = ("、", "：") if ctx.lang == "zh" else (", ", ": ")
+    head = f"{ctx.ui('lines_bought')} {ctx.ui('of_lines', n=bought, of=available)}" if bought is not None else ""
+    visit = row.get(f"line_gap_visit_{ctx.lang}")
+    text = visit or f"{ctx.ui('missing_lines')}{colon}{sep.join(missing)} · {ctx.ui('no_reference')}"
+    return Cell(items=(f"{head}{colon}{text}" if head else text,))
 
 
 def build(ctx: Context) -> Section:
