@@ -11,13 +11,14 @@ OUT    ?= out
 QUARTER ?= latest
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab sample clean help browser-deps lock
+.PHONY: setup report test lab sample clean help browser-deps java-deps lock
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make report  - set up, generate sample data, run the latest quarter, print the index path"
 	@echo "make test    - set up and run the whole test suite"
 	@echo "make browser-deps - install Chromium and CJK fonts for the browser tests (Debian, root or sudo)"
+	@echo "make java-deps - install a Java runtime (17+) for the Spark tests when there is none (Debian, root or sudo)"
 	@echo "make lab     - JupyterLab on notebooks/"
 	@echo "make clean   - remove outputs, sample data and the virtualenv"
 
@@ -27,7 +28,7 @@ $(STAMP): pyproject.toml requirements-lock.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tagkit needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[dev,lab]'
+	$(PY) -m pip install --quiet -c requirements-lock.txt -e '.[dev,lab,spark]'
 	$(TAGKIT) install-kernel >/dev/null
 	touch $(STAMP)
 
@@ -42,7 +43,7 @@ report: setup sample
 	@$(TAGKIT) --quiet run --data $(DATA) --quarter $(QUARTER) --out $(OUT)
 
 # the notebooks are cleaned first (tagkit.nbclean): one saved from JupyterLab keeps only the outputs nbval checks
-test: setup sample
+test: setup sample java-deps
 	$(PY) -m tagkit.nbclean notebooks/*.ipynb
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -58,12 +59,28 @@ browser-deps:
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	else echo "browser test packages present: $(BROWSER_PACKAGES)"; fi
 
+# The Spark tests (pytest -m spark) start a local Spark, which needs Java 17 or newer (Spark 4). The system's
+# Java is used when it is 17+; otherwise Debian's openjdk-17-jre-headless is installed (root, or sudo), or
+# default-jre-headless where 17 is gone (Debian 13: Java 21). Without root or sudo it says so and the Spark
+# tests skip on a developer machine (in CI they fail).
+java-deps:
+	@v=$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); \
+	if [ -n "$$v" ] && [ "$${v%%.*}" -ge 17 ] 2>/dev/null; then echo "java $$v present for the Spark tests"; \
+	elif [ "$$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then \
+	  echo "no Java 17+ (found: $${v:-none}) and no root or sudo to install it: the Spark tests will skip"; \
+	else \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update; pkg=openjdk-17-jre-headless; \
+	  apt-cache show $$pkg >/dev/null 2>&1 || pkg=default-jre-headless; \
+	  echo "installing $$pkg"; $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$pkg; \
+	fi
+
 # requirements-lock.txt again from pyproject.toml: the newest versions it allows, resolved in a fresh
 # virtualenv (never the working one, which may hold tools installed by hand); commit the result
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev,lab,bench]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev,lab,bench,spark]'
 	{ sed -n '1,3p' requirements-lock.txt; .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements-lock.txt.new
 	mv requirements-lock.txt.new requirements-lock.txt && rm -rf .lock-venv
 

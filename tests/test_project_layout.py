@@ -24,12 +24,13 @@ def test_top_level_layout():
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    wanted = {r.split("#")[0].replace(" ", "") for r in project["dependencies"] + extras["dev"] + extras["lab"]}
+    wanted = {r.split("#")[0].replace(" ", "") for r in project["dependencies"] + extras["dev"] + extras["lab"]
+              + extras["spark"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = {r.replace(" ", "") for r in pip_section if not r.startswith("-e")}
     assert listed == wanted
-    assert any(r.startswith("-e") and "[dev,lab]" in r for r in pip_section), "environment.yml must install tagkit itself"
+    assert any(r.startswith("-e") and "[dev,lab,spark]" in r for r in pip_section), "environment.yml must install tagkit itself"
     assert any(str(d).startswith("python") for d in env["dependencies"])
 
 
@@ -71,7 +72,7 @@ def test_the_lock_pins_every_dependency_within_what_pyproject_allows():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             pins[canonicalize_name(name)] = version
-    for spec in project["dependencies"] + extras["dev"] + extras["lab"] + extras["bench"]:
+    for spec in project["dependencies"] + extras["dev"] + extras["lab"] + extras["bench"] + extras["spark"]:
         requirement = Requirement(spec.split("#")[0])
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{name} is not in requirements-lock.txt: run `make lock`"

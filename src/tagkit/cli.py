@@ -55,6 +55,16 @@ exit codes:
 More: docs/running.md."""
 
 
+ENGINES = ("polars", "duckdb", "spark")  # tagkit.panel.engines.ENGINES; spelled here so --help imports nothing
+
+FEATURES_EPILOG = """examples:
+  tagkit features --data data/sample --quarter 2026Q3 --out features.parquet
+  tagkit features --data /data/crm --quarter latest --out features.parquet --engine duckdb
+  tagkit features --data /data/crm --quarter 2026Q3 --out features.parquet --engine spark --spark-master spark://host:7077
+
+On a cluster, submit tagkit.panel.spark_job, or run the committed Spark SQL in the warehouse: docs/scaling.md."""
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -102,6 +112,24 @@ def _build_parser() -> argparse.ArgumentParser:
                           "folder's actions/, if any. The report then shows adoption and outcomes")
     _quiet(run, top=False)
 
+    features = sub.add_parser(
+        "features", help="write the features table (customer × quarter, docs/features.md) with polars, DuckDB or Spark",
+        description="Validate the data folder as a run does, then aggregate its clean order lines into the features "
+                    "table (one row per customer and quarter, docs/features.md) and write it as parquet. Every "
+                    "engine writes the same table.", epilog=FEATURES_EPILOG, formatter_class=_Help)
+    features.add_argument("--data", type=Path, required=True, help="input data folder (see docs/data.md)")
+    features.add_argument("--quarter", required=True,
+                          help="the latest quarter the table serves, YYYYQn, or 'latest' (as for run): order lines "
+                               "up to its last day count")
+    features.add_argument("--out", type=Path, required=True, help="the parquet file to write, e.g. features.parquet")
+    features.add_argument("--engine", choices=ENGINES, default="polars",
+                          help="polars (the reference), duckdb (out-of-core) or spark (needs tagkit[spark] and Java 17+)")
+    features.add_argument("--spark-master", default=None, metavar="URL",
+                          help="Spark master URL, e.g. spark://host:7077 (default: local mode on this machine's cores)")
+    features.add_argument("--params", type=Path, default=None,
+                          help="YAML overriding params/*.yaml, as for run (prescription.speculator.quarter_end_days)")
+    _quiet(features, top=False)
+
     sample = sub.add_parser("sample-data", help="write a realistic, deterministic sample dataset",
                             description="A sample data folder with planted stories (benchmarks, nails, at-risk "
                                         "customers, speculators) and their truth in _truth/.", formatter_class=_Help)
@@ -148,6 +176,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _features(args: argparse.Namespace) -> int:
+    from tagkit.pipeline.features_file import write_features_file
+
+    print(write_features_file(args.data, quarter=args.quarter, out=args.out, engine=args.engine,
+                              params_file=args.params, spark_master=args.spark_master))
+    return 0
+
+
 def _sample(args: argparse.Namespace) -> int:
     from tagkit.params import parse_quarter
     from tagkit.sample_data import generate_sample
@@ -191,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     _configure_logging(quiet=args.quiet, bar=args.command == "run" and sys.stderr.isatty() and not args.quiet)
     try:
-        return {"run": _run, "sample-data": _sample, "install-kernel": _install_kernel}[args.command](args)
+        return {"run": _run, "features": _features, "sample-data": _sample, "install-kernel": _install_kernel}[args.command](args)
     except TagkitError as exc:
         print(f"tagkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

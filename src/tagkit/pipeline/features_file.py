@@ -1,0 +1,73 @@
+"""``tagkit features``: a data folder's features table (docs/features.md), written by polars, DuckDB or Spark.
+
+The table must hold exactly what a plain ``tagkit run`` aggregates, so the order lines go through
+the run's own intake and validation first (:func:`tagkit.pipeline.steps.run_validation`, into a
+temporary run folder beside the output: at 100M lines its clean orders are gigabytes, which a small
+/tmp may not hold), and the engine reads the clean orders from there. The quarter and
+``quarter_end_days`` come the way a run takes them: ``latest`` resolved as a run resolves it, the days
+from params ``prescription.speculator.quarter_end_days`` (``--params`` on top of params/*.yaml).
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from tagkit.errors import InputError, UsageError, ValidationBlocked
+from tagkit.panel.engines import ENGINES, make_features
+from tagkit.params import load_params, project_root
+from tagkit.pipeline.runner import resolve_quarter
+from tagkit.pipeline.steps import run_validation
+from tagkit.quarters import quarter_end
+
+logger = logging.getLogger(__name__)
+
+VALIDATION_FILES = ("validation.html", "validation.en.html", "validation.zh.html", "validation.json")
+
+
+def _check_folders(data_dir: Path, out: Path) -> None:
+    if data_dir.is_file():
+        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
+                         "(the folder holding customers and orders).")
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+    if out.is_dir():
+        raise UsageError(f"{out}: --out must be the features file to write (e.g. {out / 'features.parquet'}); "
+                         "it is a folder.")
+
+
+def _keep_report(run: Path, out: Path) -> Path:
+    """The blocked validation's report, kept beside ``out`` (the temporary run folder goes)."""
+    kept = out.parent / f"{out.stem}-validation"
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in VALIDATION_FILES:
+        if (run / name).exists():
+            shutil.copy2(run / name, kept / name)
+    return kept
+
+
+def write_features_file(data_dir: str | Path, *, quarter: str, out: str | Path, engine: str = "polars",
+                        params_file: str | Path | None = None, spark_master: str | None = None) -> Path:
+    """Validate ``data_dir``'s tables as a run does, then write the features table of its clean order lines up
+    to ``quarter``'s last day to ``out`` with ``engine``; returns ``out``.
+
+    Raises :class:`ValidationBlocked` when validation blocks the data, its report kept in ``OUT-validation/``.
+    """
+    data, target = Path(data_dir), Path(out)
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}; got {engine!r}.")
+    _check_folders(data, target)
+    params = load_params(project_root() / "params", Path(params_file) if params_file else None)
+    quarter = resolve_quarter(quarter, data, params)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmp:
+        run = Path(tmp)
+        try:
+            run_validation(data, quarter=quarter, run_dir=run, params=params)
+        except ValidationBlocked as exc:
+            kept = _keep_report(run, target)
+            raise ValidationBlocked([*exc.failures, f"the validation report: {kept / 'validation.html'}"]) from exc
+        return make_features(run / "clean" / "orders.parquet", target, as_of=quarter_end(quarter),
+                             quarter_end_days=params.prescription.speculator.quarter_end_days,
+                             engine=engine, spark_master=spark_master)
