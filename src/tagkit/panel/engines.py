@@ -98,20 +98,30 @@ def features_duckdb(orders: str | Path, *, as_of: dt.date, quarter_end_days: int
 
 def features_spark(orders: str | Path, *, as_of: dt.date, quarter_end_days: int,
                    spark_master: str | None = None) -> pl.DataFrame:
-    """``features_spark.sql`` on Spark (local mode unless ``spark_master``): Spark writes its parquet
-    parts to a temporary folder, as the cluster job does, and they are read back here."""
+    """``features_spark.sql`` on Spark: the running session, else a new one on ``spark_master`` (local mode on
+    every core by default)."""
     from tagkit.panel import spark_job
 
-    session = spark_job.session(master=spark_master or "local[*]")
+    files = parquet_files(orders)
+    check_columns(pl.scan_parquet(files).collect_schema().names(), source=orders)  # before a JVM starts
+    try:
+        spark = spark_job.session(master=spark_master or "local[*]")
+    except spark_job.JavaMissing as exc:
+        raise UsageError(str(exc)) from exc
+    frame = spark_job.features_frame(spark, [str(f) for f in files], as_of=as_of,
+                                     quarter_end_days=quarter_end_days, source=str(orders))
+    return read_spark(frame)
+
+
+def read_spark(frame) -> pl.DataFrame:
+    """A Spark DataFrame's rows in polars: Spark writes its parquet parts to a temporary folder, as the
+    cluster job does (nothing is collected through the driver), and they are read back here. The folder
+    must be one the executors and this process both see: local mode's disk, or a shared file system."""
     parts = Path(tempfile.mkdtemp(prefix="tagkit-spark-"))
     try:
-        frame = spark_job.features_frame(session, [str(f) for f in parquet_files(orders)], as_of=as_of,
-                                         quarter_end_days=quarter_end_days, source=str(orders))
         frame.write.mode("overwrite").parquet(str(parts / "features"))
         written = sorted((parts / "features").glob("*.parquet"))
-        if not written:
-            return pl.DataFrame(schema=SCHEMA)
-        return pl.read_parquet(written)
+        return pl.read_parquet(written) if written else pl.DataFrame(schema=SCHEMA)
     finally:
         shutil.rmtree(parts, ignore_errors=True)
 

@@ -50,9 +50,13 @@ def check_java() -> None:
 
 
 def session(master: str = "local[*]", conf: dict[str, str] | None = None) -> SparkSession:
-    """The Spark session: the running one if there is one (a cluster's, a test's), else a new one on ``master``."""
+    """The running Spark session if there is one (spark-submit's, a test's: kept as configured), else a new
+    one on ``master`` (in local mode with :data:`LOCAL_CONF`, then ``conf``)."""
     from pyspark.sql import SparkSession
 
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        return running
     check_java()
     builder = SparkSession.builder.master(master).appName("tagkit-features")
     for key, value in {**(LOCAL_CONF if master.startswith("local") else {}), **(conf or {})}.items():
@@ -66,22 +70,29 @@ def features_frame(spark: SparkSession, orders: str | list[str], *, as_of: dt.da
                    source: str | None = None) -> DataFrame:
     """The features table of the order lines at ``orders`` (parquet: a path, a folder or a list of files) as a
     Spark DataFrame, from the committed ``features_spark.sql``; ``source`` names them in errors."""
+    paths = [orders] if isinstance(orders, str) else list(orders)
+    return features_of_lines(spark.read.parquet(*paths), as_of=as_of, quarter_end_days=quarter_end_days,
+                             source=source or ", ".join(paths))
+
+
+def features_of_lines(lines: DataFrame, *, as_of: dt.date, quarter_end_days: int,
+                      source: str = "order lines") -> DataFrame:
+    """The features table of order lines already in a Spark DataFrame (any partitioning)."""
     from pyspark.sql import functions as F
 
-    paths = [orders] if isinstance(orders, str) else list(orders)
-    lines = spark.read.parquet(*paths)
     missing = [c for c in REQUIRED if c not in lines.columns]
     if missing:
-        raise ValueError(f"{source or ', '.join(paths)}: column '{missing[0]}' must be present in the order lines; "
-                         f"got columns {', '.join(lines.columns)}. The features table needs {', '.join(REQUIRED)} "
-                         "(discount and product_line are optional).")
+        raise ValueError(f"{source}: column '{missing[0]}' must be present in the order lines; got columns "
+                         f"{', '.join(lines.columns)}. The features table needs {', '.join(REQUIRED)} (discount "
+                         "and product_line are optional).")
     picked = [F.col("customer_id").cast("string").alias("customer_id"),
               F.col("order_date").cast("date").alias("order_date"),
               F.col("amount").cast("double").alias("amount")]
     picked += [(F.col(name) if name in lines.columns else F.lit(None)).cast(kind).alias(name)
                for name, kind in OPTIONAL.items()]
     lines.select(picked).createOrReplaceTempView("orders")
-    return spark.sql(committed_spark_sql(), args={"as_of": as_of, "quarter_end_days": quarter_end_days})
+    return lines.sparkSession.sql(committed_spark_sql(),
+                                  args={"as_of": as_of, "quarter_end_days": quarter_end_days})
 
 
 def quarter_end(quarter: str) -> dt.date:
@@ -112,10 +123,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     as_of = args.as_of or quarter_end(args.quarter)
-    from pyspark.sql import SparkSession
-
-    running = SparkSession.getActiveSession()  # spark-submit's, whose master is the cluster's
-    spark = running or session(master=args.master or "local[*]")
+    spark = session(master=args.master or "local[*]")  # under spark-submit, its session, on the cluster's master
     writer = features_frame(spark, args.orders, as_of=as_of, quarter_end_days=args.quarter_end_days).write.mode("overwrite")
     if args.partition_by_quarter:
         writer = writer.partitionBy("quarter")

@@ -62,7 +62,7 @@ def write_features_file(data_dir: str | Path, *, quarter: str, out: str | Path, 
     quarter = resolve_quarter(quarter, data, params)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{target.stem}-", dir=target.parent) as tmp:
-        run = Path(tmp)
+        run = Path(tmp) / "run"  # a level down: validation keeps a hash cache beside the run folder
         try:
             run_validation(data, quarter=quarter, run_dir=run, params=params)
         except ValidationBlocked as exc:
