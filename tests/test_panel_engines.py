@@ -376,3 +376,20 @@ def test_the_spark_job_writes_a_folder_tagkit_reads(spark, tiny_orders, tmp_path
     assert sorted(p.name for p in out.iterdir() if p.is_dir())[-1] == "quarter=2026Q3"
     table = read_features(out, speculator=True).collect()
     assert_frame_equal(conform(table), _reference(tiny_orders))
+
+
+@pytest.mark.spark
+def test_the_generated_sql_runs_as_a_warehouse_statement(spark, tiny_orders, tmp_path):
+    """docs/scaling.md's second way: the committed Spark SQL, literals put in place of its parameters, in a
+    CREATE TABLE ... USING parquet LOCATION ... AS statement, writes polars' table."""
+    spark.read.parquet(str(tiny_orders)).select("customer_id", "order_date", "amount", "discount",
+                                                "product_line").createOrReplaceTempView("orders")
+    query = (panel_sql.committed_spark_sql().replace(":as_of", f"DATE '{AS_OF}'")
+             .replace(":quarter_end_days", "7"))
+    location = tmp_path / "features"
+    spark.sql(f"CREATE TABLE tagkit_features USING parquet LOCATION '{location}' AS {query}")
+    try:
+        table = pl.read_parquet(sorted(location.glob("*.parquet")))
+    finally:
+        spark.sql("DROP TABLE tagkit_features")
+    assert_frame_equal(conform(table), _reference(tiny_orders))

@@ -62,6 +62,11 @@ FEATURES_EPILOG = """examples:
   tagkit features --data /data/crm --quarter latest --out features.parquet --engine duckdb
   tagkit features --data /data/crm --quarter 2026Q3 --out features.parquet --engine spark --spark-master spark://host:7077
 
+exit codes:
+  0    written; the file's path is printed
+  2    invalid usage or params, a quarter the data does not cover, or no Java / pyspark for --engine spark
+  3    the input was blocked by validation (its report is kept in OUT-validation/)
+
 On a cluster, submit tagkit.panel.spark_job, or run the committed Spark SQL in the warehouse: docs/scaling.md."""
 
 

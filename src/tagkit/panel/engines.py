@@ -84,6 +84,8 @@ def features_duckdb(orders: str | Path, *, as_of: dt.date, quarter_end_days: int
     with tempfile.TemporaryDirectory(prefix="tagkit-duckdb-", dir=spill_dir) as spill:
         con = duckdb.connect(config={"temp_directory": spill})
         try:
+            # no progress bar: DuckDB draws one on the terminal for queries past 2 s, over the command's own lines
+            con.execute("SET enable_progress_bar = false")
             columns = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description]
             check_columns(columns, source=orders)
             picked = ["CAST(customer_id AS VARCHAR) AS customer_id", "CAST(order_date AS DATE) AS order_date",
