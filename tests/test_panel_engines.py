@@ -278,6 +278,24 @@ def test_the_features_command_refuses_a_file_for_the_data_folder(tiny_data, tmp_
     assert "--data must be the data folder" in capsys.readouterr().err
 
 
+def test_the_features_command_stops_where_validation_blocks_and_keeps_the_report(tiny_copy, tmp_path, capsys):
+    """A data folder a run would refuse gives no features table either; the report says why, beside --out."""
+    from tagkit.cli import main
+
+    customers = tiny_copy / "customers.csv"
+    lines = customers.read_text(encoding="utf-8").splitlines()
+    customers.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # the first customer twice
+    out = tmp_path / "out" / "features.parquet"
+    code = main(["--quiet", "features", "--data", str(tiny_copy), "--quarter", TINY_QUARTER, "--out", str(out),
+                 "--engine", "duckdb"])
+    err = capsys.readouterr().err
+    assert code == 3 and not out.exists()
+    assert "customers.csv: column 'customer_id' must be unique" in err
+    assert (tmp_path / "out" / "features-validation" / "validation.html").exists()
+    assert str(tmp_path / "out" / "features-validation" / "validation.html") in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["features-validation"]  # no temporary folder
+
+
 def test_the_cli_lists_the_engines_the_package_has():
     from tagkit import cli
     from tagkit.panel import engines

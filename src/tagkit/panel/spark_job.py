@@ -19,6 +19,8 @@ import os
 import re
 import shutil
 import sys
+import warnings
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from tagkit.panel.sql import committed_spark_sql
@@ -62,11 +64,20 @@ def session(master: str = "local[*]", conf: dict[str, str] | None = None) -> Spa
         return running
     check_java()
     builder = SparkSession.builder.master(master).appName("tagkit-features")
-    for key, value in {**(LOCAL_CONF if master.startswith("local") else {}), **(conf or {})}.items():
+    local = {**LOCAL_CONF, "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_quiet_logging()}"}
+    for key, value in {**(local if master.startswith("local") else {}), **(conf or {})}.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # pyspark 4.3 warns on start that pandas 3 is not fully supported; tagkit hands Spark no pandas frames
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _quiet_logging() -> str:
+    """The path of the log4j2 configuration shipped beside this module (errors only)."""
+    return str(files("tagkit.panel").joinpath("log4j2.properties"))
 
 
 def features_frame(spark: SparkSession, orders: str | list[str], *, as_of: dt.date, quarter_end_days: int,
