@@ -26,6 +26,7 @@ import polars as pl
 
 from tagkit.errors import InputError, UsageError
 from tagkit.params import project_root
+from tagkit.quarters import quarter_end, quarter_of
 from tagkit.pipeline import fingerprint as fp
 from tagkit.validation.evaluate import evaluate_suite
 from tagkit.validation.features_suite import RUN_REASONS, load_features_suite, with_quarter_bounds
@@ -96,7 +97,9 @@ class FeaturesCheck:
 
     @property
     def last_quarter(self) -> str | None:
-        return next((r.observed_value for r in self.results if r.reason == "quarters_do_not_reach"), None)
+        """The table's latest quarter (None: not known, the table is empty or its quarters malformed)."""
+        last = next((r.observed_value for r in self.results if r.reason == "quarters_do_not_reach"), None)
+        return None if last is None else quarter_of(last)
 
     def messages(self) -> list[str]:
         """One sentence per failed expectation: the file, the check, what came (example rows), the fix."""
@@ -136,7 +139,7 @@ def failure_message(result: ExpectationResult, check: FeaturesCheck) -> str:
         wanted = " or ".join(result.kwargs.get("type_list") or [])
         return f"{place}: column '{col}' must be {wanted}; got {result.observed_value}. {fix}."
     if result.reason == "quarters_do_not_reach":
-        last = result.observed_value or "no quarter at all (the table is empty)"
+        last = check.last_quarter or "no well-formed quarter at all"
         return (f"{place}: the latest quarter must be at least the run's quarter {check.quarter}; got {last}. "
                 f"{fix}.")
     if result.reason == "quarter_end_days_differs":
@@ -149,14 +152,22 @@ def failure_message(result: ExpectationResult, check: FeaturesCheck) -> str:
             f"(e.g. {rows_text(result.examples)} of the file: {examples}). {fix}.")
 
 
-def check_features_table(path: Path, *, quarter: str, quarter_end_days: int,
-                         cache_dir: Path | None = None) -> FeaturesCheck:
+# what the runner checks before the run starts: the table's schema and whether it fits the run, from the
+# file's metadata and two columns, so that the wrong file is said before the data folder's validation
+PREFLIGHT_REASONS = ("missing_column", "wrong_type", *RUN_REASONS)
+
+
+def check_features_table(path: Path, *, quarter: str, quarter_end_days: int, cache_dir: Path | None = None,
+                         reasons: tuple[str, ...] | None = None) -> FeaturesCheck:
     """Evaluate the panel's suite on ``path`` for ``quarter`` (its last quarter must reach it) and the run's
     ``quarter_end_days``. Streams the table: the key count, then every other check in one pass.
-    ``cache_dir``: where the runner keeps its file hashes (the hash is recorded; none without)."""
-    frame = with_quarter_bounds(scan_features(path))
-    results = evaluate_suite(frame, load_features_suite(),
-                             parameters={"run_quarter": quarter, "quarter_end_days": quarter_end_days})
+    ``cache_dir``: where the runner keeps its file hashes (the hash is recorded; none without).
+    ``reasons``: only the expectations of these reason codes (e.g. :data:`PREFLIGHT_REASONS`)."""
+    suite = load_features_suite()
+    if reasons is not None:
+        suite = {**suite, "expectations": [e for e in suite["expectations"] if e["meta"]["reason"] in reasons]}
+    results = evaluate_suite(with_quarter_bounds(scan_features(path)), suite,
+                             parameters={"run_quarter_end": quarter_end(quarter), "quarter_end_days": quarter_end_days})
     files, sha = [], ""
     if cache_dir is not None:
         cache = fp.HashCache(cache_dir / fp.HASH_CACHE)

@@ -204,6 +204,12 @@ def run_quarter(
         cache.save()
         if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
             return _report_up_to_date(work, steps, progress, started)
+        if features is not None and any(s.name == "score" for s in steps):
+            # the wrong table (schema, too early a quarter, other quarter_end_days) said before the data
+            # folder's validation runs; the score step checks the whole suite before scoring
+            features_input.check_features_table(
+                features, quarter=quarter, quarter_end_days=params.prescription.speculator.quarter_end_days,
+                reasons=features_input.PREFLIGHT_REASONS).raise_if_failed()
         how = work.open(force=force)
         _check_upstream(pipeline, steps, keys, work.done)
         n_workers = workers or os.cpu_count() or 1

@@ -242,8 +242,8 @@ def _pair_check(check: Check, kind: str, kw: Mapping[str, Any], condition: pl.Ex
     else:
         good = (a >= b) if kw.get("or_equal") else (a > b)
     unexpected = (nonnull & ~good.fill_null(False)).fill_null(False)
-    shown = pl.format(f"{kw['column_A']} {{}}, {kw['column_B']} {{}}", a.cast(pl.String).fill_null("null"),
-                      b.cast(pl.String).fill_null("null"))
+    shown = pl.concat_str([pl.lit(f"{kw['column_A']} "), a.cast(pl.String).fill_null("null"),
+                           pl.lit(f", {kw['column_B']} "), b.cast(pl.String).fill_null("null")])
     return replace(check, domain=condition, nonnull=nonnull, unexpected=unexpected, shown=shown)
 
 

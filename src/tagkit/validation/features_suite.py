@@ -21,8 +21,8 @@ What the contract's :class:`~tagkit.contract.Table` cannot say, and how it is sa
   distinct values are looked up, not parsed on every row: formatting or building a date per row
   costs about a second per column at 8M rows, the lookup a tenth of that.
 
-Run-dependent values are suite parameters, as in the other suites: ``run_quarter`` (the panel's
-last quarter must reach it) and ``quarter_end_days`` (params ``prescription.speculator``).
+Run-dependent values are suite parameters, as in the other suites: ``run_quarter_end`` (the last
+day of the run's quarter, which the panel's last quarter must reach) and ``quarter_end_days`` (params ``prescription.speculator``).
 Regenerate with ``python -m tagkit.validation write-suites``.
 """
 from __future__ import annotations
@@ -129,9 +129,10 @@ def build_features_suite(columns: Mapping[str, pl.DataType], how: Mapping[str, s
         edge = "first" if b == FIRST_DAY else "last"
         add(E.ExpectColumnPairValuesAToBeGreaterThanB, reason, f"{words} the {edge} day of the row's quarter", inside,
             column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing")
+    # on the quarters' last days: GE compares a column's maximum with a number or a date, not a label
     add(E.ExpectColumnMaxToBeBetween, "quarters_do_not_reach", "the latest quarter is at least the run's quarter",
         "Make the table from order lines up to the run's quarter's last day, or run an earlier quarter",
-        column="quarter", min_value={"$PARAMETER": "run_quarter"})
+        column=LAST_DAY, min_value={"$PARAMETER": "run_quarter_end"})
     if "quarter_end_days" in columns:
         add(E.ExpectColumnValuesToBeBetween, "quarter_end_days_differs",
             "quarter_end_days is the run's params prescription.speculator.quarter_end_days",
@@ -140,7 +141,7 @@ def build_features_suite(columns: Mapping[str, pl.DataType], how: Mapping[str, s
             min_value={"$PARAMETER": "quarter_end_days"}, max_value={"$PARAMETER": "quarter_end_days"})
     suite = gx.ExpectationSuite(name=SUITE_NAME, expectations=exps, meta={
         "tagkit_table": SUITE_NAME,
-        "parameters": ["quarter_end_days", "run_quarter"],
+        "parameters": ["quarter_end_days", "run_quarter_end"],
         "derived_columns": {FIRST_DAY: "the first day of the quarter labelled in column quarter",
                             LAST_DAY: "the last day of the quarter labelled in column quarter"},
         "schema": "docs/features.md",
