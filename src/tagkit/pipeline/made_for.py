@@ -120,8 +120,7 @@ def expect(run_dir: Path, step: str, *, quarter: str, params: Params, data_sha25
         differs.append("the data (the files under data_dir are not those it was made from)")
     if features_sha256 is not None and made.features_sha256 != features_sha256:
         used = "a features table" if made.features_sha256 else "the order lines"
-        asked = ("another features table" if made.features_sha256 else "a features table") if features_sha256 \
-            else "the order lines"
+        asked = "another features table" if made.features_sha256 else "a features table"
         differs.append(f"the scores' source ({used} there, {asked} here: features_path)")
     mine = section_digests(params)
     changed = [s for s in sections_behind(step) if made.params.get(s) != mine[s]]

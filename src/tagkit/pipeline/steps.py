@@ -577,12 +577,13 @@ def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, pa
 
     Scoring here is what notebooks/02_score.ipynb writes: scores, then the prescription (which rewrites
     ``scores.parquet``), then the back-test, so a report made from it is the report ``tagkit run`` makes.
-    ``features_path`` as in :func:`run_scoring`: scores already there must have been made from the same table.
+    ``features_path`` as in :func:`run_scoring`; given, scores already there must have been made from that
+    table (without, finished scores are read however they were made, as the index and what-if notebooks do).
     """
     if (Path(run_dir) / "scores.parquet").exists() and made_for.finished(Path(run_dir), "score"):
         made_for.expect(Path(run_dir), "score", quarter=quarter, params=params,
                         data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)),
-                        features_sha256=_features_sha256(run_dir, features_path))
+                        features_sha256=_features_sha256(run_dir, features_path) if features_path else None)
         return []
     logger.warning("%s: no finished scores, so making them here first as notebooks/02_score.ipynb does "
                    "(scores, prescription, back-test)", run_dir)
