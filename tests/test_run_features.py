@@ -110,6 +110,8 @@ def test_a_panel_with_a_duplicate_key_stops_the_score_step_with_exit_3(tiny_run,
     assert "Group by customer_id and quarter" in err
     assert not (tmp_path / "out" / QUARTER).exists()  # never published
     assert not (tmp_path / "out" / f"{QUARTER}.partial" / "scores.parquet").exists()
+    manifest = json.loads((tmp_path / "out" / f"{QUARTER}.partial" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outcome"] == "InputError" and manifest["features_check"]["passed"] is False
 
 
 @pytest.mark.parametrize(("break_it", "code", "said"), [

@@ -148,8 +148,10 @@ def failure_message(result: ExpectationResult, check: FeaturesCheck) -> str:
                 f"speculator.quarter_end_days); got {got} in {result.unexpected_count} of {check.rows} rows. {fix}.")
     examples = ", ".join(f"'{e.value}'" for e in result.examples)
     n = result.unexpected_count or 0
+    # rows are 1-based positions: in the file, or in a folder's files read one after the other in name order
+    of = "of the files in name order" if place.is_dir() else "of the file"
     return (f"{place}: {result.description}; got {n} row{'' if n == 1 else 's'} where it is not "
-            f"(e.g. {rows_text(result.examples)} of the file: {examples}). {fix}.")
+            f"(e.g. {rows_text(result.examples)} {of}: {examples}). {fix}.")
 
 
 # what the runner checks before the run starts: the table's schema and whether it fits the run, from the

@@ -543,7 +543,8 @@ def _features_check_summary(run_dir: Path) -> dict[str, Any] | None:
     if check is None:
         return None
     return {"file": features_input.CHECK_FILE, **{k: check.get(k) for k in (
-        "path", "sha256", "rows", "last_quarter", "quarter_end_days", "suite", "expectations_checked", "passed")}}
+        "path", "sha256", "rows", "last_quarter", "quarter_end_days", "suite", "expectations_checked", "passed",
+        "failures")}}
 
 
 def _risk_model_summary(run_dir: Path, quarter: str) -> dict[str, Any] | None:

@@ -238,6 +238,8 @@ def _shared_run(run_dir: str | Path, *, quarter: str, params: Params, features_p
         else:
             check = features_input.check_features_table(panel, quarter=quarter, quarter_end_days=end_days,
                                                         cache_dir=run.parent)
+            if check.failed:  # the failed checks on disk too: the manifest of the stopped run shows them
+                features_input.write_check(run, check)
             check.raise_if_failed()
             panels = feature_panels(features_input.scan_features(panel), quarter=quarter).collect()
         timeline = timeline_of(load_clean_tables(run_dir), quarter=quarter, p=params.scoring, features=panels,
