@@ -140,7 +140,7 @@ def test_missing_parameter_or_column_skips_with_a_reason(frame: pl.DataFrame) ->
 
 def test_unknown_expectation_type_is_refused(frame: pl.DataFrame) -> None:
     with pytest.raises(ValueError, match="no polars translation"):
-        one(frame, type="expect_column_values_to_match_regex", column="id", regex="a")
+        one(frame, type="expect_column_values_to_match_like_pattern", column="id", like_pattern="a%")
 
 
 def test_flag_adds_each_mask_once_as_a_column(frame: pl.DataFrame) -> None:

@@ -41,6 +41,7 @@ RUN_EPILOG = """examples:
   tagkit run --data data/sample --quarter latest --out out
   tagkit run --data /data/crm --quarter 2026Q3 --out out --only validate,score
   tagkit run --data /data/crm --quarter latest --out out --params my-company.yaml --quiet
+  tagkit run --data /data/crm --quarter 2026Q3 --out out --features /lake/features.parquet
   (cron) 15 6 2 1,4,7,10 * cd /srv/tagkit && .venv/bin/tagkit --quiet run --data /data/crm --quarter latest --out /srv/reports
 
 exit codes:
@@ -115,6 +116,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--actions", type=Path, default=None, metavar="DIR",
                      help="last quarter's action lists as filled in (<region>.xlsx or .csv); default: the data "
                           "folder's actions/, if any. The report then shows adoption and outcomes")
+    run.add_argument("--features", type=Path, default=None, metavar="PANEL",
+                     help="score from this features table (parquet file or folder; docs/features.md) instead of "
+                          "aggregating the order lines, which are still validated; it is checked first")
     _quiet(run, top=False)
 
     features = sub.add_parser(
@@ -171,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     progress = Bar() if sys.stderr.isatty() and not args.quiet else LogLines()
     result = run_quarter(data_dir=args.data, quarter=args.quarter, out_dir=args.out, params_file=args.params,
                          only=only, pipeline_file=args.pipeline, workers=args.workers, force=args.force, fresh_kernels=args.fresh_kernels,
-                         progress=progress, actions_dir=args.actions)
+                         progress=progress, actions_dir=args.actions, features=args.features)
     if not args.quiet:  # what came out, in a few lines; the path alone goes to stdout, for scripts
         print("\n".join(run_summary(result.run_dir)), file=sys.stderr)
     if result.index.exists():

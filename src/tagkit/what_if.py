@@ -44,8 +44,11 @@ def what_if(run_dir: str | Path, *, quarter: str, params: Params, changes: dict[
     made_for.expect(run, "score", quarter=quarter, params=params)  # the baseline is this run, as it was made
     new = with_changes(params, changes, source="what-if changes")
     tables = steps.load_clean_tables(run)
-    # the history the score step itself makes, with the new params (released below: it is not the run's)
-    timeline = steps.shared_timeline(run, quarter=quarter, params=new)
+    # the history the score step itself makes, with the new params (released below: it is not the run's),
+    # from the features table the run was scored from, if it was
+    from tagkit.pipeline.features_input import recorded_features
+
+    timeline = steps.shared_timeline(run, quarter=quarter, params=new, features_path=recorded_features(run))
     try:
         previous, _ = steps.published_previous_tags(run, quarter)
         after = score_customers(tables, quarter=quarter, p=new.scoring, timeline=timeline,

@@ -26,16 +26,18 @@ MADE_FOR = "made_for.json"
 
 @dataclass(frozen=True)
 class MadeFor:
-    """One step's identity: the quarter, the data folder's content hash, each params section's hash."""
+    """One step's identity: the quarter, the data folder's content hash, each params section's hash, and
+    for the score step the features table it scored from (its content hash; "" for the order lines)."""
 
     quarter: str
     data_sha256: str
     params: dict[str, str]
+    features_sha256: str = ""  # absent in folders of earlier versions: made from the order lines
 
     @classmethod
-    def of_step(cls, earlier: MadeFor, params: Params) -> MadeFor:
-        """A later step's identity: the earlier step's quarter and data, these params."""
-        return cls(earlier.quarter, earlier.data_sha256, section_digests(params))
+    def of_step(cls, earlier: MadeFor, params: Params, *, features_sha256: str = "") -> MadeFor:
+        """A later step's identity: the earlier step's quarter and data, these params (and features table)."""
+        return cls(earlier.quarter, earlier.data_sha256, section_digests(params), features_sha256)
 
     @classmethod
     def of(cls, *, quarter: str, data_dir: Path, run_dir: Path, params: Params) -> MadeFor:
@@ -99,9 +101,11 @@ def sections_behind(step: str) -> list[str]:
     raise ValueError(f"no step {step!r} in pipelines/quarterly.yaml")
 
 
-def expect(run_dir: Path, step: str, *, quarter: str, params: Params, data_sha256: str | None = None) -> MadeFor:
+def expect(run_dir: Path, step: str, *, quarter: str, params: Params, data_sha256: str | None = None,
+           features_sha256: str | None = None) -> MadeFor:
     """What ``step`` recorded in ``run_dir``, after checking it was made for ``quarter``, these ``params`` (the
-    sections behind the step) and, when given, the data of that hash; stops with what differs otherwise."""
+    sections behind the step) and, when given, the data and the features table ("" for none) of those hashes;
+    stops with what differs otherwise."""
     recorded = _read(run_dir).get(step)
     if recorded is None:
         raise InputError(
@@ -114,6 +118,10 @@ def expect(run_dir: Path, step: str, *, quarter: str, params: Params, data_sha25
         differs.append(f"the quarter ({made.quarter} there, {quarter} here)")
     if data_sha256 is not None and made.data_sha256 != data_sha256:
         differs.append("the data (the files under data_dir are not those it was made from)")
+    if features_sha256 is not None and made.features_sha256 != features_sha256:
+        used = "a features table" if made.features_sha256 else "the order lines"
+        asked = "another features table" if made.features_sha256 else "a features table"
+        differs.append(f"the scores' source ({used} there, {asked} here: features_path)")
     mine = section_digests(params)
     changed = [s for s in sections_behind(step) if made.params.get(s) != mine[s]]
     if changed:

@@ -35,12 +35,13 @@ from tagkit.errors import (
 )
 from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params, parse_quarter, project_root
+from tagkit.pipeline import features_input
 from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
-from tagkit.pipeline.spec import NotebookParameters, Pipeline, Step, load_pipeline
+from tagkit.pipeline.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
 from tagkit.pipeline.workdir import STATUS_FILE, WorkDir
 from tagkit.quarters import quarter_end, quarter_of, shift_quarter
 
@@ -88,9 +89,12 @@ def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.d
 
 
 def step_keys(pipeline: Pipeline, *, root: Path, params: Params, inputs: list[dict[str, Any]], code: str,
-              quarter: str, cache: fp.HashCache, previous: Path | None = None) -> dict[str, str]:
+              quarter: str, cache: fp.HashCache, previous: Path | None = None,
+              features: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """Each step's key, chained: a step's key includes the key of the step before it. ``previous``: last
-    quarter's published scores, whose tags the score step reads (a republished quarter reruns it)."""
+    quarter's published scores, whose tags the score step reads (a republished quarter reruns it).
+    ``features``: the hashed files of the features table the score step reads instead of aggregating the
+    order lines (``--features``): a changed table reruns the score step and what follows, not the validation."""
     keys: dict[str, str] = {}
     upstream = fp.digest(quarter, inputs)
     before = cache.sha256(previous) if previous is not None and previous.exists() else None
@@ -98,7 +102,8 @@ def step_keys(pipeline: Pipeline, *, root: Path, params: Params, inputs: list[di
         notebook = cache.sha256(root / step.notebook)
         upstream = keys[step.name] = fp.digest(step.name, upstream, code, notebook,
                                                fp.section_digest(params, step.params),
-                                               *([before] if step.name == "score" and before else []))
+                                               *([before] if step.name == "score" and before else []),
+                                               *([{"features": features}] if step.name == "score" and features else []))
     return keys
 
 
@@ -134,8 +139,9 @@ class _Run:
         source = self.root / step.notebook
         suffix = "-" + region_stem(region) if region else ""
         params = self.base.model_copy(update={"region": region, "run_dir": str(self.run_dir)})
-        # only the validate step reads the returned action lists; the other notebooks do not declare it
-        exclude = ({"region"} if not region else set()) | ({"actions_dir"} if step.name != "validate" else set())
+        # a parameter goes only to the notebooks that declare it (the returned action lists to validate, ...)
+        exclude = ({"region"} if not region else set()) | {
+            name for name, steps in STEP_PARAMETERS.items() if step.name not in steps}
         return Job(id=f"{step.name}:{region}" if region else step.name, source=source,
                    target=self.run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb",
                    parameters=params.model_dump(exclude=exclude))
@@ -154,8 +160,13 @@ def run_quarter(
     fresh_kernels: bool = False,
     progress: Progress | None = None,
     actions_dir: Path | None = None,
+    features: Path | None = None,
 ) -> RunResult:
-    """Run the pipeline for one quarter; raises a :class:`TagkitError` subclass when it cannot finish."""
+    """Run the pipeline for one quarter; raises a :class:`TagkitError` subclass when it cannot finish.
+
+    ``features``: a features table (docs/features.md) the score step reads instead of aggregating the
+    clean order lines; the data folder is still read and validated whole (see
+    :mod:`tagkit.pipeline.features_input`)."""
     root = project_root()
     params_dir = root / "params"
     params = load_params(params_dir, params_file)
@@ -172,6 +183,9 @@ def run_quarter(
     if actions_dir is not None and not actions_dir.is_dir():
         raise InputError(f"{actions_dir}: --actions must be the folder of last quarter's filled-in action lists "
                          "(<region>.xlsx or .csv, as a run's actions/ folder holds them); it is not a folder.")
+    if features is not None:
+        features = features.expanduser().resolve()
+        features_input.scan_features(features)  # a missing file or empty folder: said now, not after validation
     quarter = resolve_quarter(quarter, data_dir, params)
     check_kernel()
     out_dir = out_dir.resolve()
@@ -183,12 +197,19 @@ def run_quarter(
         inputs = fp.describe_inputs(data_dir, cache)
         if actions_dir is not None:
             inputs += [{**f, "path": f"--actions/{f['path']}"} for f in fp.describe_inputs(actions_dir, cache)]
+        panel = features_input.describe_features(features, cache) if features is not None else None
         code = fp.digest(fp.code_digest(cache), mf.dependency_versions())
         keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache,
-                         previous=out_dir / shift_quarter(quarter, -1) / "scores.parquet")
+                         previous=out_dir / shift_quarter(quarter, -1) / "scores.parquet", features=panel)
         cache.save()
         if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
             return _report_up_to_date(work, steps, progress, started)
+        if features is not None and any(s.name == "score" for s in steps):
+            # the wrong table (schema, too early a quarter, other quarter_end_days) said before the data
+            # folder's validation runs; the score step checks the whole suite before scoring
+            features_input.check_features_table(
+                features, quarter=quarter, quarter_end_days=params.prescription.speculator.quarter_end_days,
+                reasons=features_input.PREFLIGHT_REASONS).raise_if_failed()
         how = work.open(force=force)
         _check_upstream(pipeline, steps, keys, work.done)
         n_workers = workers or os.cpu_count() or 1
@@ -197,7 +218,8 @@ def run_quarter(
             base=NotebookParameters(data_dir=str(data_dir.resolve()), quarter=quarter, run_dir=str(work.path),
                                     params_dir=str(params_dir),
                                     params_file=str(params_file.resolve()) if params_file else "",
-                                    actions_dir=str(actions_dir.resolve()) if actions_dir else ""),
+                                    actions_dir=str(actions_dir.resolve()) if actions_dir else "",
+                                    features_path=str(features) if features else ""),
             pool_args=dict(workers=n_workers, kernel_name=KERNEL_NAME, cwd=root / "notebooks", fresh=fresh_kernels,
                            log_queue=None),
             result=RunResult(run_dir=work.published, outcome="running"),
@@ -212,7 +234,10 @@ def run_quarter(
             "kernels": "fresh per notebook" if fresh_kernels else "one warm kernel per worker",
             "work_folder": how,
             "inputs": {"data_dir": str(data_dir.resolve()), "files": inputs,
-                       "sha256": fp.digest(inputs)},
+                       "sha256": fp.digest(inputs),
+                       # the table the scores were made from instead of the order lines (None: from the lines)
+                       "features": None if panel is None else {"path": str(features), "files": panel,
+                                                                "sha256": fp.digest(panel)}},
             "params": {"file": str(params_file) if params_file else None, "sha256": params.digest(),
                        "values": params.model_dump(mode="json")},
             "code_sha256": code,
@@ -237,6 +262,7 @@ def run_quarter(
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
                            validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
                            previous_tags=_json_or_none(work.path / "previous_tags.json"),
+                           features_check=_features_check_summary(work.path),
                            keys=work.done)
                 mf.write_manifest(work.path / "manifest.json", doc)
         work.publish()
@@ -508,6 +534,17 @@ def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
         return None
     return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
             "missing_optional_tables": data.get("missing_optional_tables", [])}
+
+
+def _features_check_summary(run_dir: Path) -> dict[str, Any] | None:
+    """The features table's check as the score step recorded it (without the per-expectation detail,
+    which stays in the run folder's file); None when the scores came from the order lines."""
+    check = _json_or_none(run_dir / features_input.CHECK_FILE)
+    if check is None:
+        return None
+    return {"file": features_input.CHECK_FILE, **{k: check.get(k) for k in (
+        "path", "sha256", "rows", "last_quarter", "quarter_end_days", "suite", "expectations_checked", "passed",
+        "failures")}}
 
 
 def _risk_model_summary(run_dir: Path, quarter: str) -> dict[str, Any] | None:

@@ -49,6 +49,16 @@ class NotebookParameters(BaseModel):
     params_file: str  # "" when the user gave no --params
     region: str = ""  # only for per-region steps
     actions_dir: str = ""  # tagkit run --actions: last quarter's filled-in action lists (validate step)
+    features_path: str = ""  # tagkit run --features: the features table to score from (score and report steps)
+
+
+# the parameters only some notebooks declare (papermill warns of, and ignores, one a notebook lacks):
+# parameter -> the steps whose notebook declares it
+STEP_PARAMETERS: dict[str, frozenset[str]] = {
+    "actions_dir": frozenset({"validate"}),
+    # the report notebook scores itself when run alone on an empty folder (steps.ensure_scored)
+    "features_path": frozenset({"score", "report"}),
+}
 
 
 def load_pipeline(path: Path) -> Pipeline:

@@ -26,14 +26,14 @@ from tagkit.io import load_dataset
 from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
 from tagkit.quarters import quarter_outside_data, shift_quarter
-from tagkit.pipeline import made_for
+from tagkit.pipeline import features_input, made_for
 from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
 from tagkit.scoring import score_customers
 from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.engine import timeline_of
-from tagkit.scoring.order_lines import order_panels
+from tagkit.scoring.order_lines import feature_panels, order_panels
 from tagkit.scoring.timeline import Timeline
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
 
@@ -196,41 +196,65 @@ def _file_key(path: Path) -> tuple:
     return str(path.resolve()), stat and (stat.st_size, stat.st_mtime_ns)
 
 
-_TIMELINE: dict[tuple, Timeline] = {}
+_TIMELINE: dict[tuple, tuple[Timeline, features_input.FeaturesCheck | None]] = {}
 
 
-def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params) -> Timeline | None:
+def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params,
+                    features_path: str | Path = "") -> Timeline | None:
     """The run's :class:`~tagkit.scoring.timeline.Timeline`, made once for the score step's three parts
     (scores, prescription, back-test), which run in one kernel: the order lines are aggregated once
     (with the speculator's columns), the history's feature panel is built once, and each quarter's
     risk model is learned once.
 
-    One entry, keyed by the clean orders file (path, size, time), the quarter and the params, so a
-    rewritten run folder or a change of params is read again; None when the run has no clean orders.
-    The back-test, the last of the three, lets it go (:func:`release_timeline`): the kernel goes on
-    to the region reports.
+    ``features_path``: a features table (docs/features.md; ``tagkit run --features``) to build the
+    timeline from instead of the clean order lines. It is checked against its suite first
+    (:mod:`tagkit.pipeline.features_input`), and a failing table stops here, before anything is scored.
+
+    One entry, keyed by the clean orders file (path, size, time), the features table's content, the
+    quarter and the params, so a rewritten run folder or a change of params is read again; None when
+    the run has no clean orders. The back-test, the last of the three, lets it go
+    (:func:`release_timeline`): the kernel goes on to the region reports.
     """
-    orders = Path(run_dir) / "clean" / "orders.parquet"
+    made = _shared_run(run_dir, quarter=quarter, params=params, features_path=features_path)
+    return None if made is None else made[0]
+
+
+def _shared_run(run_dir: str | Path, *, quarter: str, params: Params, features_path: str | Path = ""
+                ) -> tuple[Timeline, features_input.FeaturesCheck | None] | None:
+    """:func:`shared_timeline`, and the check of its features table (None: made from the order lines)."""
+    run = Path(run_dir)
+    orders = run / "clean" / "orders.parquet"
     if not orders.exists():
         return None
     end_days = params.prescription.speculator.quarter_end_days
     back = max(params.prescription.quality_index.history_quarters - 1, params.backtest.quarters + 1)
+    panel = features_input.features_location(features_path)
+    panel_key = panel and features_input.features_digest(panel, run.parent)
 
-    def make() -> Timeline:
-        panels = order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect()
+    def make() -> tuple[Timeline, features_input.FeaturesCheck | None]:
+        check = None
+        if panel is None:
+            panels = order_panels(pl.scan_parquet(orders), quarter=quarter, quarter_end_days=end_days).collect()
+        else:
+            check = features_input.check_features_table(panel, quarter=quarter, quarter_end_days=end_days,
+                                                        cache_dir=run.parent)
+            if check.failed:  # the failed checks on disk too: the manifest of the stopped run shows them
+                features_input.write_check(run, check)
+            check.raise_if_failed()
+            panels = feature_panels(features_input.scan_features(panel), quarter=quarter).collect()
         timeline = timeline_of(load_clean_tables(run_dir), quarter=quarter, p=params.scoring, features=panels,
                                quarters_back=back)
         # everything the three parts will ask of the history, made now; then the history's panel goes
         last = timeline.last
         timeline.prepare(range(max(timeline.earliest(), last - back), last + 1),
                          rows=[last - k for k in range(params.backtest.quarters + 1) if last - k >= timeline.earliest()])
-        return timeline
+        return timeline, check
 
-    return _kept(_TIMELINE, (_file_key(orders), quarter, params.digest()), make)
+    return _kept(_TIMELINE, (_file_key(orders), panel_key, quarter, params.digest()), make)
 
 
 def release_timeline() -> None:
-    for timeline in _TIMELINE.values():
+    for timeline, _ in _TIMELINE.values():
         timeline.close()  # its files on disk go now, not whenever the kernel collects it
     _TIMELINE.clear()
 
@@ -246,11 +270,18 @@ def write_risk_models(timeline: Timeline | None, run_dir: str | Path) -> Path | 
     return path
 
 
-def run_scoring(*, quarter: str, run_dir: str | Path, params: Params) -> pl.DataFrame:
-    """Score every customer and write ``scores.parquet`` and ``risk_model.json``; returns the scores."""
+def run_scoring(*, quarter: str, run_dir: str | Path, params: Params, features_path: str | Path = "") -> pl.DataFrame:
+    """Score every customer and write ``scores.parquet`` and ``risk_model.json``; returns the scores.
+
+    ``features_path``: score from this features table instead of the clean order lines (see
+    :func:`shared_timeline`); ``features_check.json`` records its check, and is removed without one.
+    """
     made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params)
     made_for.forget(Path(run_dir), "score")  # the score step's files are rewritten from here on
-    timeline = shared_timeline(run_dir, quarter=quarter, params=params)
+    features_input.write_check(Path(run_dir), None)  # until this run's table (if any) has passed
+    made = _shared_run(run_dir, quarter=quarter, params=params, features_path=features_path)
+    timeline, check = made if made is not None else (None, None)
+    features_input.write_check(Path(run_dir), check)
     previous, source = published_previous_tags(run_dir, quarter)
     (Path(run_dir) / PREVIOUS_TAGS_FILE).write_text(json.dumps(source, ensure_ascii=False, indent=1, sort_keys=True)
                                                     + "\n", encoding="utf-8")
@@ -439,11 +470,11 @@ def region_table(run_dir: str | Path) -> pl.DataFrame:
     return tag_counts(load_scores(run_dir))
 
 
-def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
+def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params, features_path: str | Path = ""):
     """Score the previous quarters from history, judge them by what followed, write backtest.json/.parquet."""
     from tagkit.backtest import run_backtest, write_backtest
 
-    timeline = shared_timeline(run_dir, quarter=quarter, params=params)
+    timeline = shared_timeline(run_dir, quarter=quarter, params=params, features_path=features_path)
     result = run_backtest(load_clean_tables(run_dir), quarter=quarter, scoring=params.scoring,
                           backtest=params.backtest, timeline=timeline)
     write_risk_models(timeline, run_dir)  # now with the back-tested quarters' models too
@@ -451,7 +482,8 @@ def run_backtest_step(*, quarter: str, run_dir: str | Path, params: Params):
     write_backtest(result, Path(run_dir))
     # the back-test is the score step's last output: the step's files are whole from here on
     validated = made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params)
-    made_for.record(Path(run_dir), "score", made_for.MadeFor.of_step(validated, params))
+    made_for.record(Path(run_dir), "score", made_for.MadeFor.of_step(
+        validated, params, features_sha256=_features_sha256(run_dir, features_path)))
     return result
 
 
@@ -486,13 +518,20 @@ def tag_quality_against_truth(scores: pl.DataFrame, data_dir: str | Path) -> pl.
     return tag_quality(scores, truth)
 
 
-def run_prescription(*, quarter: str, run_dir: str | Path, params: Params):
+def _features_sha256(run_dir: str | Path, features_path: str | Path) -> str:
+    """The features table's content hash, "" without one (what the score step's ``made_for`` records)."""
+    panel = features_input.features_location(features_path)
+    return "" if panel is None else features_input.features_digest(panel, Path(run_dir).parent)
+
+
+def run_prescription(*, quarter: str, run_dir: str | Path, params: Params, features_path: str | Path = ""):
     """What to do about each customer, rep and region: rewrites ``scores.parquet`` with the prescription
     columns and writes reps/regions/transitions/radiation/coverage_gaps/quality_index parquet files."""
     from tagkit.prescription import prescribe, write_prescription
 
     rx = prescribe(load_scores(run_dir), load_clean_tables(run_dir), quarter=quarter, params=params,
-                   timeline=shared_timeline(run_dir, quarter=quarter, params=params)).collect()
+                   timeline=shared_timeline(run_dir, quarter=quarter, params=params,
+                                            features_path=features_path)).collect()
     write_table(rx.customers, Path(run_dir) / "scores.parquet")
     write_prescription(rx, Path(run_dir))
     return rx
@@ -534,20 +573,24 @@ def ensure_validated(data_dir: str | Path, *, quarter: str, run_dir: str | Path,
     return ["validate"]
 
 
-def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params) -> list[str]:
+def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, params: Params,
+                  features_path: str | Path = "") -> list[str]:
     """Validate (if needed) and score into ``run_dir`` unless ``scores.parquet`` is there; returns the steps it ran.
 
     Scoring here is what notebooks/02_score.ipynb writes: scores, then the prescription (which rewrites
     ``scores.parquet``), then the back-test, so a report made from it is the report ``tagkit run`` makes.
+    ``features_path`` as in :func:`run_scoring`; given, scores already there must have been made from that
+    table (without, finished scores are read however they were made, as the index and what-if notebooks do).
     """
     if (Path(run_dir) / "scores.parquet").exists() and made_for.finished(Path(run_dir), "score"):
         made_for.expect(Path(run_dir), "score", quarter=quarter, params=params,
-                        data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
+                        data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)),
+                        features_sha256=_features_sha256(run_dir, features_path) if features_path else None)
         return []
     logger.warning("%s: no finished scores, so making them here first as notebooks/02_score.ipynb does "
                    "(scores, prescription, back-test)", run_dir)
     ran = ensure_validated(data_dir, quarter=quarter, run_dir=run_dir, params=params)
-    run_scoring(quarter=quarter, run_dir=run_dir, params=params)
-    run_prescription(quarter=quarter, run_dir=run_dir, params=params)
-    run_backtest_step(quarter=quarter, run_dir=run_dir, params=params)
+    run_scoring(quarter=quarter, run_dir=run_dir, params=params, features_path=features_path)
+    run_prescription(quarter=quarter, run_dir=run_dir, params=params, features_path=features_path)
+    run_backtest_step(quarter=quarter, run_dir=run_dir, params=params, features_path=features_path)
     return [*ran, "score"]
