@@ -53,6 +53,9 @@ def _flags() -> set[str]:
     from tagkit.nbclean import build_parser as nbclean
 
     flags |= {o for a in nbclean()._actions for o in a.option_strings}  # noqa: SLF001 - python -m tagkit.nbclean
+    from tagkit.panel.spark_job import build_parser as spark_job
+
+    flags |= {o for a in spark_job()._actions for o in a.option_strings}  # noqa: SLF001 - the spark-submit job
     # flags of the other commands a message names: papermill's, and `python -m tagkit.validation write-suites`
     return flags | {"--log-output", "--dir"}
 

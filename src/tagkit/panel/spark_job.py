@@ -118,7 +118,8 @@ def quarter_end(quarter: str) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The job's command line (``python -m tagkit.panel.spark_job``, or spark-submit of a driver calling main)."""
     parser = argparse.ArgumentParser(prog="python -m tagkit.panel.spark_job",
                                      description="Write the features table (docs/features.md) of order lines with Spark.")
     parser.add_argument("--orders", required=True, help="order lines: parquet file or folder (s3://, hdfs://, a path)")
@@ -131,7 +132,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--master", default=None,
                         help="Spark master URL (default: spark-submit's, or local[*] when run with python -m)")
     parser.add_argument("--partition-by-quarter", action="store_true", help="write quarter=YYYYQn/ folders")
-    return parser.parse_args(argv)
+    return parser
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
