@@ -369,7 +369,7 @@ def _run_regions(run: _Run, step: Step) -> None:
             todo.append(job)
     run.work.mark(step.name, None)
     run.progress.add(len(todo) - run.expected_regions)  # the estimate made at the start, now exact
-    by_id = {job.id: (region, job) for region, job in zip([j.id.split(":", 1)[1] for j in todo], todo)}
+    by_id = {job.id: (job.id.split(":", 1)[1], job) for job in todo}
     for res in run.pool().run(todo, on_start=run.progress.started):
         region, job = by_id[res.id]
         run.progress.finished(res.id, res.outcome, res.seconds)

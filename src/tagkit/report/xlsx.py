@@ -148,7 +148,7 @@ def _sheet_rows(frame: pl.DataFrame, styles: list[str]) -> tuple[str, list[str],
                      else f'<c r="{letter}{r}{blank}' for r, v in enumerate(values, start=2)]
         columns.append(cells)
     spans = f'" spans="1:{frame.width}">'
-    rows = "".join(f'<row r="{r}{spans}{"".join(cells)}</row>' for r, cells in enumerate(zip(*columns), start=2))
+    rows = "".join(f'<row r="{r}{spans}{"".join(cells)}</row>' for r, cells in enumerate(zip(*columns, strict=True), start=2))
     return rows, list(index), count
 
 

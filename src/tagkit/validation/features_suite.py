@@ -94,7 +94,7 @@ def build_features_suite(columns: Mapping[str, pl.DataType], how: Mapping[str, s
         exps.append(exp_cls(**kwargs, description=description, meta=_meta("blocking", reason, fix=fix),
                             severity=critical))
 
-    for name, dtype in columns.items():
+    for name in columns:
         add(E.ExpectColumnToExist, "missing_column", f"the column {name} is present",
             f"Make it {how[name]}", column=name)
     for name, dtype in columns.items():
