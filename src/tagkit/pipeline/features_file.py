@@ -14,10 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tagkit.errors import InputError, UsageError, ValidationBlocked
+from tagkit.errors import UsageError, ValidationBlocked
 from tagkit.panel.engines import ENGINES, make_features
 from tagkit.params import load_params, project_root
-from tagkit.pipeline.runner import resolve_quarter
+from tagkit.pipeline.runner import check_data_folder, resolve_quarter
 from tagkit.pipeline.steps import run_validation
 from tagkit.quarters import quarter_end
 
@@ -27,11 +27,7 @@ VALIDATION_FILES = ("validation.html", "validation.en.html", "validation.zh.html
 
 
 def _check_folders(data_dir: Path, out: Path) -> None:
-    if data_dir.is_file():
-        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
-                         "(the folder holding customers and orders).")
-    if not data_dir.is_dir():
-        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+    check_data_folder(data_dir)
     if out.is_dir():
         raise UsageError(f"{out}: --out must be the features file to write (e.g. {out / 'features.parquet'}); "
                          "it is a folder.")

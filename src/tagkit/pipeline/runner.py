@@ -71,6 +71,15 @@ class RunResult:
         return self.run_dir / "index.html"
 
 
+def check_data_folder(data_dir: Path) -> None:
+    """``--data`` names a folder that exists (a file of it, or a typo, said with the fix)."""
+    if data_dir.is_file():
+        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
+                         "(the folder holding customers and orders).")
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+
+
 def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.date | None = None) -> str:
     """``latest``: the quarter of the newest order line, or the one before if that quarter has not ended yet
     (an extract pulled in November holds a few weeks of a quarter nobody should score).
@@ -175,11 +184,7 @@ def run_quarter(
     steps = pipeline.select(only)
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be 1 or more; got {workers}.")
-    if data_dir.is_file():
-        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
-                         "(the folder holding customers and orders).")
-    if not data_dir.is_dir():
-        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+    check_data_folder(data_dir)
     if actions_dir is not None and not actions_dir.is_dir():
         raise InputError(f"{actions_dir}: --actions must be the folder of last quarter's filled-in action lists "
                          "(<region>.xlsx or .csv, as a run's actions/ folder holds them); it is not a folder.")
