@@ -1,9 +1,8 @@
 """Writing a prescription into the run folder (the only I/O of the package).
 
 ``scores.parquet`` itself is written by the pipeline step from ``prescription.customers``; this
-module writes the management tables beside it: ``reps.parquet``, ``regions.parquet``,
-``transitions.parquet``, ``radiation.parquet``, ``coverage_gaps.parquet``,
-``quality_index.parquet``, ``region_alerts.parquet`` and ``region_alert_breakdown.parquet``. Written without statistics, like the scores, so that the same input
+module writes the management tables beside it, one ``<name>.parquet`` per
+:data:`tagkit.run_folder.PRESCRIPTION_TABLES`. Written without statistics, like the scores, so that the same input
 gives the same bytes.
 """
 from __future__ import annotations
@@ -11,33 +10,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tagkit.outputs import write_table
 from tagkit.prescription.engine import Prescription
+from tagkit.run_folder import PRESCRIPTION_TABLES, RunFolder
 
 logger = logging.getLogger(__name__)
 
-FILES = {
-    "reps": "reps.parquet",
-    "regions": "regions.parquet",
-    "transitions": "transitions.parquet",
-    "radiation": "radiation.parquet",
-    "coverage_gaps": "coverage_gaps.parquet",
-    "quality_index": "quality_index.parquet",
-    "region_alerts": "region_alerts.parquet",
-    "region_alert_breakdown": "region_alert_breakdown.parquet",
-}
 
 
 def write_prescription(prescription: Prescription, run_dir: str | Path) -> dict[str, Path]:
     """Write the management tables (collecting them first if they are lazy); returns name → path."""
-    run = Path(run_dir)
-    run.mkdir(parents=True, exist_ok=True)
+    folder = RunFolder(Path(run_dir))
+    folder.path.mkdir(parents=True, exist_ok=True)
     collected = prescription.collect()
     paths = {}
-    for name, filename in FILES.items():
+    for name in PRESCRIPTION_TABLES:
         frame = getattr(collected, name)
-        path = run / filename
-        write_table(frame, path)
+        path = folder.write_table(name, frame)
         logger.info("wrote %s (%d rows)", path, frame.height)
         paths[name] = path
     return paths

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
-from tagkit.errors import InputError
+from tagkit.run_folder import ACTION_TABLES, PRESCRIPTION_TABLES, RunFolder
 
 if TYPE_CHECKING:
     from tagkit.params import Params
@@ -26,10 +26,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PRESCRIPTION_FILES = ("reps", "regions", "transitions", "radiation", "coverage_gaps", "quality_index", "region_alerts",
-                      "region_alert_breakdown")
-# this quarter's action list and what became of last quarter's (tagkit.actions.run), read like them
-ACTION_FILES = ("actions", "action_results")
 
 
 @dataclass(frozen=True)
@@ -95,23 +91,21 @@ def _read_parquet(path: Path) -> pl.DataFrame | None:
         return None
 
 
-def load_run_data(run_dir: str | Path, params: Params) -> RunData:
+def load_run_data(run_dir: str | Path | RunFolder, params: Params) -> RunData:
     """Read what the reports need from ``run_dir``; ``params`` is the run's :class:`~tagkit.params.Params`."""
-    run = Path(run_dir)
-    scores_path = run / "scores.parquet"
-    if not scores_path.exists():
-        raise InputError(f"{scores_path}: missing. Run the score step first (tagkit run --only validate,score).")
-    prescription = {name: df for name in (*PRESCRIPTION_FILES, *ACTION_FILES)
-                    if (df := _read_parquet(run / f"{name}.parquet")) is not None}
+    run = RunFolder.of(run_dir)
+    scores = run.scores()
+    prescription = {name: df for name in (*PRESCRIPTION_TABLES, *ACTION_TABLES)
+                    if (df := _read_parquet(run.table_path(name))) is not None}
     values = params.model_dump(mode="json")
     return RunData(
-        scores=pl.read_parquet(scores_path),
-        reps=_read_parquet(run / "clean" / "reps.parquet"),
-        backtest=_read_json(run / "backtest.json"),
-        risk_model=_read_json(run / "risk_model.json"),
-        previous_tags=_read_json(run / "previous_tags.json"),
-        validation=_read_json(run / "validation.json"),
-        action_summary=_read_json(run / "action_summary.json"),
+        scores=scores,
+        reps=_read_parquet(run.clean("reps")),
+        backtest=_read_json(run.file(run.BACKTEST_JSON)),
+        risk_model=_read_json(run.file(run.RISK_MODEL)),
+        previous_tags=_read_json(run.file(run.PREVIOUS_TAGS)),
+        validation=_read_json(run.validation_json),
+        action_summary=_read_json(run.file(run.ACTION_SUMMARY)),
         prescription=prescription,
         playbook=values.get("playbook"),
         methodology=values,
