@@ -171,7 +171,8 @@ class RunFolder:
         return pl.read_parquet(path) if path.exists() else None
 
     def write_table(self, name: str, frame: pl.DataFrame) -> Path:
-        """``frame`` as ``<name>.parquet`` beside the scores, same rows same bytes (:func:`tagkit.outputs.write_table`)."""
+        """``frame`` as ``<name>.parquet`` beside the scores; same rows, same bytes
+        (:func:`tagkit.outputs.write_table`)."""
         path = self.table_path(name)
         write_table(frame, path)
         return path

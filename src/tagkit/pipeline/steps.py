@@ -10,7 +10,6 @@ relative path parameters from the project root whatever the kernel's cwd, and :f
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -27,9 +26,9 @@ from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
 from tagkit.quarters import quarter_outside_data, shift_quarter
 from tagkit.pipeline import features_input, made_for
-from tagkit.pipeline.workdir import STATUS_FILE  # the runner writes it, the index reads it
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
+from tagkit.run_folder import RunFolder
 from tagkit.scoring import score_customers
 from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.engine import timeline_of
@@ -58,7 +57,6 @@ def show(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
     return readable(frame, params.report.language, params.report.currency[params.report.language])
 
 T = TypeVar("T")
-RISK_MODEL_FILE = "risk_model.json"
 
 
 class StepPaths(NamedTuple):
@@ -146,7 +144,7 @@ def run_validation(data_dir: str | Path, *, quarter: str, run_dir: str | Path, p
 def _order_span(run: Path) -> tuple[dt.date | None, dt.date | None]:
     """The first and last order date of the data: the clean lines and those set aside only for being later
     than the quarter (None when the orders could not be read)."""
-    clean, aside = run / "clean" / "orders.parquet", run / "quarantine" / "orders.parquet"
+    clean, aside = RunFolder(run).clean("orders"), RunFolder(run).quarantine("orders")
     if not clean.exists():
         return None, None
     dates = [pl.scan_parquet(clean).select("order_date")]
@@ -158,10 +156,7 @@ def _order_span(run: Path) -> tuple[dt.date | None, dt.date | None]:
 
 def validation_summary(run_dir: str | Path) -> dict:
     """The run's ``validation.json``."""
-    path = Path(run_dir) / "validation.json"
-    if not path.exists():
-        raise InputError(f"{path}: missing. Run the validate step first.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return RunFolder.of(run_dir).read_json(RunFolder.VALIDATION_JSON, missing="Run the validate step first.")
 
 
 def quarantine_reasons(run_dir: str | Path) -> pl.DataFrame:
@@ -173,8 +168,9 @@ def quarantine_reasons(run_dir: str | Path) -> pl.DataFrame:
 
 def load_clean_tables(run_dir: str | Path) -> dict[str, pl.LazyFrame]:
     """The validated tables of a run, lazily; the validate step must have run first."""
-    clean = Path(run_dir) / "clean"
-    if not (clean / "customers.parquet").exists():
+    folder = RunFolder.of(run_dir)
+    clean = folder.clean_dir
+    if not folder.clean("customers").exists():
         raise InputError(
             f"{clean}: no validated tables. Run the validate step first "
             "(tagkit run --only validate, or notebooks/01_validate.ipynb with the same run_dir)."
@@ -223,7 +219,7 @@ def _shared_run(run_dir: str | Path, *, quarter: str, params: Params, features_p
                 ) -> tuple[Timeline, features_input.FeaturesCheck | None] | None:
     """:func:`shared_timeline`, and the check of its features table (None: made from the order lines)."""
     run = Path(run_dir)
-    orders = run / "clean" / "orders.parquet"
+    orders = RunFolder(run).clean("orders")
     if not orders.exists():
         return None
     end_days = params.prescription.speculator.quarter_end_days
@@ -264,10 +260,8 @@ def write_risk_models(timeline: Timeline | None, run_dir: str | Path) -> Path | 
     before them): learned or documented, why, from which quarters, and the weights of every signal."""
     if timeline is None:
         return None
-    path = Path(run_dir) / RISK_MODEL_FILE
     doc = {"format": "tagkit-risk-model/1", "quarter": timeline.quarter_label, "models": timeline.models()}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    return RunFolder.of(run_dir).write_json(RunFolder.RISK_MODEL, doc, indent=2)
 
 
 def run_scoring(*, quarter: str, run_dir: str | Path, params: Params, features_path: str | Path = "") -> pl.DataFrame:
@@ -283,18 +277,14 @@ def run_scoring(*, quarter: str, run_dir: str | Path, params: Params, features_p
     timeline, check = made if made is not None else (None, None)
     features_input.write_check(Path(run_dir), check)
     previous, source = published_previous_tags(run_dir, quarter)
-    (Path(run_dir) / PREVIOUS_TAGS_FILE).write_text(json.dumps(source, ensure_ascii=False, indent=1, sort_keys=True)
-                                                    + "\n", encoding="utf-8")
+    RunFolder.of(run_dir).write_json(RunFolder.PREVIOUS_TAGS, source)
     scores = score_customers(load_clean_tables(run_dir), quarter=quarter, p=params.scoring,
                              timeline=timeline, previous=previous).collect(engine=PANEL_ENGINE)
-    path = Path(run_dir) / "scores.parquet"
+    path = RunFolder.of(run_dir).scores_path
     write_table(scores, path)
     write_risk_models(timeline, run_dir)
     logger.info("wrote %s (%d customers)", path, scores.height)
     return scores
-
-
-PREVIOUS_TAGS_FILE = "previous_tags.json"  # where this run's previous_tag came from
 
 
 def published_previous_tags(run_dir: str | Path, quarter: str) -> tuple[pl.LazyFrame | None, dict]:
@@ -305,8 +295,7 @@ def published_previous_tags(run_dir: str | Path, quarter: str) -> tuple[pl.LazyF
     history as of that quarter's end, and the note says so (the report and the manifest show it).
     """
     before = shift_quarter(quarter, -1)
-    run = Path(run_dir)
-    path = run.parent / before / "scores.parquet"
+    path = RunFolder.of(run_dir).sibling(before).scores_path
     if not path.exists():
         return None, {"source": "re-scored", "quarter": before,
                       "why": f"no published run of {before} beside this one ({path.parent} has no scores.parquet)"}
@@ -322,17 +311,12 @@ def published_previous_tags(run_dir: str | Path, quarter: str) -> tuple[pl.LazyF
 
 def risk_model_summary(run_dir: str | Path) -> dict:
     """The run's ``risk_model.json``."""
-    path = Path(run_dir) / RISK_MODEL_FILE
-    if not path.exists():
-        raise InputError(f"{path}: missing. Run the score step first (tagkit run --only validate,score).")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return RunFolder.of(run_dir).read_json(RunFolder.RISK_MODEL,
+                                           missing="Run the score step first (tagkit run --only validate,score).")
 
 
 def load_scores(run_dir: str | Path) -> pl.DataFrame:
-    path = Path(run_dir) / "scores.parquet"
-    if not path.exists():
-        raise InputError(f"{path}: missing. Run the score step first (tagkit run --only validate,score).")
-    return pl.read_parquet(path)
+    return RunFolder.of(run_dir).scores()
 
 
 _RUN_DATA: dict[tuple, RunData] = {}
@@ -341,7 +325,7 @@ _RUN_DATA: dict[tuple, RunData] = {}
 def _run_data(run_dir: str | Path, params: Params) -> RunData:
     """The run folder's report inputs, read once for a notebook's report and exports (one entry, keyed by
     the folder, the params and the scores file's size and time, so a rewritten folder is read again)."""
-    return _kept(_RUN_DATA, (_file_key(Path(run_dir) / "scores.parquet"), params.digest()),
+    return _kept(_RUN_DATA, (_file_key(RunFolder.of(run_dir).scores_path), params.digest()),
                  lambda: load_run_data(run_dir, params))
 
 
@@ -351,7 +335,8 @@ def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params:
     data = _run_data(run_dir, params)
     regions = sorted(set(data.scores["region"].to_list()))
     if region not in regions:
-        raise InputError(f"{run_dir}/scores.parquet: region '{region}' has no customers; the regions are {regions}.")
+        raise InputError(f"{RunFolder.of(run_dir).scores_path}: region '{region}' has no customers; "
+                         f"the regions are {regions}.")
     return write_region_report(data, region=region, quarter=quarter, params=params.report, run_dir=Path(run_dir))
 
 
@@ -403,10 +388,9 @@ def write_region_actions(*, region: str, quarter: str, run_dir: str | Path, para
 def failed_regions(run_dir: str | Path) -> dict[str, dict]:
     """Regions whose report failed in this run (written by the runner): the executed notebook, the
     failure page that opens at the failing cell, and the error, as :func:`tagkit.report.write_index` takes them."""
-    path = Path(run_dir) / STATUS_FILE
-    if not path.exists():
+    status = RunFolder.of(run_dir).read_json(RunFolder.RUN_STATUS)
+    if status is None:
         return {}
-    status = json.loads(path.read_text(encoding="utf-8"))
     return {r: s for r, s in status.get("regions", {}).items() if s.get("outcome") in ("failed", "crashed")}
 
 
@@ -417,10 +401,10 @@ def run_index(*, quarter: str, run_dir: str | Path, params: Params) -> Path:
     from tagkit.validation.outputs import show_validation_in
 
     show_validation_in(run, params.report.language)  # the index links it: in the reports' language
-    quality, alerts = run / "quality_index.parquet", run / "region_alerts.parquet"
-    return write_index(load_scores(run), quarter=quarter, params=params.report, run_dir=run,
-                       failed=failed_regions(run), quality=pl.read_parquet(quality) if quality.exists() else None,
-                       alerts=pl.read_parquet(alerts) if alerts.exists() else None)
+    folder = RunFolder(run)
+    return write_index(folder.scores(), quarter=quarter, params=params.report, run_dir=run,
+                       failed=failed_regions(run), quality=folder.read_table("quality_index"),
+                       alerts=folder.read_table("region_alerts"))
 
 
 def what_if(*, quarter: str, run_dir: str | Path, params: Params, changes: dict):
@@ -532,7 +516,7 @@ def run_prescription(*, quarter: str, run_dir: str | Path, params: Params, featu
     rx = prescribe(load_scores(run_dir), load_clean_tables(run_dir), quarter=quarter, params=params,
                    timeline=shared_timeline(run_dir, quarter=quarter, params=params,
                                             features_path=features_path)).collect()
-    write_table(rx.customers, Path(run_dir) / "scores.parquet")
+    write_table(rx.customers, RunFolder.of(run_dir).scores_path)
     write_prescription(rx, Path(run_dir))
     return rx
 
@@ -562,7 +546,7 @@ def ensure_validated(data_dir: str | Path, *, quarter: str, run_dir: str | Path,
     ``tagkit run`` runs notebooks/01_validate.ipynb first, so this does nothing there; a later notebook
     run on its own (plain papermill, JupyterLab) gets the same tables 01 would have written.
     """
-    if (Path(run_dir) / "clean" / "customers.parquet").exists() and made_for.finished(Path(run_dir), "validate"):
+    if RunFolder.of(run_dir).clean("customers").exists() and made_for.finished(Path(run_dir), "validate"):
         made_for.expect(Path(run_dir), "validate", quarter=quarter, params=params,
                         data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)))
         return []
@@ -582,7 +566,7 @@ def ensure_scored(data_dir: str | Path, *, quarter: str, run_dir: str | Path, pa
     ``features_path`` as in :func:`run_scoring`; given, scores already there must have been made from that
     table (without, finished scores are read however they were made, as the index and what-if notebooks do).
     """
-    if (Path(run_dir) / "scores.parquet").exists() and made_for.finished(Path(run_dir), "score"):
+    if RunFolder.of(run_dir).scores_path.exists() and made_for.finished(Path(run_dir), "score"):
         made_for.expect(Path(run_dir), "score", quarter=quarter, params=params,
                         data_sha256=made_for.data_hash(Path(data_dir), Path(run_dir)),
                         features_sha256=_features_sha256(run_dir, features_path) if features_path else None)
