@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.params import Params, with_changes
+from tagkit.run_folder import RunFolder
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def what_if(run_dir: str | Path, *, quarter: str, params: Params, changes: dict[
     finally:
         steps.release_timeline()
 
-    before = pl.read_parquet(run / "scores.parquet", columns=["customer_id", "region", "rep_id", "tag", "score_risk"])
+    before = RunFolder(run).scores(columns=["customer_id", "region", "rep_id", "tag", "score_risk"])
     both = before.join(after.select("customer_id", tag_after="tag", score_risk_after="score_risk"),
                        on="customer_id", how="left").rename({"tag": "tag_before", "score_risk": "score_risk_before"})
     changed = both.filter(pl.col("tag_before") != pl.col("tag_after")).sort("region", "rep_id", "customer_id")
@@ -80,7 +81,7 @@ def _backtest_change(run: Path, tested: Any) -> pl.DataFrame:
 
     after = (tested.figures.filter((pl.col("quarter") == POOLED) & pl.col("metric").is_in(METRICS))
              .select("method", "metric", after="value"))
-    path = run / "backtest.parquet"
+    path = RunFolder(run).file(RunFolder.BACKTEST_PARQUET)
     if not path.exists():
         return after.with_columns(before=pl.lit(None, dtype=pl.Float64)).select("method", "metric", "before", "after")
     before = (pl.read_parquet(path).filter((pl.col("quarter") == POOLED) & pl.col("metric").is_in(METRICS))

@@ -13,7 +13,6 @@ Files (beside ``scores.parquet``):
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +25,24 @@ from tagkit.errors import InputError
 from tagkit.outputs import write_table
 from tagkit.params import Params
 from tagkit.quarters import shift_quarter
+from tagkit.run_folder import RunFolder
 
-LIST_FILE = "actions.parquet"
-RESULTS_FILE = "action_results.parquet"
-RETURNS_FILE = "action_returns.parquet"
-SUMMARY_FILE = "action_summary.json"
-RETURNED_TABLE = Path("clean") / "actions.parquet"  # the validated returned lists
+LIST_FILE = RunFolder.ACTION_LIST
+RESULTS_FILE = RunFolder.ACTION_RESULTS
+RETURNS_FILE = RunFolder.ACTION_RETURNS
+SUMMARY_FILE = RunFolder.ACTION_SUMMARY
 
 
 def _validation_counts(run: Path) -> dict[str, int]:
-    path = run / "validation.json"
-    table = json.loads(path.read_text(encoding="utf-8"))["tables"].get("actions") if path.exists() else None
+    summary = RunFolder(run).read_json(RunFolder.VALIDATION_JSON)
+    table = summary["tables"].get("actions") if summary is not None else None
     if not table:
         return {"rows_read": 0, "set_aside_by_validation": 0}
     return {"rows_read": int(table["rows_read"]), "set_aside_by_validation": int(table["rows_quarantined"])}
 
 
 def _published(run: Path, before: str, what: str) -> pl.DataFrame | None:
-    path = run.parent / before / what
+    path = RunFolder(run).sibling(before).file(what)
     return pl.read_parquet(path) if path.exists() else None
 
 
@@ -51,40 +50,42 @@ def write_action_lists(*, quarter: str, run_dir: str | Path, params: Params) -> 
     """Write this quarter's list and, where last quarter's lists came back, what became of them;
     returns the summary (also written to ``action_summary.json``)."""
     run = Path(run_dir)
-    scores = pl.read_parquet(run / "scores.parquet")
-    write_table(action_list(scores.lazy(), quarter=quarter, playbook=params.playbook).collect(), run / LIST_FILE)
+    scores = RunFolder(run).scores()
+    this_list = action_list(scores.lazy(), quarter=quarter, playbook=params.playbook).collect()
+    write_table(this_list, RunFolder(run).file(LIST_FILE))
     before = shift_quarter(quarter, -1)
     summary: dict[str, Any] = {"quarter": quarter, "lists_of": before, "returned": None, "holdout": {}}
-    previous_scores = _published(run, before, "scores.parquet")
+    previous_scores = _published(run, before, RunFolder.SCORES)
     if previous_scores is not None and "flags" in previous_scores.columns:
         summary["holdout"] = holdout_uplift(previous_scores, scores)
     for stale in (RESULTS_FILE, RETURNS_FILE):
-        (run / stale).unlink(missing_ok=True)
-    if (run / RETURNED_TABLE).exists():
+        RunFolder(run).file(stale).unlink(missing_ok=True)
+    if RunFolder(run).clean("actions").exists():
         summary["returned"] = _read_back(run, before=before, scores=scores, params=params)
-    (run / SUMMARY_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                    encoding="utf-8")
+    RunFolder(run).write_json(SUMMARY_FILE, summary)
     return summary
 
 
 def _read_back(run: Path, *, before: str, scores: pl.DataFrame, params: Params) -> dict[str, Any]:
+    returned = RunFolder(run).clean("actions")  # the validated returned lists
+    earlier = RunFolder(run).sibling(before)
     published = _published(run, before, LIST_FILE)
     if published is None:
         raise InputError(
-            f"{run / RETURNED_TABLE}: action lists came back (actions/ in the data folder, or --actions), but "
-            f"{run.parent / before / LIST_FILE} is missing, so they cannot be matched to what was asked. Run "
+            f"{returned}: action lists came back (actions/ in the data folder, or --actions), but "
+            f"{earlier.file(LIST_FILE)} is missing, so they cannot be matched to what was asked. Run "
             f"{before} into {run.parent} first (its run folder publishes the lists), or remove the returned lists.")
-    returns = match_returns(pl.read_parquet(run / RETURNED_TABLE), published)
+    returns = match_returns(pl.read_parquet(returned), published)
     counts = {**returns.counts(), **_validation_counts(run)}
     set_aside = sum(counts[r] for r in SET_ASIDE_REASONS)
     limit = params.validation.quarantine_limit("actions")
     if counts["returned"] and set_aside > limit * counts["returned"]:
         reasons = ", ".join(f"{r} {counts[r]}" for r in SET_ASIDE_REASONS if counts[r])
         raise InputError(
-            f"{run / RETURNED_TABLE}: {set_aside} of {counts['returned']} returned action rows match no action "
+            f"{returned}: {set_aside} of {counts['returned']} returned action rows match no action "
             f"published for {before} ({reasons}); more than validation.max_quarantine_share.actions ({limit:.0%}) "
-            f"allows. Are these {before}'s lists? Send back the lists {run.parent / before / 'actions'} holds, "
+            f"allows. Are these {before}'s lists? Send back the lists {earlier.actions_dir} holds, "
             "with only status and note changed.")
-    write_table(with_outcomes(returns.statuses, scores), run / RESULTS_FILE)
-    write_table(returns.returned, run / RETURNS_FILE)
+    write_table(with_outcomes(returns.statuses, scores), RunFolder(run).file(RESULTS_FILE))
+    write_table(returns.returned, RunFolder(run).file(RETURNS_FILE))
     return counts

@@ -13,9 +13,10 @@ from tagkit.backtest.metrics import COUNTS
 from tagkit.backtest.outcome import EXCLUSIONS
 from tagkit.backtest.run import METHOD_ORDER, POOLED, BacktestResult
 from tagkit.outputs import write_table
+from tagkit.run_folder import RunFolder
 
 FORMAT = "tagkit-backtest/2"
-JSON_FILE, PARQUET_FILE = "backtest.json", "backtest.parquet"
+JSON_FILE, PARQUET_FILE = RunFolder.BACKTEST_JSON, RunFolder.BACKTEST_PARQUET
 TABLE_METRICS = ("flagged", "precision", "recall", "lift", "auc", "precision_top_k")
 # counts are whole numbers except the expected hits in the top k (ties at the cut share places)
 _WHOLE = {*COUNTS, "customers_scored", *(f"excluded_{e}" for e in EXCLUSIONS), "excluded_tagged_at_risk",
