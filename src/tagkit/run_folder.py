@@ -89,6 +89,11 @@ class RunFolder:
         return self.path / f"validation.{lang}.html"
 
     @property
+    def validation_files(self) -> tuple[Path, ...]:
+        """Everything the validate step writes beside the tables: its report in each language, and the summary."""
+        return (self.validation_html, *(self.validation_html_in(lang) for lang in ("en", "zh")), self.validation_json)
+
+    @property
     def clean_dir(self) -> Path:
         return self.path / "clean"
 

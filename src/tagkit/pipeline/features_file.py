@@ -20,10 +20,11 @@ from tagkit.params import load_params, project_root
 from tagkit.pipeline.runner import check_data_folder, resolve_quarter
 from tagkit.pipeline.steps import run_validation
 from tagkit.quarters import quarter_end
+from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
-VALIDATION_FILES = ("validation.html", "validation.en.html", "validation.zh.html", "validation.json")
+VALIDATION_FILES = tuple(p.name for p in RunFolder(Path()).validation_files)
 
 
 def _check_folders(data_dir: Path, out: Path) -> None:
@@ -63,7 +64,7 @@ def write_features_file(data_dir: str | Path, *, quarter: str, out: str | Path, 
             run_validation(data, quarter=quarter, run_dir=run, params=params)
         except ValidationBlocked as exc:
             kept = _keep_report(run, target)
-            raise ValidationBlocked([*exc.failures, f"the validation report: {kept / 'validation.html'}"]) from exc
-        return make_features(run / "clean" / "orders.parquet", target, as_of=quarter_end(quarter),
+            raise ValidationBlocked([*exc.failures, f"the validation report: {RunFolder(kept).validation_html}"]) from exc
+        return make_features(RunFolder(run).clean("orders"), target, as_of=quarter_end(quarter),
                              quarter_end_days=params.prescription.speculator.quarter_end_days,
                              engine=engine, spark_master=spark_master)

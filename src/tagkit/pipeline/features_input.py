@@ -28,6 +28,7 @@ from tagkit.errors import InputError, UsageError
 from tagkit.params import project_root
 from tagkit.quarters import quarter_end, quarter_of
 from tagkit.pipeline import fingerprint as fp
+from tagkit.run_folder import RunFolder
 from tagkit.validation.evaluate import evaluate_suite
 from tagkit.validation.features_suite import RUN_REASONS, load_features_suite, with_quarter_bounds
 from tagkit.validation.messages import rows_text
@@ -35,7 +36,7 @@ from tagkit.validation.result import ExpectationResult
 
 logger = logging.getLogger(__name__)
 
-CHECK_FILE = "features_check.json"  # the run folder's record of the panel it scored from
+CHECK_FILE = RunFolder.FEATURES_CHECK  # the run folder's record of the panel it scored from
 FORMAT = "tagkit-features-check/1"
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from tagkit.errors import InputError
 from tagkit.params import Params, project_root
 from tagkit.pipeline import fingerprint as fp
+from tagkit.run_folder import RunFolder
 
-MADE_FOR = "made_for.json"
+MADE_FOR = RunFolder.MADE_FOR
 
 
 @dataclass(frozen=True)

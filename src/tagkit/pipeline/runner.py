@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.contract import colliding_regions, lost_reasons, region_stem, report_filename
+from tagkit.contract import colliding_regions, lost_reasons, region_stem
 from tagkit.errors import (
     InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
 )
@@ -42,8 +42,9 @@ from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
 from tagkit.pipeline.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
-from tagkit.pipeline.workdir import STATUS_FILE, WorkDir
+from tagkit.pipeline.workdir import WorkDir
 from tagkit.quarters import quarter_end, quarter_of, shift_quarter
+from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class RunResult:
 
     @property
     def index(self) -> Path:
-        return self.run_dir / "index.html"
+        return RunFolder(self.run_dir).file(RunFolder.INDEX)
 
 
 def check_data_folder(data_dir: Path) -> None:
@@ -152,7 +153,7 @@ class _Run:
         exclude = ({"region"} if not region else set()) | {
             name for name, steps in STEP_PARAMETERS.items() if step.name not in steps}
         return Job(id=f"{step.name}:{region}" if region else step.name, source=source,
-                   target=self.run_dir / "notebooks" / f"{source.stem}{suffix}.ipynb",
+                   target=RunFolder(self.run_dir).notebooks_dir / f"{source.stem}{suffix}.ipynb",
                    parameters=params.model_dump(exclude=exclude))
 
 
@@ -205,7 +206,7 @@ def run_quarter(
         panel = features_input.describe_features(features, cache) if features is not None else None
         code = fp.digest(fp.code_digest(cache), mf.dependency_versions())
         keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache,
-                         previous=out_dir / shift_quarter(quarter, -1) / "scores.parquet", features=panel)
+                         previous=RunFolder(out_dir / quarter).previous(quarter).scores_path, features=panel)
         cache.save()
         if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
             return _report_up_to_date(work, steps, progress, started)
@@ -251,7 +252,7 @@ def run_quarter(
             "git_commit": mf.git_commit(root),
             "steps": run.result.steps,
         }
-        with _run_log(work.path / "run.log") as log_queue:
+        with _run_log(RunFolder(work.path).file(RunFolder.RUN_LOG)) as log_queue:
             logger.info("run of %s: %s work folder %s, %d worker(s)", quarter, how, work.path, n_workers)
             run.pool_args["log_queue"] = log_queue
             try:
@@ -266,10 +267,10 @@ def run_quarter(
                 progress.close()
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
                            validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
-                           previous_tags=_json_or_none(work.path / "previous_tags.json"),
+                           previous_tags=_json_or_none(RunFolder(work.path).file(RunFolder.PREVIOUS_TAGS)),
                            features_check=_features_check_summary(work.path),
                            keys=work.done)
-                mf.write_manifest(work.path / "manifest.json", doc)
+                mf.write_manifest(RunFolder(work.path).file(RunFolder.MANIFEST), doc)
         work.publish()
     if run.result.failed_regions:
         failed = sorted(run.result.failed_regions)
@@ -277,7 +278,8 @@ def run_quarter(
         why = "; ".join(f"{r}: {run.result.failure_reasons.get(r, 'failed')}" for r in failed[:5])
         raise RegionsFailed(
             f"{len(failed)} region report(s) failed ({why}{'; ...' if len(failed) > 5 else ''}). "
-            f"{others} {work.published / 'index.html'}, which links each failing cell, and {work.published / 'run.log'}."
+            f"{others} {RunFolder(work.published).file(RunFolder.INDEX)}, which links each failing cell, and "
+            f"{RunFolder(work.published).file(RunFolder.RUN_LOG)}."
         )
     return run.result
 
@@ -292,7 +294,7 @@ def _report_up_to_date(work: WorkDir, steps: list[Step], progress: Progress, sta
         progress.finished(step.name, "up to date", 0.0)
     progress.close()
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    with (work.published / "run.log").open("a", encoding="utf-8") as log:
+    with RunFolder(work.published).file(RunFolder.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(f"{stamp} up to date: same inputs, params and code as this run; nothing to do "
                   f"({time.time() - started:.2f} s)\n")
     logger.info("%s is up to date (same inputs, params and code); nothing to do. --force reruns it.", work.published)
@@ -349,7 +351,7 @@ def _run_step(run: _Run, step: Step) -> None:
 
 
 def _run_regions(run: _Run, step: Step) -> None:
-    scores = run.run_dir / "scores.parquet"
+    scores = RunFolder(run.run_dir).scores_path
     if not scores.exists():
         raise InputError(f"{scores}: missing, so there are no regions to report. Run the score step first.")
     regions = sorted(pl.read_parquet(scores, columns=["region"])["region"].unique().to_list())
@@ -385,8 +387,8 @@ def _run_regions(run: _Run, step: Step) -> None:
             status[region].update(_failure_details(res, job.target, run.run_dir))
             run.result.failed_regions[region] = status[region]["notebook"]
             run.result.failure_reasons[region] = f"{res.ename}: {status[region]['evalue']}".strip(": ")
-            (run.run_dir / "reports" / report_filename(region)).unlink(missing_ok=True)
-    (run.run_dir / STATUS_FILE).write_text(
+            RunFolder(run.run_dir).report(region).unlink(missing_ok=True)
+    RunFolder(run.run_dir).file(RunFolder.RUN_STATUS).write_text(
         json.dumps({"regions": status}, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
     failed = bool(run.result.failed_regions)
     run.result.steps.append({"step": step.name, "outcome": "failed" if failed else "ok", "regions": status})
@@ -397,7 +399,7 @@ def _run_regions(run: _Run, step: Step) -> None:
 def _expected_regions(run: _Run) -> int:
     """How many region reports the run will likely write: the regions of the scores already in the work
     folder, else of the customers table (one column read)."""
-    scores = run.run_dir / "scores.parquet"
+    scores = RunFolder(run.run_dir).scores_path
     try:
         if scores.exists():
             return pl.scan_parquet(scores).select(pl.col("region").n_unique()).collect().item()
@@ -414,7 +416,7 @@ def _forget_vanished_regions(run: _Run, step: Step, regions: list[str]) -> None:
     prefix = f"{step.name}:"
     for job_id in [j for j in run.work.done if j.startswith(prefix) and j[len(prefix):] not in regions]:
         run.work.mark(job_id, None)
-        (run.run_dir / "reports" / report_filename(job_id[len(prefix):])).unlink(missing_ok=True)
+        RunFolder(run.run_dir).report(job_id[len(prefix):]).unlink(missing_ok=True)
 
 
 def _failure_details(res: JobResult, notebook: Path, run_dir: Path) -> dict[str, Any]:
@@ -433,7 +435,7 @@ def _failure_details(res: JobResult, notebook: Path, run_dir: Path) -> dict[str,
 def _user_error(res: JobResult, notebook: Path, run_dir: Path) -> TagkitError:
     kind = _USER_ERRORS.get(res.ename)
     if kind is ValidationBlocked:
-        status = run_dir / "validation.json"
+        status = RunFolder(run_dir).validation_json
         failures = json.loads(status.read_text(encoding="utf-8")).get("blocking", []) if status.exists() else []
         return ValidationBlocked([*(failures or [res.evalue]),
                                   f"The validation report is {run_dir / 'validation.html'}."])
@@ -495,12 +497,12 @@ def _run_log(path: Path) -> Iterator[Any]:
 def run_summary(run_dir: Path) -> list[str]:
     """A finished run in a few lines: customers and tags, region reports, rows set aside, where to look."""
     lines = [f"{run_dir.name}:"]
-    scores = run_dir / "scores.parquet"
+    scores = RunFolder(run_dir).scores_path
     if scores.exists():
         tags = pl.read_parquet(scores, columns=["tag"])["tag"].value_counts(sort=True)
         counts = ", ".join(f"{t} {n:,}" for t, n in tags.iter_rows())
         lines.append(f"  {tags['count'].sum():,} customers scored: {counts}")
-    status = run_dir / STATUS_FILE
+    status = RunFolder(run_dir).file(RunFolder.RUN_STATUS)
     if status.exists():
         outcomes = [r.get("outcome") for r in json.loads(status.read_text(encoding="utf-8"))["regions"].values()]
         failed = sum(o in ("failed", "crashed") for o in outcomes)
@@ -510,7 +512,7 @@ def run_summary(run_dir: Path) -> list[str]:
         lost = {t: a.get("rows_lost", 0) for t, a in summary["accounting"].items() if a.get("rows_lost")}
         lines.append("  rows set aside as unusable: " + (", ".join(f"{t} {n:,}" for t, n in lost.items()) +
                                                          " (validation.html)" if lost else "none"))
-    index = run_dir / "index.html"
+    index = RunFolder(run_dir).file(RunFolder.INDEX)
     lines.append(f"  {'open' if index.exists() else 'results in'} {index if index.exists() else run_dir}")
     return lines
 
@@ -534,7 +536,7 @@ def _json_or_none(path: Path) -> Any:
 
 
 def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
-    data = _json_or_none(run_dir / "validation.json")
+    data = _json_or_none(RunFolder(run_dir).validation_json)
     if data is None:
         return None
     return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
@@ -544,17 +546,17 @@ def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
 def _features_check_summary(run_dir: Path) -> dict[str, Any] | None:
     """The features table's check as the score step recorded it (without the per-expectation detail,
     which stays in the run folder's file); None when the scores came from the order lines."""
-    check = _json_or_none(run_dir / features_input.CHECK_FILE)
+    check = _json_or_none(RunFolder(run_dir).file(RunFolder.FEATURES_CHECK))
     if check is None:
         return None
-    return {"file": features_input.CHECK_FILE, **{k: check.get(k) for k in (
+    return {"file": RunFolder.FEATURES_CHECK, **{k: check.get(k) for k in (
         "path", "sha256", "rows", "last_quarter", "quarter_end_days", "suite", "expectations_checked", "passed",
         "failures")}}
 
 
 def _risk_model_summary(run_dir: Path, quarter: str) -> dict[str, Any] | None:
     """Which model gave this quarter's score_risk: learned from the history, or the documented weights and why."""
-    path = run_dir / "risk_model.json"
+    path = RunFolder(run_dir).file(RunFolder.RISK_MODEL)
     if not path.exists():
         return None
     model = json.loads(path.read_text(encoding="utf-8")).get("models", {}).get(quarter)

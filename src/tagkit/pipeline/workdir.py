@@ -14,10 +14,11 @@ import os
 import shutil
 from pathlib import Path
 
+from tagkit.run_folder import RunFolder
+
 logger = logging.getLogger(__name__)
 
-STATE_FILE = ".tagkit-state.json"
-STATUS_FILE = "run_status.json"  # per-region outcomes, read by the index step
+STATE_FILE = RunFolder.STATE
 
 
 class WorkDir:
@@ -29,7 +30,7 @@ class WorkDir:
         self.done: dict[str, str] = {}  # job id -> key of the notebook run that produced its outputs
 
     def published_keys(self) -> dict[str, str]:
-        return _read_keys(self.published / "manifest.json")
+        return _read_keys(RunFolder(self.published).file(RunFolder.MANIFEST))
 
     def open(self, *, force: bool) -> str:
         """Prepare the work folder; returns how: 'fresh', 'resumed' or 'from-published'."""
@@ -42,7 +43,7 @@ class WorkDir:
         if self.published.exists() and not force:
             # unchanged steps keep their outputs; copies, not links, so rewriting a file never touches the published run
             shutil.copytree(self.published, self.path, symlinks=True)
-            (self.path / "run.log").unlink(missing_ok=True)
+            RunFolder(self.path).file(RunFolder.RUN_LOG).unlink(missing_ok=True)
             self.done = self.published_keys()
             self.save()
             return "from-published"
@@ -85,7 +86,7 @@ class WorkDir:
         folder the next run would take for an interrupted one."""
         here, home = str(self.path), str(self.published)
         forms = {json.dumps(here, ensure_ascii=a)[1:-1]: json.dumps(home, ensure_ascii=a)[1:-1] for a in (True, False)}
-        for notebook in sorted((self.path / "notebooks").glob("*.ipynb")):
+        for notebook in sorted(RunFolder(self.path).notebooks_dir.glob("*.ipynb")):
             text = original = notebook.read_text(encoding="utf-8")
             for old, new in forms.items():
                 text = text.replace(old, new)
