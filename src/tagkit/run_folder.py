@@ -59,6 +59,14 @@ class RunFolder:
     STATE: ClassVar[str] = ".tagkit-state.json"  # an unfinished run's finished notebooks
     INDEX: ClassVar[str] = "index.html"
     RUN_LOG: ClassVar[str] = "run.log"
+    # folders: validated inputs, rows set aside, and what the report step writes per region
+    CLEAN: ClassVar[str] = "clean"
+    QUARANTINE: ClassVar[str] = "quarantine"
+    REPORTS: ClassVar[str] = "reports"
+    EXPORTS: ClassVar[str] = "exports"
+    ACTIONS: ClassVar[str] = "actions"
+    DIGESTS: ClassVar[str] = "digests"
+    NOTEBOOKS: ClassVar[str] = "notebooks"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -95,11 +103,11 @@ class RunFolder:
 
     @property
     def clean_dir(self) -> Path:
-        return self.path / "clean"
+        return self.path / self.CLEAN
 
     @property
     def quarantine_dir(self) -> Path:
-        return self.path / "quarantine"
+        return self.path / self.QUARANTINE
 
     def clean(self, table: str) -> Path:
         """A validated input table, ``clean/<table>.parquet``."""
@@ -115,7 +123,7 @@ class RunFolder:
 
     @property
     def reports_dir(self) -> Path:
-        return self.path / "reports"
+        return self.path / self.REPORTS
 
     def report(self, region: str) -> Path:
         """A region's report, ``reports/<region>.html`` (:func:`tagkit.contract.report_filename`)."""
@@ -123,19 +131,19 @@ class RunFolder:
 
     @property
     def exports_dir(self) -> Path:
-        return self.path / "exports"
+        return self.path / self.EXPORTS
 
     @property
     def actions_dir(self) -> Path:
-        return self.path / "actions"
+        return self.path / self.ACTIONS
 
     @property
     def digests_dir(self) -> Path:
-        return self.path / "digests"
+        return self.path / self.DIGESTS
 
     @property
     def notebooks_dir(self) -> Path:
-        return self.path / "notebooks"
+        return self.path / self.NOTEBOOKS
 
     # --- neighbours ------------------------------------------------------------------------------
     def sibling(self, quarter: str) -> RunFolder:

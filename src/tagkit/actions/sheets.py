@@ -19,8 +19,8 @@ from tagkit.actions.lists import SHEET_COLUMNS
 from tagkit.contract import STATUSES, region_stem
 from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.quarters import quarter_end
+from tagkit.run_folder import RunFolder
 
-FOLDER = "actions"
 STATUS_HELP = {
     "zh": ("状态", "not_started 未开始 · in_progress 进行中 · done 已完成 · declined 不执行（请在备注中说明原因）"),
     "en": ("Status", "not_started · in_progress · done · declined (say why in the note)"),
@@ -46,7 +46,7 @@ def sheet_frame(actions: pl.DataFrame, *, texts: pl.DataFrame, owners: Mapping[s
 def write_action_sheets(frame: pl.DataFrame, *, region: str, quarter: str, language: str,
                         run_dir: Path) -> list[Path]:
     """Write the region's list (``sheet_frame``) as CSV (UTF-8 with BOM) and as a workbook with the status drop-down."""
-    folder = Path(run_dir) / FOLDER
+    folder = RunFolder(Path(run_dir)).actions_dir
     folder.mkdir(parents=True, exist_ok=True)
     stem = region_stem(region)
     csv = folder / f"{stem}.csv"

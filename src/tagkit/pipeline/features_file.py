@@ -24,7 +24,6 @@ from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
-VALIDATION_FILES = tuple(p.name for p in RunFolder(Path()).validation_files)
 
 
 def _check_folders(data_dir: Path, out: Path) -> None:
@@ -38,9 +37,9 @@ def _keep_report(run: Path, out: Path) -> Path:
     """The blocked validation's report, kept beside ``out`` (the temporary run folder goes)."""
     kept = out.parent / f"{out.stem}-validation"
     kept.mkdir(parents=True, exist_ok=True)
-    for name in VALIDATION_FILES:
-        if (run / name).exists():
-            shutil.copy2(run / name, kept / name)
+    for path in RunFolder(run).validation_files:
+        if path.exists():
+            shutil.copy2(path, kept / path.name)
     return kept
 
 

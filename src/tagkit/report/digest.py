@@ -19,8 +19,9 @@ from tagkit.report.inputs import RunData
 from tagkit.report.labels import name_of
 from tagkit.report.prescribed import action_words
 from tagkit.report.words import ui
+from tagkit.run_folder import RunFolder
 
-FOLDER = "digests"
+FOLDER = RunFolder.DIGESTS  # also in the reports' links
 # the changes a rep hears about, in page order
 CHANGES = ("at_risk_new", "at_risk_saved", "benchmark_new", "nail_new", "nail_pulled", "nail_released", "at_risk_lost",
            "benchmark_lost")
@@ -77,7 +78,7 @@ def write_rep_digests(data: RunData, *, region: str, quarter: str, params: Repor
 
     lang = params.language
     rows = digest_rows(data, region=region, language=lang)
-    folder = run_dir / FOLDER / region_stem(region)
+    folder = RunFolder(run_dir).digests_dir / region_stem(region)
     folder.mkdir(parents=True, exist_ok=True)
     names = dict(data.reps.select("rep_id", "rep_name").iter_rows()) if data.reps is not None else {}
     basis = (data.previous_tags or {}).get("source", "re-scored")

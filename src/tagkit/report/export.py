@@ -23,6 +23,7 @@ from tagkit.report.labels import VALUES, flag_name, level_name, name_of, tag_nam
 from tagkit.report.prescribed import action_text
 from tagkit.report.sections.at_risk import STAGES, at_stake
 from tagkit.report.xlsx import write_table
+from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def write_region_exports(data: RunData, *, region: str, quarter: str, params: Re
     The workbook says it was created at the quarter's end, so a run on the same inputs writes the same bytes.
     """
     frame = region_export(data, region=region, lang=params.language)
-    folder = run_dir / "exports"
+    folder = RunFolder(run_dir).exports_dir
     folder.mkdir(parents=True, exist_ok=True)
     stem = region_stem(region)
     csv = folder / f"{stem}.csv"

@@ -29,6 +29,7 @@ from tagkit.report.labels import tag_name
 from tagkit.report.region import CSP, TAG_ORDER, env, report_filename
 from tagkit.report.sections.alert import region_alert
 from tagkit.report.words import ui
+from tagkit.run_folder import RunFolder
 
 QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 ERROR_CHARS = 200  # an error message can quote a whole frame; the failure page has the rest
@@ -100,7 +101,7 @@ def sibling_quarters(run_dir: Path) -> list[str]:
         (p.name for p in run_dir.parent.iterdir()
          # a run works in "<quarter>.partial" beside its own published folder, which is not "another" quarter
          if p.is_dir() and QUARTER_DIR.match(p.name) and p.name != run_dir.name.split(".")[0]
-         and (p / "index.html").exists()),
+         and RunFolder(p).file(RunFolder.INDEX).exists()),
         reverse=True,
     )
 
@@ -208,10 +209,11 @@ def write_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, run
                 failed: FailedRegions | None = None, quality: pl.DataFrame | None = None,
                 alerts: pl.DataFrame | None = None) -> Path:
     """Write ``index.html`` in the run folder; ``failed`` as for :func:`render_index`."""
-    path = run_dir / "index.html"
-    reports = run_dir / "reports"
+    run = RunFolder(run_dir)
+    path = run.file(RunFolder.INDEX)
+    reports = run.reports_dir
     present = {p.name for p in reports.glob("*.html")} if reports.is_dir() else set()
-    action_lists = {p.name for p in (run_dir / "actions").glob("*.xlsx")}
+    action_lists = {p.name for p in run.actions_dir.glob("*.xlsx")}
     html = render_index(scores, quarter=quarter, params=params, failed=failed or {},
                         others=sibling_quarters(run_dir), present=present, quality=quality, alerts=alerts,
                         action_lists=action_lists)

@@ -27,6 +27,7 @@ from tagkit.report.inputs import RunData
 from tagkit.report.sections import BUILDERS
 from tagkit.report.sections.headline import summarise_by_tag
 from tagkit.report.words import ui
+from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def render_region_report(data: RunData, *, region: str, quarter: str, params: Re
 
 def write_region_report(data: RunData, *, region: str, quarter: str, params: ReportParams, run_dir: Path) -> Path:
     """Render and write ``reports/<region>.html`` under the run folder; returns its path."""
-    path = run_dir / "reports" / report_filename(region)
+    path = RunFolder(run_dir).report(region)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = render_region_report(data, region=region, quarter=quarter, params=params)
     path.write_text(html, encoding="utf-8")

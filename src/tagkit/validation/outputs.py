@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.outputs import write_table
+from tagkit.run_folder import RunFolder
 from tagkit.validation.html import LANGUAGES, render_validation_html
 from tagkit.validation.evaluate import ENGINE
 from tagkit.validation.result import Frame, ValidationResult
@@ -42,9 +43,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _write_tables(kind: str, frames: dict[str, Frame], spooled: dict[str, Path], folder: Path) -> dict[str, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / f"{name}.parquet" for name in frames}
+def _write_tables(kind: str, frames: dict[str, Frame], spooled: dict[str, Path], run: RunFolder) -> dict[str, Path]:
+    place = run.clean if kind == "clean" else run.quarantine
+    (run.clean_dir if kind == "clean" else run.quarantine_dir).mkdir(parents=True, exist_ok=True)
+    paths = {name: place(name) for name in frames}
     sinks = []
     for name, frame in frames.items():
         if f"{kind}/{name}" in spooled:  # a streamed table: written while it was validated
@@ -62,20 +64,22 @@ def write_validation_outputs(result: ValidationResult, run_dir: Path, language: 
     """Write the clean and quarantined rows, ``validation.json`` and ``validation.html`` (in ``language``,
     and beside it ``validation.<zh|en>.html`` in both, so the index step can show the one the reports
     are written in without validating again)."""
-    _write_tables("clean", result.clean, result.spooled, run_dir / "clean")
-    quarantine = _write_tables("quarantine", result.quarantine, result.spooled, run_dir / "quarantine")
+    run = RunFolder(run_dir)
+    _write_tables("clean", result.clean, result.spooled, run)
+    quarantine = _write_tables("quarantine", result.quarantine, result.spooled, run)
     summary = json.dumps(_plain(result.summary()), indent=2, ensure_ascii=False, allow_nan=False)
-    (run_dir / "validation.json").write_text(summary + "\n", encoding="utf-8")
+    run.validation_json.write_text(summary + "\n", encoding="utf-8")
     # the report's example rows come from the quarantine files just written
     written = replace(result, quarantine={name: pl.scan_parquet(path) for name, path in quarantine.items()})
     for lang in LANGUAGES:
-        (run_dir / f"validation.{lang}.html").write_text(render_validation_html(written, lang), encoding="utf-8")
+        run.validation_html_in(lang).write_text(render_validation_html(written, lang), encoding="utf-8")
     show_validation_in(run_dir, language)
     logger.info("validation outputs written to %s", run_dir)
 
 
 def show_validation_in(run_dir: Path, language: str) -> None:
     """``validation.html`` in ``language``: the report's language, like the region reports."""
-    source = run_dir / f"validation.{language}.html"
+    run = RunFolder(run_dir)
+    source = run.validation_html_in(language)
     if source.exists():
-        (run_dir / "validation.html").write_bytes(source.read_bytes())
+        run.validation_html.write_bytes(source.read_bytes())
