@@ -186,14 +186,14 @@ def check_features_table(path: Path, *, quarter: str, quarter_end_days: int, cac
 def recorded_features(run_dir: Path) -> str:
     """The features table the run folder's scores were made from ("" when from the order lines)."""
     try:
-        return json.loads((run_dir / CHECK_FILE).read_text(encoding="utf-8"))["path"]
+        return json.loads(RunFolder(run_dir).file(CHECK_FILE).read_text(encoding="utf-8"))["path"]
     except (OSError, ValueError, KeyError):
         return ""
 
 
 def write_check(run_dir: Path, check: FeaturesCheck | None) -> None:
     """Record the panel the run scored from (:data:`CHECK_FILE`); without one, remove an older record."""
-    path = run_dir / CHECK_FILE
+    path = RunFolder(run_dir).file(CHECK_FILE)
     if check is None:
         path.unlink(missing_ok=True)
         return

@@ -60,15 +60,15 @@ def data_hash(data_dir: Path, run_dir: Path) -> str:
 
 def _read(run_dir: Path) -> dict[str, dict]:
     try:
-        return json.loads((run_dir / MADE_FOR).read_text(encoding="utf-8"))
+        return json.loads(RunFolder(run_dir).file(MADE_FOR).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
 def _write(run_dir: Path, steps: dict[str, dict]) -> None:
-    tmp = run_dir / f"{MADE_FOR}.{os.getpid()}.tmp"
+    tmp = RunFolder(run_dir).file(f"{MADE_FOR}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(steps, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, run_dir / MADE_FOR)
+    os.replace(tmp, RunFolder(run_dir).file(MADE_FOR))
 
 
 def record(run_dir: Path, step: str, made_for: MadeFor) -> None:

@@ -157,13 +157,13 @@ def action_links(data: RunData, region: str) -> tuple[tuple[str, str], ...]:
     if actions is None or not actions.filter(pl.col("region") == region).height:
         return ()
     stem = region_stem(region)
-    return (("Excel", f"../actions/{stem}.xlsx"), ("CSV", f"../actions/{stem}.csv"))
+    return (("Excel", f"../{RunFolder.ACTIONS}/{stem}.xlsx"), ("CSV", f"../{RunFolder.ACTIONS}/{stem}.csv"))
 
 
 def export_links(region: str, *, rows: int) -> tuple[tuple[str, str], ...]:
     """The report's links to its exports (relative to ``reports/``)."""
     stem = region_stem(region)
-    links = [("CSV", f"../exports/{stem}.csv")]
+    links = [("CSV", f"../{RunFolder.EXPORTS}/{stem}.csv")]
     if rows <= EXCEL_MAX_ROWS:
-        links.append(("Excel", f"../exports/{stem}.xlsx"))
+        links.append(("Excel", f"../{RunFolder.EXPORTS}/{stem}.xlsx"))
     return tuple(links)

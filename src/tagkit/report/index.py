@@ -118,8 +118,8 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
     # the region's full customer list beside its report (written by the same notebook)
     links = tuple((label, quote(href.removeprefix("../"))) for label, href in export_links(region, rows=customers))
     if (lists := f"{region_stem(region)}.xlsx") in action_lists:  # the region's action list, to fill in
-        links += ((ui("action_list", lang), quote(f"actions/{lists}")),)
-    return Cell(ui("open", lang), href="reports/" + quote(name), sort=1, links=links)
+        links += ((ui("action_list", lang), quote(f"{RunFolder.ACTIONS}/{lists}")),)
+    return Cell(ui("open", lang), href=f"{RunFolder.REPORTS}/" + quote(name), sort=1, links=links)
 
 
 def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[str, RegionFailure],
@@ -199,7 +199,7 @@ def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, fa
         ui={k: ui(k, lang) for k in ("validation", "other_quarters", "no_other_quarters", "filter", "filter_label",
                                      "sort_hint", "contents")},
         rows_shown=ui("rows_shown", lang, shown="{shown}", total="{total}"),
-        others=[{"quarter": q, "href": f"../{q}/index.html"} for q in others],
+        others=[{"quarter": q, "href": f"../{q}/{RunFolder.INDEX}"} for q in others],
         css=static_text("report.css"),
         page_js=static_text("report.js"),
     )
