@@ -21,6 +21,9 @@ SHEET_COLUMNS = ["action_id", "customer_id", "customer_name", "owner_rep_id", "a
 # the action was given, and the order of the customer's actions
 # the rung of the nail's lead, which the action's text names ({lead} in the playbook's wording)
 LIST_COLUMNS = ["quarter", "region", *SHEET_COLUMNS, "rep_id", "tag", "priority", "lead_level"]
+# what action_list reads of the scores (the last two where the prescription wrote them)
+SCORE_COLUMNS = ["region", "customer_id", "customer_name", "rep_id", "tag", "sales_trailing_4q", "action_codes",
+                 "escalate_to", "escalate_level"]
 NOT_STARTED = "not_started"
 ID_SEPARATOR = ":"
 

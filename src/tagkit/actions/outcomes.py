@@ -25,6 +25,9 @@ from tagkit.actions.returns import NO_RESPONSE
 STATUS_ORDER = ("done", "in_progress", "not_started", "declined", NO_RESPONSE)
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 20260930  # fixed: the same run gives the same interval
+# what the outcomes read of this quarter's scores and of last quarter's published ones
+NOW_COLUMNS = ["customer_id", "tag", "sales_quarter", "sales_previous_quarter"]
+PREVIOUS_COLUMNS = ["customer_id", "region", "tag", "flags"]
 MIN_GROUP = 5  # fewer customers on either side of a comparison: no figure, said as too few
 
 

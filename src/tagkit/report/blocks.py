@@ -12,6 +12,7 @@ import altair as alt
 
 from tagkit.charts import chart_spec
 from tagkit.report.assets import script_json
+from tagkit.report.formats import format_count
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class Cell:
     cls: str = ""
     href: str = ""  # a relative link the report built itself (never a value from the data)
     links: tuple[tuple[str, str], ...] = ()  # more (label, relative link) after the text, built by the report too
+
+    @classmethod
+    def count(cls, value: int | float | None, sub: str = "") -> Cell:
+        """A whole number as the tables show counts: with separators, right-aligned, sorted by its value."""
+        return cls(format_count(value), sort=value, num=True, sub=sub)
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,11 @@ from tagkit.quarters import quarter_end
 from tagkit.report.blocks import Cell, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
 from tagkit.report.digest import FOLDER
-from tagkit.report.formats import format_count, format_percent
+from tagkit.report.formats import format_percent
 from tagkit.report.prescribed import action_text
 
 ID = "actions"
 SOON_DAYS = 7
-
-
-def _count(n: Any) -> Cell:
-    return Cell(format_count(n), sort=n, num=True)
 
 
 def _this_quarter(ctx: Context, actions: pl.DataFrame) -> list:
@@ -47,8 +43,8 @@ def _this_quarter(ctx: Context, actions: pl.DataFrame) -> list:
     rows = []
     for r in owners.iter_rows(named=True):
         stem = quote(region_stem(r["owner_rep_id"]))
-        rows.append({"owner": ctx.rep_cell(r["owner_rep_id"]), "actions": _count(r["actions"]),
-                     "soon": _count(r["soon"]), "first": Cell(r["first"].isoformat(), sort=r["first"].isoformat()),
+        rows.append({"owner": ctx.rep_cell(r["owner_rep_id"]), "actions": Cell.count(r["actions"]),
+                     "soon": Cell.count(r["soon"]), "first": Cell(r["first"].isoformat(), sort=r["first"].isoformat()),
                      # the page opens (a link), the CSV downloads
                      "digest": Cell("HTML", href=f"{folder}/{stem}.html", links=(("CSV", f"{folder}/{stem}.csv"),))})
     return [Note(ctx.ui("actions_lead", n=mine.height, owners=owners.height), tone="lead"),
@@ -71,8 +67,8 @@ def _returned(ctx: Context, summary: dict[str, Any], results: pl.DataFrame | Non
     columns = [Column("owner", ctx.ui("owner")), Column("actions", ctx.ui("actions_count"), num=True),
                *(Column(s, ctx.ui(f"status_{s}"), num=True) for s in STATUS_ORDER),
                Column("done_share", ctx.ui("done_share"), num=True)]
-    rows = [{"owner": ctx.rep_cell(r["owner_rep_id"]), "actions": _count(r["actions"]),
-             **{s: _count(r[s]) for s in STATUS_ORDER},
+    rows = [{"owner": ctx.rep_cell(r["owner_rep_id"]), "actions": Cell.count(r["actions"]),
+             **{s: Cell.count(r[s]) for s in STATUS_ORDER},
              "done_share": Cell(format_percent(r["done_share"]), sort=r["done_share"], num=True)}
             for r in adoption(mine).iter_rows(named=True)]
     blocks.append(Table("tbl-adoption", columns, rows, compact=True))
@@ -82,8 +78,8 @@ def _returned(ctx: Context, summary: dict[str, Any], results: pl.DataFrame | Non
                Column("not_done", ctx.ui("not_done"), num=True),
                Column("not_done_rate", ctx.ui("not_done_fared"), num=True)]
     rows = [{"action": Cell(action_text(r["action_code"], ctx.lang, ctx.data.playbook), sub=r["action_code"]),
-             "done": _count(r["done"]), "done_rate": Cell(format_percent(r["done_rate"]), sort=r["done_rate"], num=True),
-             "not_done": _count(r["not_done"]),
+             "done": Cell.count(r["done"]), "done_rate": Cell(format_percent(r["done_rate"]), sort=r["done_rate"], num=True),
+             "not_done": Cell.count(r["not_done"]),
              "not_done_rate": Cell(format_percent(r["not_done_rate"]), sort=r["not_done_rate"], num=True)}
             for r in by_action(mine).iter_rows(named=True)]
     blocks.append(Table("tbl-action-outcomes", columns, rows))

@@ -136,7 +136,7 @@ def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
         group = r["group"]
         label = (ctx.ui("senior_invest_led", lead=ctx.name("role", group.removeprefix("invest:")))
                  if group.startswith("invest:") else ctx.name("nail_decision", group))
-        figures = {k: Cell(format_count(r[k]), sort=r[k], num=True) for k in ("nails", "with_senior", "senior_visits")}
+        figures = {k: Cell.count(r[k]) for k in ("nails", "with_senior", "senior_visits")}
         rows.append({"group": Cell(label), **figures})
     lead = ctx.ui("senior_lead", quarters=ladder.get("window_quarters", "–"), senior=senior,
                   visits=format_count(counts["senior_visits"].sum()), wasted=format_count(wasted))

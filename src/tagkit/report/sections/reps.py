@@ -75,10 +75,6 @@ def _chart(ctx: Context, frame: pl.DataFrame, title: str) -> Chart | None:
                                                                targets=_targets(ctx, frame)))
 
 
-def _count(value: int | None, sub: str = "") -> Cell:
-    return Cell(format_count(value), sort=value, num=True, sub=sub)
-
-
 def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
     # only the benchmarks to borrow need a name: not a dict of every customer in the run, per region
     borrow = cards.get_column("borrow_benchmark_id").cast(pl.String) if "borrow_benchmark_id" in cards.columns \
@@ -98,20 +94,20 @@ def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
         borrow = r.get("borrow_benchmark_id")
         rows.append({
             "rep": ctx.rep_cell(r["rep_id"]),
-            "customers": _count(r.get("customers"), ctx.money(r.get("sales_trailing_4q"))),
+            "customers": Cell.count(r.get("customers"), ctx.money(r.get("sales_trailing_4q"))),
             "benchmarks": Cell(f"{format_count(r.get('benchmarks'))} / {format_count(r.get('benchmarks_min'))}",
                                sort=r.get("benchmarks"), num=True, cls="short" if gap else ""),
             "new": Cell(f"{format_count(r.get('benchmarks_new_4q'))} / {format_count(r.get('benchmarks_new_target'))}",
                         sort=r.get("benchmarks_new_4q"), num=True),
-            "candidates": _count(r.get("candidates")),
+            "candidates": Cell.count(r.get("candidates")),
             "borrow": Cell(names.get(borrow, borrow) if borrow else DASH,
                            sub=ctx.name("benchmark_level", r.get("borrow_benchmark_level")) if borrow else ""),
-            "nails": _count(r.get("nails"), ctx.ui("sc_nails_sub", invest=format_count(r.get("nails_invest")),
+            "nails": Cell.count(r.get("nails"), ctx.ui("sc_nails_sub", invest=format_count(r.get("nails_invest")),
                                                    pulled=format_count(r.get("nails_pulled")))),
-            "at_risk": _count(r.get("at_risk"), ctx.ui("sc_at_risk_sub", saved=format_count(r.get("at_risk_saved")),
+            "at_risk": Cell.count(r.get("at_risk"), ctx.ui("sc_at_risk_sub", saved=format_count(r.get("at_risk_saved")),
                                                        lost=format_count(r.get("at_risk_lost")))),
-            "speculators": _count(r.get("speculators")),
-            "visits": _count(r.get("visits")),
+            "speculators": Cell.count(r.get("speculators")),
+            "visits": Cell.count(r.get("visits")),
             "alignment": Cell(format_percent(r.get("visit_alignment")), sort=r.get("visit_alignment"), num=True),
         })
         classes.append("short" if gap else "")
@@ -142,10 +138,9 @@ def _plan_table(ctx: Context, cards: pl.DataFrame) -> Table:
                   else ctx.ui(f"plan_{r.get('visit_plan_basis') or 'no_rep_visits'}"))
         rows.append({
             "rep": ctx.rep_cell(r["rep_id"]),
-            "made": Cell(format_count(r.get("visits_per_quarter")), sort=r.get("visits_per_quarter"), num=True),
-            "capacity": Cell(format_count(capacity), sort=capacity, num=True),
-            "recommended": _count(r.get("visits_recommended")),
-            "planned": Cell(format_count(planned), sort=planned, num=True, sub=_planned_by_tag(ctx, r)),
+            "made": Cell.count(r.get("visits_per_quarter")), "capacity": Cell.count(capacity),
+            "recommended": Cell.count(r.get("visits_recommended")),
+            "planned": Cell.count(planned, sub=_planned_by_tag(ctx, r)),
             "status": Cell(status),
         })
         classes.append("short" if over or capacity is None else "")
@@ -169,11 +164,11 @@ def _facts_table(ctx: Context, summary: pl.DataFrame) -> Table:
                *(Column(f"vs_{t}", f"{ctx.ui('visit_share')} · {ctx.tag(t)}", num=True) for t in TAGGED)]
     rows = []
     for r in summary.iter_rows(named=True):
-        row = {"rep": ctx.rep_cell(r["rep_id"]), "customers": _count(r["customers"]),
+        row = {"rep": ctx.rep_cell(r["rep_id"]), "customers": Cell.count(r["customers"]),
                "sales": Cell(ctx.money(r["sales_trailing_4q"]), sort=r["sales_trailing_4q"], num=True),
-               "visits": _count(r["visits"])}
+               "visits": Cell.count(r["visits"])}
         for t in TAGGED:
-            row[t] = _count(r[t])
+            row[t] = Cell.count(r[t])
             share = r[f"visits_{t}"] / r["visits"] if r["visits"] else None
             row[f"vs_{t}"] = Cell(format_percent(share), sort=share, num=True)
         rows.append(row)
