@@ -125,7 +125,7 @@ def find_cdnow(given: Path | None) -> Path:
     except ModuleNotFoundError:
         raise Failed("the CDNOW data ships with the lifetimes package, which is not installed: "
                      + INSTALL_HINT.format(python=sys.executable)) from None
-    except Exception as error:  # noqa: BLE001 - installed but its import fails (e.g. on this pandas)
+    except Exception as error:
         raise Failed(f"lifetimes is installed but cannot be imported ({type(error).__name__}: {error}); "
                      "the BG/NBD baseline needs it working") from error
     if not path.is_file():
@@ -254,7 +254,7 @@ def read_scores(run_dir: Path) -> pl.DataFrame:
     path = run_dir / "scores.parquet"
     try:
         scores = pl.read_parquet(path)
-    except Exception as error:  # noqa: BLE001 - any reason it cannot be read is a failed run
+    except Exception as error:
         raise Failed(f"cannot read {path}: {error}") from error
     missing = {"customer_id", "quarter", "score_risk"} - set(scores.columns)
     if missing:
@@ -317,7 +317,7 @@ def bgnbd(lines: pl.DataFrame, table: pl.DataFrame) -> dict[str, Any]:
     except ModuleNotFoundError as error:
         raise Failed(f"the BG/NBD baseline needs {error.name}: "
                      + INSTALL_HINT.format(python=sys.executable).split(", or give")[0]) from error
-    except Exception as error:  # noqa: BLE001 - whatever breaks, the baseline was not measured
+    except Exception as error:
         raise Failed(f"lifetimes' BG/NBD failed ({type(error).__name__}: {error}); no BG/NBD figure") from error
     seconds = time.perf_counter() - t0
     ours = pl.DataFrame({

@@ -409,9 +409,9 @@ def run_child(engine: str, data_dir: Path, repeat: int, result_path: Path | None
         import pandas  # noqa: F401 - imported before the baseline, like polars is
     elif engine.startswith("score-step"):
         # imported before timing, as in the notebook's kernel: the report layer's imports take seconds
-        import tagkit.backtest  # noqa: F401
-        import tagkit.pipeline.steps  # noqa: F401
-        import tagkit.prescription  # noqa: F401
+        import tagkit.backtest
+        import tagkit.pipeline.steps
+        import tagkit.prescription
     elif engine != "polars-core":
         import tagkit.scoring  # noqa: F401
     baseline = peak_rss_mb()

@@ -110,7 +110,7 @@ def test_the_holdout_uplift_has_a_bootstrap_interval_and_needs_enough_customers(
     previous = pl.DataFrame({"customer_id": ids, "region": ["东北"] * 40, "tag": ["at_risk"] * 40,
                              "flags": [["holdout"] if i < 20 else [] for i in range(40)]})
     # treated: 15 of 20 saved; held out: 5 of 20
-    saved = [i >= 20 and i < 35 or i < 5 for i in range(40)]
+    saved = [(i >= 20 and i < 35) or i < 5 for i in range(40)]
     now = pl.DataFrame({"customer_id": ids, "tag": ["regular" if s else "at_risk" for s in saved],
                         "sales_quarter": [1.0] * 40, "sales_previous_quarter": [1.0] * 40})
     out = holdout_uplift(previous, now)

@@ -19,7 +19,6 @@ from tagkit.cli import main
 from tagkit.params import load_params
 from tagkit.report import load_run_data, write_region_report
 from tagkit.sample_data import generate_sample
-
 from test_browser_report import ARTIFACTS, ROOT, _browser_available, browser, visit  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -23,7 +23,7 @@ def _parse(values: list[str | None], expr: pl.Expr) -> pl.Series:
     return pl.DataFrame({"x": values}, schema={"x": pl.String}).select(expr.alias("x")).to_series()
 
 
-def _typed(values: list[str | None], parser) -> pl.Series:  # noqa: ANN001
+def _typed(values: list[str | None], parser) -> pl.Series:
     return _parse(values, parser(clean_text(pl.col("x"), typed=True)))
 
 

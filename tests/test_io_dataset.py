@@ -5,8 +5,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, write_minimal, write_xlsx
 
+from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, write_minimal, write_xlsx
 from tagkit.errors import ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.io.discover import partition_values

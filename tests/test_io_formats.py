@@ -6,9 +6,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, write_minimal, write_xlsx
 from polars.testing import assert_frame_equal
 
+from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, write_minimal, write_xlsx
 from tagkit.errors import ValidationBlocked
 from tagkit.io import Dataset, load_dataset
 from tagkit.params import IOParams

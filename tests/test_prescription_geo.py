@@ -7,8 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tagkit.params import load_params
-from tagkit.params import RadiationParams
+from tagkit.params import RadiationParams, load_params
 from tagkit.prescription.geo import LISTED_NEIGHBOURS, PAIR_COLUMNS, coverage_gaps, haversine_km, radiation
 
 P = load_params(Path(__file__).resolve().parents[1] / "params").prescription.radiation

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from conftest import ROOT
 from tagkit.params import load_params
 from tagkit.report import render_region_report
 from tagkit.report.export import region_export
 from tagkit.report.inputs import load_run_data
-
-from conftest import ROOT
 
 
 def test_every_region_has_its_full_list_ranked_at_risk_first(tiny_run):

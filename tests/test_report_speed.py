@@ -144,7 +144,7 @@ def test_every_report_chart_of_the_tiny_run_is_a_valid_vega_lite_spec(tiny_run, 
     html = render_region_report(dataclasses.replace(data, scores=honest), region=region, quarter=tiny_run.name,
                                 params=PARAMS.report)
     drawn.update(re.findall(r'<script type="application/json" id="spec-([a-z-]+)">', html))
-    assert REPORT_CHARTS <= drawn, REPORT_CHARTS - drawn
+    assert drawn >= REPORT_CHARTS, REPORT_CHARTS - drawn
 
 
 def test_a_chart_broken_after_construction_still_fails_validation():

@@ -18,7 +18,8 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import ROOT, TINY, TINY_QUARTER as Q
+from conftest import ROOT, TINY
+from conftest import TINY_QUARTER as Q
 from tagkit.cli import main
 from tagkit.pipeline.lock import RunLock
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from tagkit.errors import RunLocked
 from tagkit.params import load_params
 from tagkit.pipeline import fingerprint as fp
@@ -21,8 +22,6 @@ from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.progress import LogLines
 from tagkit.pipeline.runner import step_keys
 from tagkit.pipeline.spec import load_pipeline
-
-from conftest import ROOT
 
 
 def test_kernel_starts_take_turns_across_processes(tmp_path, monkeypatch):
@@ -110,9 +109,8 @@ def test_progress_lines_count_every_notebook(caplog):
 
 def test_the_lock_is_free_again_once_released(tmp_path):
     lock = RunLock(tmp_path / ".2026Q3.lock")
-    with lock:
-        with pytest.raises(RunLocked, match=f"pid {os.getpid()}"):
-            RunLock(tmp_path / ".2026Q3.lock").acquire()
+    with lock, pytest.raises(RunLocked, match=f"pid {os.getpid()}"):
+        RunLock(tmp_path / ".2026Q3.lock").acquire()
     with RunLock(tmp_path / ".2026Q3.lock"):
         pass
 

@@ -782,10 +782,9 @@ def test_tags_stay_right_at_other_densities(tmp_path: Path, kwargs: dict) -> Non
     Early at-risk customers (still buying as of END, collapsing in the outcome quarter) are left out:
     warning of them is the scorer's job, measured on the default sample by tests/test_scoring_quality.py;
     this test is about the density rescaling keeping the planted stories as visible as planted."""
+    from quality_support import apart_from_the_truth
     from tagkit.pipeline import steps  # imported here: the generator's own tests do not need the pipeline
     from tagkit.scoring import flag_quality, tag_quality
-
-    from quality_support import apart_from_the_truth
 
     generate_sample(tmp_path / "data", **kwargs)
     params = steps.load_step_params(Path(__file__).resolve().parents[1] / "params")

@@ -21,8 +21,7 @@ from tagkit.params import load_params
 from tagkit.prescription import prescribe
 from tagkit.prescription.speculators import quarter_end_of
 from tagkit.sample_data import generate_sample
-from tagkit.scoring import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features, score_customers
-from tagkit.scoring import order_lines
+from tagkit.scoring import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features, order_lines, score_customers
 from tagkit.scoring.order_lines import days_to_quarter_end, order_panels
 from tagkit.validation import validate_dataset
 

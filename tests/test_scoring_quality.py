@@ -11,11 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from quality_support import apart_from_the_truth
 from tagkit.params import load_params
 from tagkit.pipeline import steps
 from tagkit.sample import generate_sample
 from tagkit.scoring import flag_quality, score_customers, tag_quality
-from quality_support import apart_from_the_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER = "2026Q3"

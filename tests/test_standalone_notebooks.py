@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_notebook_figures import PINNED, _checked_outputs
 
 from tagkit.report.region import report_filename
+from test_notebook_figures import PINNED, _checked_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPERMILL = Path(sys.executable).parent / "papermill"

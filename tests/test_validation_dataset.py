@@ -13,12 +13,12 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
 import tagkit.validation.validate as validate_module
 from tagkit.errors import ValidationBlocked
 from tagkit.validation import QUARANTINE_COLUMNS, TableAccounting, raise_if_blocked, validate_dataset
 from tagkit.validation.result import ValidationResult
+from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
 D = dt.date
 NAN, INF = float("nan"), float("inf")

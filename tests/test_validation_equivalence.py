@@ -19,11 +19,11 @@ from typing import Any
 
 import polars as pl
 import pytest
-from validation_support import customer, intake_frame, order, rep
 
 from tagkit.contract import TABLES
 from tagkit.validation import evaluate_suite, load_suites, to_ge_suite
 from tagkit.validation.evaluate import MAP_TYPES
+from validation_support import customer, intake_frame, order, rep
 
 NAN, INF = float("nan"), float("inf")
 D = dt.date

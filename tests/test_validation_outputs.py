@@ -15,7 +15,6 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
 import tagkit.validation.validate as validate_module
 from tagkit.errors import ValidationBlocked
@@ -28,6 +27,7 @@ from tagkit.validation import (
     validate_dataset,
     write_validation_outputs,
 )
+from validation_support import PARAMS, QUARTER, customer, intake_frame, order, rep
 
 XSS = "<script>alert(1)</script>"
 

@@ -5,8 +5,8 @@ by :func:`explain`; the report shows the text of its language.
 """
 from __future__ import annotations
 
-from tagkit.plurals import fill
 from tagkit.params import BacktestParams
+from tagkit.plurals import fill
 
 Text = dict[str, str]  # language ("en", "zh") -> text
 

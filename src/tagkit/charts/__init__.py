@@ -10,8 +10,13 @@ which hashes its whole schema each time (about 4 ms a channel, a tenth of a regi
 """
 from __future__ import annotations
 
-from tagkit.charts.activity import (backtest_chart, calibration_chart, quality_parts_chart, quality_trend_chart,
-                                   visit_allocation_chart)
+from tagkit.charts.activity import (
+                                   backtest_chart,
+                                   calibration_chart,
+                                   quality_parts_chart,
+                                   quality_trend_chart,
+                                   visit_allocation_chart,
+)
 from tagkit.charts.customers import nail_upside_chart, risk_value_chart, showcase_chart
 from tagkit.charts.geo import customer_map
 from tagkit.charts.scores import score_distribution_chart, score_histogram

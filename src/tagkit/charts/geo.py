@@ -15,7 +15,6 @@ import polars as pl
 
 from tagkit.charts.theme import GAP, TAG_COLOURS, TAG_ORDER
 
-
 EARTH_KM = 6371.0088
 RING_STEPS = 48
 

@@ -26,8 +26,8 @@ import polars as pl
 
 from tagkit.errors import InputError, UsageError
 from tagkit.params import project_root
-from tagkit.quarters import quarter_end, quarter_of
 from tagkit.pipeline import fingerprint as fp
+from tagkit.quarters import quarter_end, quarter_of
 from tagkit.run_folder import RunFolder
 from tagkit.validation.evaluate import evaluate_suite
 from tagkit.validation.features_suite import RUN_REASONS, load_features_suite, with_quarter_bounds

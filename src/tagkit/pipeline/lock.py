@@ -19,7 +19,6 @@ from types import TracebackType
 
 from tagkit.errors import RunLocked
 
-
 # how long a run waits for the lock of a run that has already ended (its process is gone) to be let go:
 # whatever it started may take a moment to exit, and a rerun straight after a stop must not be refused
 DEAD_HOLDER_WAIT_S = 20.0
@@ -105,7 +104,7 @@ def _holder() -> dict[str, object]:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "user": os.environ.get("USER") or os.environ.get("LOGNAME") or str(os.getuid()),
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join(sys.argv),
     }
 

@@ -61,7 +61,7 @@ def _worker_main(worker: int, tasks: Any, results: Any, log_queue: Any, kernel_n
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     from tagkit.pipeline.kernels import SKIP_SLOW_IMPORTS, WarmKernel
 
-    exec(SKIP_SLOW_IMPORTS)  # noqa: S102 - a constant of ours; see kernels.py for why
+    exec(SKIP_SLOW_IMPORTS)
     import papermill  # noqa: F401 - imported now, while the first kernel starts, not on the first notebook
 
     kernel = WarmKernel(kernel_name, Path(cwd), fresh=fresh)

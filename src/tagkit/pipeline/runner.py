@@ -31,7 +31,13 @@ import polars as pl
 
 from tagkit.contract import colliding_regions, lost_reasons, region_stem
 from tagkit.errors import (
-    InputError, Interrupted, RegionsFailed, StepFailed, TagkitError, UsageError, ValidationBlocked,
+    InputError,
+    Interrupted,
+    RegionsFailed,
+    StepFailed,
+    TagkitError,
+    UsageError,
+    ValidationBlocked,
 )
 from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params, parse_quarter, project_root
@@ -233,7 +239,7 @@ def run_quarter(
         )
         doc: dict[str, Any] = {
             "quarter": quarter,
-            "started": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
             "pipeline": pipeline.name,
             "steps_requested": [s.name for s in steps],
             "workers": n_workers,
@@ -293,7 +299,7 @@ def _report_up_to_date(work: WorkDir, steps: list[Step], progress: Progress, sta
     for step in steps:
         progress.finished(step.name, "up to date", 0.0)
     progress.close()
-    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with RunFolder(work.published).file(RunFolder.RUN_LOG).open("a", encoding="utf-8") as log:
         log.write(f"{stamp} up to date: same inputs, params and code as this run; nothing to do "
                   f"({time.time() - started:.2f} s)\n")

@@ -24,14 +24,14 @@ from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.outputs import write_table
 from tagkit.params import Params, load_params, project_root
-from tagkit.quarters import quarter_outside_data, shift_quarter
 from tagkit.pipeline import features_input, made_for
+from tagkit.quarters import quarter_outside_data, shift_quarter
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
 from tagkit.run_folder import RunFolder
 from tagkit.scoring import score_customers
-from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.engine import timeline_of
+from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.order_lines import feature_panels, order_panels
 from tagkit.scoring.timeline import Timeline
 from tagkit.validation import ValidationResult, raise_if_blocked, validate_dataset, write_validation_outputs
@@ -301,7 +301,7 @@ def published_previous_tags(run_dir: str | Path, quarter: str) -> tuple[pl.LazyF
                       "why": f"no published run of {before} beside this one ({path.parent} has no scores.parquet)"}
     try:
         frame = pl.read_parquet(path, columns=["customer_id", "tag"])
-    except Exception as exc:  # noqa: BLE001 - an unreadable file is said, never silently replaced
+    except Exception as exc:
         raise InputError(f"{path}: last quarter's published scores cannot be read ({type(exc).__name__}: {exc}). "
                          "Restore the file, or move that run folder away to have the previous tags re-scored.") from exc
     published = frame.select("customer_id", previous_tag="tag").lazy()

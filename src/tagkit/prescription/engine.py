@@ -28,8 +28,8 @@ from tagkit.prescription.benchmarks import benchmark_frame, showcase
 from tagkit.prescription.defences import defence_frame
 from tagkit.prescription.evidence import cause_evidence
 from tagkit.prescription.geo import coverage_gaps, radiation
-from tagkit.prescription.holdout import draw_holdout
 from tagkit.prescription.history import current_rows, earlier_history, history_quarters, quality_index
+from tagkit.prescription.holdout import draw_holdout
 from tagkit.prescription.line_gap import COLUMNS as LINE_GAP_COLUMNS
 from tagkit.prescription.line_gap import line_gap_frame
 from tagkit.prescription.nails import nail_frame

@@ -32,6 +32,7 @@ import polars as pl
 
 from tagkit.params import ScoringParams, SpeculatorParams
 from tagkit.scoring.order_lines import order_panels, quarter_index
+
 SPECULATOR_COLUMNS = {
     "speculator_quarter_end_share": pl.Float64,
     "speculator_discount": pl.Float64,

@@ -103,7 +103,7 @@ def failure_summary(executed_notebook: Path) -> dict[str, Any]:
     path = _require_notebook(executed_notebook)
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises JSON, validation and OS errors alike
+    except Exception as exc:
         raise InputError(f"{path}: not a readable notebook ({exc}). The run's executed notebooks are written by "
                          "papermill; run the report step again to rewrite it.") from exc
     for cell in nb.cells:

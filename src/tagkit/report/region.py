@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from tagkit.charts import skip_schema_checks
-from tagkit.contract import report_filename  # noqa: F401 - re-exported: tagkit.report.report_filename
+from tagkit.contract import report_filename
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.assets import static_text, vega_bundle

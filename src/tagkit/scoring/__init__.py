@@ -29,6 +29,17 @@ from tagkit.scoring.quality import flag_quality, tag_quality
 from tagkit.scoring.timeline import Timeline
 
 __all__ = [
-    "CONTRACT_COLUMNS", "FEATURES_SCHEMA", "SPECULATOR_SCHEMA", "OrderPanels", "flag_quality", "order_features",
-    "order_panels", "read_features", "score_customers", "score_quarter", "tag_quality", "Timeline", "timeline_of",
+    "CONTRACT_COLUMNS",
+    "FEATURES_SCHEMA",
+    "SPECULATOR_SCHEMA",
+    "OrderPanels",
+    "Timeline",
+    "flag_quality",
+    "order_features",
+    "order_panels",
+    "read_features",
+    "score_customers",
+    "score_quarter",
+    "tag_quality",
+    "timeline_of",
 ]

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 
 import polars as pl
 
-
 LABEL_SEPARATOR = "\x1f"  # ASCII unit separator: never part of a label
 
 

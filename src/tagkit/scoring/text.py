@@ -7,6 +7,7 @@ Every placeholder renders as ``–`` where its figure is missing, so a sentence 
 from __future__ import annotations
 
 import re
+
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS

@@ -22,8 +22,8 @@ import polars as pl
 
 from tagkit.outputs import write_table
 from tagkit.run_folder import RunFolder
-from tagkit.validation.html import LANGUAGES, render_validation_html
 from tagkit.validation.evaluate import ENGINE
+from tagkit.validation.html import LANGUAGES, render_validation_html
 from tagkit.validation.result import Frame, ValidationResult
 from tagkit.validation.spool import PARQUET_OPTIONS, link_or_copy
 

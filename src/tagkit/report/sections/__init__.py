@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from tagkit.report.sections import (
-    abc, actions, at_risk, benchmarks, geo, headline, history, nails, notes, reps, trust,
+    abc,
+    actions,
+    at_risk,
+    benchmarks,
+    geo,
+    headline,
+    history,
+    nails,
+    notes,
+    reps,
+    trust,
 )
 
 BUILDERS = (headline, abc, at_risk, nails, benchmarks, reps, actions, geo, history, trust, notes)

@@ -8,9 +8,8 @@ from tagkit.charts import tag_mix_chart
 from tagkit.report import prescribed
 from tagkit.report.blocks import Card, Cards, Chart, Note, Section
 from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.formats import format_change, format_count, format_delta, format_percent, format_points, trend_class
 from tagkit.report.sections.alert import alert_blocks
-from tagkit.report.formats import (format_change, format_count, format_delta, format_percent,
-                                   format_points, trend_class)
 
 ID = "headline"
 # which way a tag's count moving is good news
