@@ -11,12 +11,13 @@ OUT    ?= out
 QUARTER ?= latest
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab sample clean help browser-deps java-deps lock
+.PHONY: setup report test check lab sample clean help browser-deps java-deps lock
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make report  - set up, generate sample data, run the latest quarter, print the index path"
-	@echo "make test    - set up and run the whole test suite"
+	@echo "make test    - set up, run the checks (make check) and the whole test suite"
+	@echo "make check   - ruff, mypy and the import layers (docs/architecture.md)"
 	@echo "make browser-deps - install Chromium and CJK fonts for the browser tests (Debian, root or sudo)"
 	@echo "make java-deps - install a Java runtime (17+) for the Spark tests when there is none (Debian, root or sudo)"
 	@echo "make lab     - JupyterLab on notebooks/"
@@ -43,9 +44,15 @@ report: setup sample
 	@$(TAGKIT) --quiet run --data $(DATA) --quarter $(QUARTER) --out $(OUT)
 
 # the notebooks are cleaned first (tagkit.nbclean): one saved from JupyterLab keeps only the outputs nbval checks
-test: setup sample java-deps
+test: setup sample java-deps check
 	$(PY) -m tagkit.nbclean notebooks/*.ipynb
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The house's checks, before the tests (docs/architecture.md "Checks"): style and likely bugs, types, layers
+check: setup
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The browser tests (pytest -m browser) drive Debian's Chromium through Playwright (Playwright's own
 # browser download is not used) and need CJK fonts to render Chinese. Installs them when missing
