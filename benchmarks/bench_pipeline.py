@@ -148,7 +148,7 @@ def run_naive(data: Path, work: Path, log: Path) -> dict[str, Any]:
                                         capture_output=True, text=True, check=True).stdout)  # not timed
     region_nbs = [nb / f"03_{region}.ipynb" for region in regions]
     phases["03 region reports"] = combine([papermill("03_region_report.ipynb", path, "-p", "region", region)
-                                           for region, path in zip(regions, region_nbs)])
+                                           for region, path in zip(regions, region_nbs, strict=True)])
     phases["nbconvert html"] = combine([measure([tool("jupyter"), "nbconvert", "--to", "html", str(path)], log)
                                         for path in region_nbs])
     phases["04 index"] = papermill("04_index.ipynb", nb / "04.ipynb")
@@ -238,7 +238,7 @@ def main() -> None:
                "python": platform.python_version(), "tagkit": tagkit, "naive": naive,
                "budget_s": args.budget_s, "budget_gb": args.budget_gb,
                "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                        capture_output=True, text=True).stdout.strip() or None}
+                                        capture_output=True, text=True, check=False).stdout.strip() or None}
     print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))

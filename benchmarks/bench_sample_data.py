@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         command += ["--order-lines", str(args.order_lines)]
     if args.regions:
         command += ["--regions", str(args.regions)]
-    shown = " ".join(["tagkit"] + command[1:])
+    shown = " ".join(["tagkit", *command[1:]])
     print(f"{os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}; {shown}", flush=True)
 
     runs = []

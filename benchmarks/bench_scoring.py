@@ -227,7 +227,7 @@ def pandas_core(data_dir: Path) -> Any:
     date = o["order_date"]
     o["q"] = (date.dt.year * 4 + date.dt.quarter - 1).astype("int32")
     by_quarter = o.groupby(["customer_id", "q"], observed=True)["amount"].sum().unstack(fill_value=0.0)
-    col = lambda k: by_quarter[k] if k in by_quarter else 0.0  # noqa: E731 - a quarter may have no orders
+    col = lambda k: by_quarter.get(k, 0.0)  # noqa: E731 - a quarter may have no orders
     out = pd.DataFrame({
         "sales_quarter": col(Q),
         "sales_trailing_4q": sum(col(k) for k in range(Q - 3, Q + 1)),

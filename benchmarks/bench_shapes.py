@@ -422,7 +422,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             " BLOCKED" if r.get("blocked") else f" FAILED (exit {r.get('exit_code')})")
         rss = r.get("peak_rss_mb")
         out.append(
-            f"| {r['shape']}{status} | {t.get('orders', {}).get('read', 0):,} | {t.get('customers', {}).get('read', 0):,} "
+            f"| {r['shape']}{status} | {t.get('orders', {}).get('read', 0):,} "
+            f"| {t.get('customers', {}).get('read', 0):,} "
             f"| {r['quarters']} | {len(t)} | {_cell(r.get('validate_s'))} "
             f"| {_cell(p.get('scores', {}).get('s'))} | {_cell(p.get('prescription', {}).get('s'))} "
             f"| {_cell(p.get('backtest', {}).get('s'))} | {_cell(r.get('wall_s'))} "
@@ -443,8 +444,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     parser.add_argument("--big-region-share", type=float, default=0.5, help="one_big_region: its share of customers")
     parser.add_argument("--city-benchmark-share", type=float, default=0.25,
-                        help="one_city_benchmarks: share of all planted benchmarks put in the city (at least its region's)")
-    parser.add_argument("--city-radius-km", type=float, default=10.0, help="one_city_benchmarks: within this of the centre")
+                        help="one_city_benchmarks: share of all planted benchmarks put in the city "
+                             "(at least its region's)")
+    parser.add_argument("--city-radius-km", type=float, default=10.0,
+                        help="one_city_benchmarks: within this of the centre")
     parser.add_argument("--child-make", choices=SHAPES, help=argparse.SUPPRESS)
     parser.add_argument("--child-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,9 +1,12 @@
-"""Shared fixtures: the tiny committed dataset and one full pipeline run over it."""
+"""Shared fixtures: the tiny committed dataset and one full pipeline run over it, Part K's actions round trip,
+and the browser tests' headless Chromium (``browser``, ``visit``)."""
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,90 @@ def actions_round_trip(tmp_path_factory) -> dict[str, Path]:
             sheet.write_csv(filled / csv.name)
     assert main([*common, "--quarter", "2026Q3", "--actions", str(filled)]) == 0
     return {"data": data, "filled": filled, "q2": out / "2026Q2", "q3": out / "2026Q3"}
+
+
+# --- the browser tests' headless Chromium, shared by tests/test_browser_*.py -----------------------------------
+CHROMIUM = os.environ.get("TAGKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LOCAL = ("file:", "data:", "blob:", "about:")
+
+
+def _require_browser() -> None:
+    """Skip with the reason on a developer machine; fail in CI, where a missing browser is a broken setup."""
+    problems = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is missing (pip install -e '.[dev]')")
+    if not Path(CHROMIUM).exists():
+        problems.append(f"no Chromium at {CHROMIUM} (make browser-deps: apt-get install chromium fonts-noto-cjk)")
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped outside CI: {reason}")
+
+
+@dataclass
+class Visit:
+    """What one page did: requests that tried to leave file://, console errors, uncaught errors, dialogs."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser_available() -> None:
+    """A browser module's first fixture (``pytest.mark.usefixtures("browser_available")`` in its pytestmark: a
+    session fixture named there comes before the others), so a machine without Chromium skips without running
+    the pipeline for nothing."""
+    _require_browser()
+
+
+@pytest.fixture(scope="module")
+def browser(browser_available: None) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def visit(browser) -> Iterator:
+    contexts = []
+
+    def open_page(path: Path, *, width: int = 1280) -> Visit:
+        context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
+        contexts.append(context)
+        page = context.new_page()
+        seen = Visit(page)
+
+        def guard(route) -> None:
+            url = route.request.url
+            if url.startswith(LOCAL):
+                route.continue_()
+            else:
+                seen.requests.append(url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page.on("request", lambda r: None if r.url.startswith(LOCAL) else seen.requests.append(r.url))
+        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen.errors.append(str(e)))
+        page.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
+        page.goto(path.as_uri())
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.vis')].every(v => v.dataset.rendered === 'true')",
+            timeout=20_000,
+        )
+        return seen
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -151,7 +151,7 @@ def test_a_region_sent_back_as_both_csv_and_workbook_stops_the_run(tmp_path):
     frame = pl.DataFrame({"action_id": ["C1:a"], "customer_id": ["C1"], "action_code": ["a"], "status": ["done"]})
     frame.write_csv(back / "东北.csv")
     frame.write_excel(back / "东北.xlsx")
-    with pytest.raises(ValidationBlocked, match="东北.csv and 东北.xlsx hold the same part"):
+    with pytest.raises(ValidationBlocked, match=r"东北\.csv and 东北\.xlsx hold the same part"):
         load_dataset(ROOT / "tests" / "fixtures" / "tiny", io=PARAMS.io, actions_dir=back)
 
 
@@ -174,7 +174,7 @@ def test_lists_that_cannot_be_matched_stop_the_run_with_the_fix(tmp_path):
     returned = pl.DataFrame({"action_id": ["C1:at_risk_watch"], "customer_id": ["C1"],
                              "action_code": ["at_risk_watch"], "status": ["done"], "note": [None],
                              "_file": ["东北.csv"], "_row": [1]}, schema_overrides={"note": pl.String})
-    with pytest.raises(InputError, match="2026Q2/actions.parquet is missing"):
+    with pytest.raises(InputError, match=r"2026Q2/actions\.parquet is missing"):
         write_action_lists(quarter="2026Q3", run_dir=_run_folder(tmp_path / "a", returned, published=False),
                            params=PARAMS)
     wrong = returned.with_columns(action_id=pl.lit("C1:something_else"))

@@ -81,7 +81,7 @@ def fake_engine(monkeypatch):
     def judged(timeline, quarter, scoring):
         seen.append(quarter)
         known = KNOWN.get(quarter, {})
-        tag, risk, abc = zip(*(known.get(c, ("regular", 0.0, "A")) for c in IDS))
+        tag, risk, abc = zip(*(known.get(c, ("regular", 0.0, "A")) for c in IDS), strict=True)
         return pl.LazyFrame({"customer_id": IDS, "region": ["华东"] * len(IDS), "tag": tag,
                              "score_risk": risk, "abc_class": abc})
 
@@ -223,7 +223,8 @@ def test_tagkit_losing_to_a_baseline_is_said_in_both_languages(fake_engine):
     lost = result.verdicts.filter(~pl.col("tagkit_better"))
     # pooled AUC 0.4 against the coin tosses of the no-order rule and recency + frequency, and ABC's 0.6
     assert set(lost.filter(metric="auc")["baseline"]) == {"no_order_rule", "recency_frequency", "abc"}
-    assert any(n.startswith("tagkit does not beat the ABC classes baseline on AUC: 0.4 against 0.6") for n in result.notes)
+    assert any(n.startswith("tagkit does not beat the ABC classes baseline on AUC: 0.4 against 0.6")
+               for n in result.notes)
     assert any("没有胜过基准方法 ABC 分类" in n for n in result.notes_zh)
 
 
@@ -332,9 +333,9 @@ def sample_result(tmp_path_factory):
 
 
 COUNT_METRICS = ("customers_scored", "excluded_no_purchase_yet", "excluded_already_left",
-                 "excluded_net_sales_not_positive", "excluded_already_past_bar", "excluded_tagged_at_risk", "customers", "went_bad",
-                 "went_bad_no_order", "flagged", "flagged_went_bad", "u_statistic", "pairs", "top_k",
-                 "top_k_went_bad", "null_scores")
+                 "excluded_net_sales_not_positive", "excluded_already_past_bar", "excluded_tagged_at_risk",
+                 "customers", "went_bad", "went_bad_no_order", "flagged", "flagged_went_bad", "u_statistic", "pairs",
+                 "top_k", "top_k_went_bad", "null_scores")
 SHARES = ("base_rate", "precision", "recall", "auc", "precision_top_k")
 
 

@@ -2,7 +2,7 @@
 
 The report is 华东's from a `tagkit sample-data` run (about 500 customers, every table long enough to
 matter), in Chinese as the run wrote it and rendered again in English. The browser and its guard against
-network requests are the ones of tests/test_browser_report.py; screenshots and the PDF land in
+network requests are the ones of tests/conftest.py; screenshots and the PDF land in
 ``test-artifacts/`` for a person to look at (the README shows the phone and desktop ones).
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from tagkit.cli import main
 from tagkit.params import load_params
 from tagkit.report import load_run_data, write_region_report
 from tagkit.sample_data import generate_sample
-from test_browser_report import ARTIFACTS, ROOT, _browser_available, browser, visit  # noqa: F401 - shared fixtures
+from test_browser_report import ARTIFACTS, ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("browser_available")]
 
 QUARTER = "2026Q3"
 REGION = "华东"
@@ -142,7 +142,8 @@ def test_on_paper_nothing_is_cut_and_headers_repeat(sample_reports, visit, langu
     header = "".join(_flat(t) for t in page.locator("#tbl-nails thead th .print-label").all_inner_texts())
     printed = page.locator("#tbl-nails tbody.rec").count()
     decisions = [_flat(t) for t in page.locator("#tbl-nails tbody.rec td.col-decision").all_inner_texts()]
-    names = [t.split("·")[0].strip() for t in page.locator("#tbl-nails tbody.rec td.col-customer .sub").all_inner_texts()]
+    names = [t.split("·")[0].strip()
+             for t in page.locator("#tbl-nails tbody.rec td.col-customer .sub").all_inner_texts()]
     following = _flat(page.locator("#benchmarks h2").inner_text())
     pages = _pdf_pages(page, language)
     assert len(pages) <= PAGES
@@ -165,7 +166,8 @@ def test_on_paper_nothing_is_cut_and_headers_repeat(sample_reports, visit, langu
     assert spanned and all(header in p for p in spanned), [p[:120] for p in spanned]
 
 
-VISIBLE_TEXT = "() => document.body.innerText + '\\n' + [...document.querySelectorAll('svg text')].map(t => t.textContent).join('\\n')"
+VISIBLE_TEXT = ("() => document.body.innerText + '\\n' + "
+                "[...document.querySelectorAll('svg text')].map(t => t.textContent).join('\\n')")
 WRONG = {
     "a plural after 1": re.compile(r"\b1 (complaints|signals|times|quarters|customers|reports|visits|rows)\b"),
     "a (s) plural": re.compile(r"\(s\)"),

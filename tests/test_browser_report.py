@@ -1,6 +1,7 @@
 """The reports in a real browser: headless Chromium driven by Playwright, with every network request blocked.
 
-Each page is opened from its file with all non-``file://`` requests aborted and recorded. The
+Each page is opened from its file with all non-``file://`` requests aborted and recorded (the ``browser`` and
+``visit`` fixtures of tests/conftest.py, shared with test_browser_layout.py). The
 reports come from the tiny fixture's pipeline run (``tiny_run``): 华东 in Chinese as the run wrote
 it, the same region rendered in English, and a copy whose customer names are hostile HTML.
 Full-page screenshots (and a print PDF) land in ``test-artifacts/`` for a person to look at.
@@ -12,10 +13,7 @@ fail in CI (``CI=true``), where ``.ci/run`` installs them.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -25,95 +23,12 @@ import pytest
 from tagkit.params import load_params
 from tagkit.report import load_run_data, write_region_report
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("browser_available")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("TAGKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1">'
 BREAKOUT = "</script><script>document.body.dataset.pwned=2</script>"
-LOCAL = ("file:", "data:", "blob:", "about:")
-
-
-def _require_browser() -> None:
-    """Skip with the reason on a developer machine; fail in CI, where a missing browser is a broken setup."""
-    problems = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problems.append("the playwright package is missing (pip install -e '.[dev]')")
-    if not Path(CHROMIUM).exists():
-        problems.append(f"no Chromium at {CHROMIUM} (make browser-deps: apt-get install chromium fonts-noto-cjk)")
-    if not problems:
-        return
-    reason = "; ".join(problems)
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
-    pytest.skip(f"browser tests skipped outside CI: {reason}")
-
-
-@dataclass
-class Visit:
-    """What one page did: requests that tried to leave file://, console errors, uncaught errors, dialogs."""
-
-    page: object
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _browser_available() -> None:
-    """Checked before any other fixture (an autouse fixture of the widest scope comes first), so a machine
-    without Chromium skips without running the pipeline for nothing."""
-    _require_browser()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def visit(browser) -> Iterator:
-    contexts = []
-
-    def open_page(path: Path, *, width: int = 1280) -> Visit:
-        context = browser.new_context(viewport={"width": width, "height": 900}, service_workers="block")
-        contexts.append(context)
-        page = context.new_page()
-        seen = Visit(page)
-
-        def guard(route) -> None:
-            url = route.request.url
-            if url.startswith(LOCAL):
-                route.continue_()
-            else:
-                seen.requests.append(url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page.on("request", lambda r: None if r.url.startswith(LOCAL) else seen.requests.append(r.url))
-        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen.errors.append(str(e)))
-        page.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
-        page.goto(path.as_uri())
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.vis')].every(v => v.dataset.rendered === 'true')",
-            timeout=20_000,
-        )
-        return seen
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def _render(run: Path, out: Path, *, language: str, scores: pl.DataFrame | None = None) -> Path:

@@ -84,7 +84,8 @@ def test_every_option_says_its_default_and_run_help_ends_with_examples_and_exit_
     with pytest.raises(SystemExit):
         main(["sample-data", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for said in ("random seed", "(default: 7)", "customers to make (default: 2000)", "(default: 8)", "(default: 2026Q3)"):
+    for said in ("random seed", "(default: 7)", "customers to make (default: 2000)", "(default: 8)",
+                 "(default: 2026Q3)"):
         assert said in text
     with pytest.raises(SystemExit):
         main(["run", "--help"])

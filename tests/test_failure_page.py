@@ -123,7 +123,7 @@ def test_failure_summary_of_a_notebook_that_did_not_fail(tmp_path):
 
 
 def test_missing_notebook_says_what_to_do(tmp_path):
-    with pytest.raises(InputError, match="no executed notebook there.*run the report step again"):
+    with pytest.raises(InputError, match=r"no executed notebook there.*run the report step again"):
         write_failure_page(tmp_path / "notebooks" / "03_region_report-华北.ipynb")
     with pytest.raises(InputError, match="no executed notebook there"):
         failure_summary(tmp_path / "missing.ipynb")

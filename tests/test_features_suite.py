@@ -44,7 +44,8 @@ def _check(frame: pl.DataFrame, path: Path, *, quarter: str = QUARTER, end_days:
 
 
 def test_the_committed_suite_is_what_the_builder_makes_from_the_features_schema():
-    """A change of the features schema must come with the regenerated suite (python -m tagkit.validation write-suites)."""
+    """A change of the features schema must come with the regenerated suite
+    (python -m tagkit.validation write-suites)."""
     assert load_features_suite() == build_features_suite(FEATURES_SCHEMA | SPECULATOR_SCHEMA, HOW), (
         f"{SUITE_FILE.name} is stale: run `python -m tagkit.validation write-suites` and commit the diff")
     reasons = [e["meta"]["reason"] for e in load_features_suite()["expectations"]]

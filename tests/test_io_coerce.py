@@ -129,7 +129,7 @@ def test_coerce_frame_typed_source_casts_without_raw() -> None:
             "complaint": [True, False],
         }
     )
-    out, raws = coerce_frame(lf, FEEDBACK)
+    out, _raws = coerce_frame(lf, FEEDBACK)
     got = out.collect()
     assert got["customer_id"].to_list() == ["1001", "1002.5"]
     assert got["feedback_date"].to_list() == [dt.date(2026, 2, 5), dt.date(2026, 3, 1)]

@@ -188,7 +188,7 @@ def test_parquet_file_keeps_types_and_extras(tmp_path: Path, io_params: IOParams
 def test_folder_of_csv_files_is_one_table(tmp_path: Path, io_params: IOParams) -> None:
     data = write_minimal(tmp_path / "data", skip=["orders"])
     write_csv(data / "orders" / "2026-01.csv", ORDERS_EN)
-    write_csv(data / "orders" / "2026-02.csv", ORDERS_EN[:1] + [["O9", "C2", "2026/2/9", "￥9"]], encoding="gbk")
+    write_csv(data / "orders" / "2026-02.csv", [*ORDERS_EN[:1], ["O9", "C2", "2026/2/9", "￥9"]], encoding="gbk")
     (data / "orders" / "README.txt").write_text("not a table")
     (data / "orders" / "_old.csv").write_text("junk")
     ds = load_dataset(data, io=io_params)

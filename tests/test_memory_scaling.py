@@ -38,7 +38,7 @@ def _peak_mb(data: Path, run: Path) -> float:
                             stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    out, err = proc.stdout.read(), proc.stderr.read()
+    _out, err = proc.stdout.read(), proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]

@@ -255,7 +255,8 @@ def test_the_features_command_writes_the_table_a_run_aggregates(tiny_data, tiny_
                      "--out", str(outs[engine]), "--engine", engine]) == 0
     assert outs["polars"].read_bytes() == outs["duckdb"].read_bytes()
     assert_frame_equal(pl.read_parquet(outs["polars"]), _reference(tiny_orders))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["duckdb.parquet", "polars.parquet"]  # the validation's folder went
+    # the validation's folder went
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["duckdb.parquet", "polars.parquet"]
 
 
 def test_the_features_command_takes_quarter_end_days_from_params(tiny_data, tmp_path):

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 def test_run_keeps_the_contract(tiny_run):
     if not CHECKER.exists():
         pytest.skip(f"{CHECKER} not present (it ships beside the project in ../shared)")
-    done = subprocess.run([sys.executable, str(CHECKER), str(tiny_run)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, str(CHECKER), str(tiny_run)], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "keeps the contract" in done.stdout
 

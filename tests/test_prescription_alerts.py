@@ -48,7 +48,8 @@ def _tables(*, falling: str, seasonal: str, small: str) -> dict[str, pl.LazyFram
 @pytest.fixture(scope="module")
 def alerts() -> tuple[pl.DataFrame, pl.DataFrame]:
     tables = _tables(falling="华东", seasonal="东北", small="西北")
-    panels = build_panels(tables, last_quarter=QUARTER, orders=order_panels(tables["orders"], quarter=QUARTER)).collect()
+    panels = build_panels(tables, last_quarter=QUARTER,
+                          orders=order_panels(tables["orders"], quarter=QUARTER)).collect()
     customers = tables["customers"].with_columns(tag=pl.lit("regular"))
     p = PARAMS.prescription.model_copy(update={"region_alert": PARAMS.prescription.region_alert.model_copy(
         update={"min_customers": 10})})

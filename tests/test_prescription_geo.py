@@ -67,7 +67,8 @@ def _brute_force(customers: pl.DataFrame, radius_km: float) -> tuple[pl.DataFram
                       .then((pl.col("sales_trailing_4q").clip(0) / pl.col("sales_prior_4q") - 1).round(4)))
     )
     listed = (pairs.sort("benchmark_id", "distance_km", "customer_id").group_by("benchmark_id", maintain_order=True)
-              .head(LISTED_NEIGHBOURS).select(PAIR_COLUMNS).sort("region", "benchmark_id", "distance_km", "customer_id"))
+              .head(LISTED_NEIGHBOURS).select(PAIR_COLUMNS)
+              .sort("region", "benchmark_id", "distance_km", "customer_id"))
     cents = {c: (pl.col(c) * 100).round().cast(pl.Int64).sum() for c in ("sales_trailing_4q", "sales_prior_4q")}
     sums = pairs.group_by("benchmark_id").agg(radiation_neighbours=pl.len().cast(pl.Int64), **cents).select(
         customer_id="benchmark_id", radiation_neighbours="radiation_neighbours",
@@ -101,7 +102,8 @@ def test_pairs_stay_within_their_region():
     listed, _ = radiation(customers, p=P)
     regions = dict(zip(customers["customer_id"], customers["region"], strict=True))
     assert listed.height > 0
-    assert all(regions[a] == regions[b] == r for r, a, b in listed.select("region", "benchmark_id", "customer_id").iter_rows())
+    assert all(regions[a] == regions[b] == r
+               for r, a, b in listed.select("region", "benchmark_id", "customer_id").iter_rows())
 
 
 def _customers() -> pl.LazyFrame:
@@ -171,8 +173,8 @@ def test_the_grid_sums_equal_the_tree_sums():
     from tagkit.prescription.disc_sums import disc_sums
     customers = _scatter(3000, seed=8)
     for radius_km in (0.3, 7.0, 60.0):
-        for region in geo._regions(customers):
-            reach = geo._reach(radius_km)
+        for region in geo._regions(customers):  # noqa: SLF001 - the grid against the tree, on the same regions
+            reach = geo._reach(radius_km)  # noqa: SLF001 - and the same reach
             grid = disc_sums(region.everyone.data, region.lat, region.lon, region.cents, region.benchmarks,
                              radius_rad=radius_km / geo.EARTH_RADIUS_KM, reach=reach)
             count = region.everyone.query_ball_point(region.everyone.data[region.benchmarks], reach, return_length=True)

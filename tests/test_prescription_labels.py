@@ -46,7 +46,8 @@ def _action(prefix: str) -> pl.Expr:
 
 def _bar_met() -> pl.Expr:
     b = PARAMS.scoring.benchmark
-    return ((pl.col("score_influence") >= b.min_influence.enter) & (pl.col("score_satisfaction") >= b.min_satisfaction.enter)
+    return ((pl.col("score_influence") >= b.min_influence.enter)
+            & (pl.col("score_satisfaction") >= b.min_satisfaction.enter)
             & (pl.col("score_cooperation") >= b.min_cooperation.enter)).fill_null(False)
 
 
@@ -83,7 +84,8 @@ CONTRADICTIONS: dict[str, pl.Expr] = {
     "speculator without its discipline action": _flag("speculator") & ~_action("speculator_discipline"),
     "nail cause or decision on a customer not a nail": (pl.col("nail_cause").is_not_null()
                                                         | pl.col("nail_decision").is_not_null()) & ~_tag("nail"),
-    "a nail without cause or decision": _tag("nail") & (pl.col("nail_cause").is_null() | pl.col("nail_decision").is_null()),
+    "a nail without cause or decision":
+        _tag("nail") & (pl.col("nail_cause").is_null() | pl.col("nail_decision").is_null()),
     "risk_stage on a customer not at risk": pl.col("risk_stage").is_not_null() & ~_tag("at_risk"),
     # reasons against tag and flags
     "risk reasons on a customer not at risk": _reason("risk_") & ~_tag("at_risk"),
@@ -92,7 +94,8 @@ CONTRADICTIONS: dict[str, pl.Expr] = {
     "nail reasons on a customer not a nail": _reason("nail_") & ~_tag("nail"),
     "benchmark_at_risk reason without the flag, or the flag without it": _reason("benchmark_at_risk")
     != _flag("benchmark_at_risk"),
-    "speculator reason without the flag, or the flag without it": _reason("speculator_quarter_end") != _flag("speculator"),
+    "speculator reason without the flag, or the flag without it":
+        _reason("speculator_quarter_end") != _flag("speculator"),
     "dormant reason without the flag, or the flag without it": _reason("dormant_no_orders") != _flag("dormant"),
     "tag_kept while the tag changed": _reason("tag_kept") & (pl.col("tag") != pl.col("previous_tag")).fill_null(True),
     # levels against their bar
@@ -102,8 +105,9 @@ CONTRADICTIONS: dict[str, pl.Expr] = {
         ["former", "candidate"]).fill_null(False) & _bar_met(),
     "a level without its status, or a status without a level": pl.col("benchmark_level").is_null()
     != pl.col("benchmark_level_status").is_null(),
-    "a level on a customer neither benchmark, candidate nor benchmark-quality at risk": pl.col(
-        "benchmark_level").is_not_null() & ~(_tag("benchmark") | _flag("benchmark_candidate") | _flag("benchmark_at_risk")),
+    "a level on a customer neither benchmark, candidate nor benchmark-quality at risk":
+        pl.col("benchmark_level").is_not_null()
+        & ~(_tag("benchmark") | _flag("benchmark_candidate") | _flag("benchmark_at_risk")),
     "\"标杆级\" in the reasons below the bar": pl.col("reasons_zh").list.eval(
         pl.element().str.starts_with("标杆级")).list.any().fill_null(False) & ~_bar_met(),
 }

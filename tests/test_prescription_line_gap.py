@@ -1,4 +1,5 @@
-"""Nails by line gap: the lines they do not buy and the benchmark to visit, on a tiny hand-built frame and the sample."""
+"""Nails by line gap: the lines they do not buy and the benchmark to visit, on a tiny hand-built frame and the
+sample."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -100,6 +101,7 @@ def test_a_line_gap_is_worth_the_lines_not_bought():
         "potential_annual_value": [3e6, 3e6], "sales_trailing_4q": [1.2e6, 1.2e6],
         "lines_bought": [2, 2], "lines_available": [8, 8], "visits_trailing": [None, None],
         **{f"visits_{t}": [None, None] for t in ("routine", "supervisor", "manager", "executive")},
-    }, schema_overrides={f"visits_{t}": pl.Int64 for t in ("trailing", "routine", "supervisor", "manager", "executive")})
+    }, schema_overrides={f"visits_{t}": pl.Int64
+                         for t in ("trailing", "routine", "supervisor", "manager", "executive")})
     out = frame.select(**nail_value(PARAMS.prescription, line_gap=True)).collect()
     assert out["nail_upside"].to_list() == [pytest.approx(1.26e6), pytest.approx(3e6 * 0.35 - 1.2e6)]

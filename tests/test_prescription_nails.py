@@ -249,8 +249,9 @@ def test_chain_without_roles_escalates_by_steps_and_stops_on_a_cycle():
 
 # --- the escalation ladder ----------------------------------------------------------------------
 
-LADDER_REPS = pl.LazyFrame({"rep_id": ["R1", "R2", "R3"], "rep_name": ["经理", "主管", "业务员"], "region": ["华东"] * 3,
-                            "role": ["regional_manager", "supervisor", "rep"], "manager_id": [None, "R1", "R2"]})
+LADDER_REPS = pl.LazyFrame({"rep_id": ["R1", "R2", "R3"], "rep_name": ["经理", "主管", "业务员"],
+                            "region": ["华东"] * 3, "role": ["regional_manager", "supervisor", "rep"],
+                            "manager_id": [None, "R1", "R2"]})
 # customer → (potential, visits in the last year or before: (date, visit_type, outcome))
 LADDER_NAILS = {
     # 1.65 M upside: invest, but below the supervisor tier, so the ladder alone decides

@@ -67,7 +67,8 @@ def test_defences_follow_the_signals_and_fall_back_to_relationship():
     out = defence_frame(_at_risk(), p=P).collect()
     expected = pl.DataFrame({
         "customer_id": ["visits_fell", "price", "payment", "silent", "rep_issue", "calm"],
-        "defences": [["relationship"], ["commercial"], ["commercial", "risk"], ["relationship"], ["relationship"], None],
+        "defences": [["relationship"], ["commercial"], ["commercial", "risk"], ["relationship"], ["relationship"],
+                     None],
         "is_rep_change": [False, False, False, False, True, False],
         "visit_frequency": [4.0, 3.0, 2.0, 2.0, 2.0, 1.0],
     })
@@ -81,7 +82,8 @@ def test_defence_steps_name_the_competitor_its_action_and_the_complaint():
     out = defence_frame(_at_risk(), p=P).collect()
     zh = dict(zip(out["customer_id"], out["defence_steps_zh"].to_list(), strict=True))
     en = dict(zip(out["customer_id"], out["defence_steps_en"].to_list(), strict=True))
-    assert zh["price"] == ["商务防守：竞品恒达近期促销，客户投诉价格。先做：以赠品或促销支持回应竞品恒达的促销；重新核定供货价格"]
+    assert zh["price"] == ["商务防守：竞品恒达近期促销，客户投诉价格。"
+                           "先做：以赠品或促销支持回应竞品恒达的促销；重新核定供货价格"]
     assert en["price"] == ["Commercial defence: lately from 恒达: a promotion; the customer complained about price. "
                            "First: match 恒达's promotion with gifts or promotional support; review our price"]
     # payment terms are commercial (the seed's 付款方式), the lost listing a risk to clear in writing
@@ -161,7 +163,8 @@ def test_a_slipping_benchmark_is_defended_and_never_a_success_story():
     a local slipping one is not shown to its neighbours either."""
     slipping = {"tag": "benchmark", "is_benchmark_slipping": True, "showcase_basis": "slipping"}
     out = _prescribed([
-        {"customer_id": "grown", "tag": "benchmark", "benchmark_level": "national", "showcase_basis": "before_benchmark"},
+        {"customer_id": "grown", "tag": "benchmark", "benchmark_level": "national",
+         "showcase_basis": "before_benchmark"},
         {"customer_id": "unknown_before", "tag": "benchmark", "benchmark_level": "provincial",
          "showcase_basis": "no_before"},
         {"customer_id": "fell", "benchmark_level": "national", "showcase_sales_change": -0.25,

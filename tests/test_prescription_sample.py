@@ -117,7 +117,8 @@ def test_no_speculator_is_at_risk_for_its_rhythm(sample):
     joined = rx.customers.join(truth, on="customer_id")
     speculators = joined.filter(pl.col("archetype") == "speculator")
     assert speculators.filter(pl.col("tag") == "at_risk").height == 0
-    assert speculators.filter(pl.col("action_codes").list.contains("speculator_discipline")).height >= 0.8 * speculators.height
+    disciplined = speculators.filter(pl.col("action_codes").list.contains("speculator_discipline"))
+    assert disciplined.height >= 0.8 * speculators.height
 
 
 def test_internal_nails_settle_the_legacy_and_keep_their_new_rep(sample):
@@ -148,7 +149,8 @@ def test_no_invest_nail_is_led_by_someone_who_already_failed(sample):
         lead=pl.col("escalate_level").replace_strict(rank, return_dtype=pl.Int64),
         tried=pl.col("escalate_tried_level").replace_strict(rank, default=-1, return_dtype=pl.Int64))
     invest = nails.filter(pl.col("nail_decision") == "invest")
-    assert invest.filter((pl.col("lead") <= pl.col("tried")) & (pl.col("escalate_tried_level") != "executive")).height == 0
+    assert invest.filter((pl.col("lead") <= pl.col("tried"))
+                         & (pl.col("escalate_tried_level") != "executive")).height == 0
     assert invest.filter(pl.col("lead") == pl.col("tried")).height == invest.filter(pl.col("tried") == 3).height > 0
     assert invest.filter(pl.col("escalate_level") == "regional_manager").height > 0
     assert set(nails.filter(pl.col("nail_decision") != "invest")["escalate_level"]) == {"rep"}
@@ -244,7 +246,8 @@ def test_benchmarks_show_only_real_growth_and_defend_the_slipping(sample):
     assert slipping.height == b.filter(declining).height > 0
     assert b.filter(declining & pl.col("action_codes").list.contains("benchmark_case_study")).height == 0
     assert slipping["action_codes"].list.contains("benchmark_defend_slipping").all()
-    explained = pl.col("reason_codes").list.set_intersection(["benchmark_slipping_before", "benchmark_slipping_trailing"])
+    explained = pl.col("reason_codes").list.set_intersection(["benchmark_slipping_before",
+                                                               "benchmark_slipping_trailing"])
     assert (slipping.select(explained.list.len())["reason_codes"] > 0).all()
     assert set(slipping["showcase_basis"]) == {"slipping"}
     assert rx.customers.filter((pl.col("tag") != "benchmark") & pl.col("showcase_basis").is_not_null()).height == 0

@@ -41,8 +41,8 @@ def _orders() -> pl.LazyFrame:
 
 def test_quarter_end_of_dates():
     frame = pl.DataFrame({"d": [D(2026, 1, 1), D(2026, 5, 15), D(2026, 9, 30), D(2026, 12, 1)]})
-    assert frame.select(quarter_end_of("d").alias("end"))["end"].to_list() == [D(2026, 3, 31), D(2026, 6, 30), D(2026, 9, 30),
-                                                                D(2026, 12, 31)]
+    assert frame.select(quarter_end_of("d").alias("end"))["end"].to_list() == [
+        D(2026, 3, 31), D(2026, 6, 30), D(2026, 9, 30), D(2026, 12, 31)]
 
 
 def test_speculators_buy_at_quarter_end_at_deep_discount_without_rhythm():

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")
 EVIL = "<script>alert('x')</script>"
 BREAKOUT = "</script><img src=x onerror=alert(1)>"
-SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "actions", "map", "transitions", "trust",
-            "data-notes"]
+SECTIONS = ["headline", "abc-vs-tags", "at-risk", "nails", "benchmarks", "reps", "actions", "map", "transitions",
+            "trust", "data-notes"]
 
 
 def _scores() -> pl.DataFrame:
@@ -314,7 +314,8 @@ def test_a_2000_customer_region_stays_under_3_mb():
     big = pl.concat([base.with_columns(customer_id=pl.col("customer_id") + f"-{i}",
                                        customer_name=pl.col("customer_name") + f" {i}",
                                        lat=pl.col("lat") + i % 40 * 0.05, lon=pl.col("lon") + i % 37 * 0.05,
-                                       reasons_zh=pl.lit(["本季销售额同比下降94%（¥2788，去年同期¥4.5万），而大区同期下降3%"] * 4))
+                                       reasons_zh=pl.lit(["本季销售额同比下降94%（¥2788，去年同期¥4.5万），"
+                                                          "而大区同期下降3%"] * 4))
                      for i in range(400)])
     assert big.height == 2000
     html = _report(_data(big))
@@ -376,8 +377,8 @@ def test_index_says_what_failed_and_links_the_failure_page():
     assert "…</span> · <a" in notes  # a long message is cut; the failure page has all of it
     page = 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell">see the failing cell</a>'
     assert page in notes
-    assert ('Southwest China: failed</span> · <a href="notebooks/03_region_report-%E8%A5%BF%E5%8D%97.ipynb">see the failing notebook</a>'
-            in notes)
+    assert ('Southwest China: failed</span> · <a href="notebooks/03_region_report-%E8%A5%BF%E5%8D%97.ipynb">'
+            'see the failing notebook</a>' in notes)
     row = html[html.index('<tr class="failed-row">'):]
     assert 'href="notebooks/03_region_report-%E5%8D%8E%E5%8C%97.html#papermill-error-cell"' in row[:row.index("</tr>")]
 
@@ -526,7 +527,8 @@ def _levelled(scores: pl.DataFrame) -> pl.DataFrame:
     return _prescribed(scores).with_columns(
         benchmark_level=pl.Series(["city", "provincial", "local", None, None, None], dtype=pl.String),
         benchmark_level_status=pl.Series(["former", "former", "candidate", None, None, None], dtype=pl.String),
-        defence_steps_zh=pl.Series([["关系防守：竞品恒达近期拜访。先做：拜访不少于竞品恒达", "风险防守：客户投诉交付。先做：书面承诺交付时间"],
+        defence_steps_zh=pl.Series([["关系防守：竞品恒达近期拜访。先做：拜访不少于竞品恒达",
+                                     "风险防守：客户投诉交付。先做：书面承诺交付时间"],
                                     None, None, None, ["商务防守：客户投诉付款。先做：调整付款方式或账期"], None]),
         defence_steps_en=pl.Series([["Relationship defence: lately from 恒达: visits. First: visit as often as 恒达",
                                      "Risk defence: the customer complained about delivery. First: promise dates"],
@@ -563,7 +565,8 @@ def test_defences_list_the_specific_steps_before_the_general_paragraph():
         [["defend_benchmark", "defend_relationship"], ["benchmark_maintain"], [], [], ["defend_commercial"], []]))
     for lang, step, action, general in (
             ("zh", "关系防守：竞品恒达近期拜访", "标杆客户出现风险：一周内安排高层拜访", "关系防守：增加拜访"),
-            ("en", "Relationship defence: lately from 恒达: visits", "An executive visit", "Relationship defence: more visits")):
+            ("en", "Relationship defence: lately from 恒达: visits", "An executive visit",
+             "Relationship defence: more visits")):
         html = _report(_data(scores, playbook=playbook), language=lang)
         row = html.split('id="tbl-at-risk-early"')[1].split("</table>")[0]
         assert step in row and action in row and row.index(step) < row.index(action), lang
@@ -583,7 +586,8 @@ def _laddered() -> RunData:
         escalate_tried_level=pl.Series([None, None, "supervisor", "supervisor", None, None], dtype=pl.String),
         escalate_note=pl.Series([None] * 6, dtype=pl.String),
         nail_senior_visits=pl.Series([None, None, 3, 2, None, 0], dtype=pl.Int64),
-        action_codes=pl.Series([["defend_benchmark"], ["benchmark_maintain"], ["nail_settle_legacy", "nail_reduce_effort"],
+        action_codes=pl.Series([["defend_benchmark"], ["benchmark_maintain"],
+                                ["nail_settle_legacy", "nail_reduce_effort"],
                                 ["nail_settle_legacy", "nail_combined_attack"], ["defend_commercial"], ["nail_drop"]]),
     )
     return _data(scores, playbook=PARAMS.playbook.model_dump(mode="json"))
@@ -618,7 +622,8 @@ def test_the_nails_section_shows_where_the_senior_visits_went():
     assert "invest · led by the regional manager 1 1 2" in table
     assert "invest · led by the rep 0 0 0" in table and "invest · led by the executive 0 0 0" in table
     assert "reduce effort 1 1 3" in table and "drop 0 0 0" in table
-    assert "Visits by a supervisor or above to nails in the last 4 quarters: 5, 3 of them to nails to reduce or drop" in en
+    assert ("Visits by a supervisor or above to nails in the last 4 quarters: 5, 3 of them to nails to reduce or drop"
+            in en)
     assert 'id="tbl-senior-visits"' in _report(data)
     # an older run without the ladder's columns: no table, nothing invented
     old = _data(_prescribed(_scores()), playbook=PARAMS.playbook.model_dump(mode="json"))
@@ -634,8 +639,10 @@ def test_the_nails_section_shows_each_line_gap_with_its_reference_benchmark():
         flags=pl.Series([["benchmark_at_risk"], [], [], ["line_gap"], [], ["line_gap"]]),
         lines_bought=pl.Series([5, 6, 3, 1, 4, 7]), lines_available=pl.Series([8] * 6),
         nail_missing_lines=pl.Series(missing, dtype=pl.List(pl.String)),
-        line_gap_visit_zh=pl.Series([None, None, None, "带客户参观标杆客户杭州联华", None, "参观天津"], dtype=pl.String),
-        line_gap_visit_en=pl.Series([None, None, None, "Take the customer to see 杭州联华", None, "x"], dtype=pl.String),
+        line_gap_visit_zh=pl.Series([None, None, None, "带客户参观标杆客户杭州联华", None, "参观天津"],
+                                    dtype=pl.String),
+        line_gap_visit_en=pl.Series([None, None, None, "Take the customer to see 杭州联华", None, "x"],
+                                    dtype=pl.String),
     )
     for lang, words in (("zh", ("已采购产品线 1/8条：带客户参观标杆客户杭州联华",)),
                         ("en", ("Lines bought 1 of 8: Take the customer to see 杭州联华",))):

@@ -152,7 +152,8 @@ def test_a_chart_broken_after_construction_still_fails_validation():
     with pytest.raises(alt.utils.schemapi.SchemaValidationError):
         alt.Scale(type="sqrtish")  # Altair's default: checked as it is made
     with skip_schema_checks():
-        broken = alt.Chart(pl.DataFrame({"a": [1.0]})).mark_bar().encode(x=alt.X("a:Q", scale=alt.Scale(type="sqrtish")))
+        broken = (alt.Chart(pl.DataFrame({"a": [1.0]})).mark_bar()
+                  .encode(x=alt.X("a:Q", scale=alt.Scale(type="sqrtish"))))
     chart_spec(broken)  # what a report does: no check, no error
     with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="'sqrtish' is an invalid value for `type`"):
         chart_spec(broken, validate=True)

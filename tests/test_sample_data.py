@@ -623,9 +623,9 @@ def test_end_quarter_may_be_a_first_quarter(tmp_path: Path) -> None:
 
 # What the generator writes for SMALL (seed 11, 300 customers) without --order-lines and --regions, as
 # before those and batching existed (regenerated for the slip/outcome-quarter stories, and when _truth/README.md
-# stopped naming DOMAIN.md, a file users do not have): a digest of every file's content (text files byte for byte, parquet files as their
-# decoded rows and schema, so that a polars upgrade re-encoding the same rows does not count). Regenerate
-# only for an intended change of the default sample: `print(content_digest(folder))` after
+# stopped naming DOMAIN.md, a file users do not have): a digest of every file's content (text files byte for byte,
+# parquet files as their decoded rows and schema, so that a polars upgrade re-encoding the same rows does not
+# count). Regenerate only for an intended change of the default sample: `print(content_digest(folder))` after
 # `generate_sample(folder, seed=11, customers=300)`, and say why in the commit.
 SMALL_DIGEST = "e6a4a739d2d9a275eb666f9964969bf20351a776be9c5871b366f71d259c9cc6"
 DEFAULT_LINES = 220_754  # order lines of the default sample (seed 7, 2,000 customers)

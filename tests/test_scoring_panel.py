@@ -98,12 +98,12 @@ def test_a_history_kept_on_disk_in_chunks_scores_the_same(sample_tables, monkeyp
         return scores, tl.models(), tl.quarter(tl.last - 2), tl
 
     in_memory, models, history, tl = run()
-    assert tl._store is None and tl._sample is not None
+    assert tl._store is None and tl._sample is not None  # noqa: SLF001 - where the timeline keeps its quarters
     assert models[QUARTER]["source"] == "learned"
     monkeypatch.setattr(timeline, "SPILL_ROWS", 100)
     monkeypatch.setattr(timeline, "CHUNK_ROWS", 1_000)  # 125 customers a chunk over 8 quarters
     on_disk, models_disk, history_disk, tl_disk = run()
-    store = tl_disk._store
+    store = tl_disk._store  # noqa: SLF001 - the spilled quarters on disk
     assert store is not None and len(list((store / f"qi={tl_disk.last}").glob("*.parquet"))) == 4  # 400 customers
     assert_frame_equal(on_disk, in_memory)
     assert models_disk == models

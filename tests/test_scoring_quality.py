@@ -151,7 +151,8 @@ def test_early_warnings_catch_the_customers_who_slip_before_they_collapse(seeded
 def test_early_warnings_mostly_come_true(seeded):
     """Of the customers tagged at_risk while still buying (stage early), at least 60 % went bad the next quarter."""
     scores, truth, _ = seeded
-    called = scores.join(truth, on="customer_id").filter((pl.col("tag") == "at_risk") & (pl.col("risk_stage") == "early"))
+    called = scores.join(truth, on="customer_id").filter((pl.col("tag") == "at_risk")
+                                                         & (pl.col("risk_stage") == "early"))
     assert called.height >= 40
     assert called.select(pl.col("went_bad_next").mean()).item() >= EARLY_PRECISION
 

@@ -24,8 +24,8 @@ BASE = {
     "stalled_quarters": 0, "tenure_days": 2000, "previous_tag": None, "abc_class": "C", "lines_bought": 6,
 }
 # a stalled nail that buys half our lines: no line gap, so the stall and the effort decide
-NAIL = {"score_influence": 30.0, "score_potential": 95.0, "share_of_wallet": 0.03, "lines_share": 0.5, "lines_bought": 4,
-        "visits_trailing": 24, "positive_share": 0.1, "stalled_quarters": 8}
+NAIL = {"score_influence": 30.0, "score_potential": 95.0, "share_of_wallet": 0.03, "lines_share": 0.5,
+        "lines_bought": 4, "visits_trailing": 24, "positive_share": 0.1, "stalled_quarters": 8}
 
 
 def _frame(*rows: dict) -> pl.LazyFrame:

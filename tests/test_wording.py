@@ -38,7 +38,8 @@ def test_the_currency_is_written_as_params_say_in_reasons_and_reports(tiny_run):
     report = params.report.model_copy(update={"language": "en", "currency": rmb})
     html = render_region_report(load_run_data(tiny_run, params), region="华东", quarter=tiny_run.name, params=report)
     body = html[html.index('<header id="top"'):]  # past the Vega bundle in the head
-    assert "RMB " in body and '\\"RMB \\"' in body  # tables, cards and the charts' axes (the reasons come from the scores, written with the scoring run's)
+    # tables, cards and the charts' axes (the reasons come from the scores, written with the scoring run's)
+    assert "RMB " in body and '\\"RMB \\"' in body
 
 
 def test_an_amount_under_10000_yuan_is_never_read_as_a_year():

@@ -35,8 +35,8 @@ def money_text(value: float, language: str, symbol: str | None = None) -> str:
             break
     else:
         if language == "zh":
-            decimals = next((d for start, d in SMALL_ZH if v >= start), None)
-            text = f"{rounded(v / 1e4, decimals)}万" if decimals is not None else "0"
+            small = next((d for start, d in SMALL_ZH if v >= start), None)
+            text = f"{rounded(v / 1e4, small)}万" if small is not None else "0"
         else:
             text = f"{int(rounded(v, 0)):,}"
     sign = MINUS if value < 0 and text != "0" else ""

@@ -50,7 +50,7 @@ def write_action_lists(*, quarter: str, run_dir: str | Path, params: Params) -> 
     folder = RunFolder(Path(run_dir))
     scores = _read(folder.scores_path, list(dict.fromkeys([*SCORE_COLUMNS, *NOW_COLUMNS])))
     if scores is None:
-        folder.scores()  # raises the usual error, naming the step to run
+        scores = folder.scores()  # absent: raises the usual error, naming the step to run
     write_table(action_list(scores.lazy(), quarter=quarter, playbook=params.playbook).collect(),
                 folder.file(RunFolder.ACTION_LIST))
     before = shift_quarter(quarter, -1)
@@ -75,7 +75,8 @@ def _read_back(folder: RunFolder, *, before: str, scores: pl.DataFrame, params: 
         raise InputError(
             f"{returned}: action lists came back (actions/ in the data folder, or --actions), but "
             f"{published_path} is missing, so they cannot be matched to what was asked. Run "
-            f"{before} into {folder.path.parent} first (its run folder publishes the lists), or remove the returned lists.")
+            f"{before} into {folder.path.parent} first (its run folder publishes the lists), or remove the returned "
+            "lists.")
     returns = match_returns(pl.read_parquet(returned), published)
     counts = {**returns.counts(), **_validation_counts(folder)}
     set_aside = sum(counts[r] for r in SET_ASIDE_REASONS)

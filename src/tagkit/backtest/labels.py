@@ -91,8 +91,8 @@ METRICS: dict[str, Text] = {
         "en": "AUC: how well the risk ranking puts customers who go bad above those who do not: the chance "
               "that one who went bad ranks riskier than one who did not (0.5 = a coin toss, 1 = perfect; ties "
               "count one half)",
-        "zh": "AUC：风险排名能否把会变差的客户排在不会变差的前面：任取一个变差客户和一个未变差客户，前者排得更靠前的概率"
-              "（0.5 相当于抛硬币，1 为完美；并列算一半）",
+        "zh": "AUC：风险排名能否把会变差的客户排在不会变差的前面：任取一个变差客户和一个未变差客户，"
+              "前者排得更靠前的概率（0.5 相当于抛硬币，1 为完美；并列算一半）",
     },
     "u_statistic": {
         "en": "Mann–Whitney U: pairs (went bad, did not) ranked the right way round, ties counting one half",
@@ -130,11 +130,12 @@ METRIC_NAMES: dict[str, Text] = {
 
 DEFINITIONS: dict[str, Text] = {
     "population": {
-        "en": "Each of the {quarters} {quarters|quarter|quarters} before the run's quarter is scored as of its own last day, with a "
-              "risk model learned only from the quarters before it. Judged are the customers who were active "
-              "(net sales above zero in the 4 quarters up to it) and still buying: not yet past the went-bad "
-              "bar. Customers who had not bought yet, had already left, had only returns, or had already "
-              "stopped or collapsed are counted and left out: flagging those would be late news, not a warning.",
+        "en": "Each of the {quarters} {quarters|quarter|quarters} before the run's quarter is scored as of its own "
+              "last day, with a risk model learned only from the quarters before it. "
+              "Judged are the customers who were active (net sales above zero in the 4 quarters up to it) "
+              "and still buying: not yet past the went-bad bar. Customers who had not bought yet, had already left, "
+              "had only returns, or had already stopped or collapsed are counted and left out: "
+              "flagging those would be late news, not a warning.",
         "zh": "运行季度之前的 {quarters} 个季度，各自以当季最后一天为截止日评分，所用风险模型只从更早的季度学习。"
               "纳入检验的是当时仍活跃（评分季度及之前四个季度净销售额大于零）且仍在正常采购、尚未越过“变差”线的客户；"
               "尚未采购、已经流失、只有退货、或当时已经停购或骤降的客户单独计数，不纳入检验："
@@ -224,7 +225,8 @@ NOTES: dict[str, Text] = {
 }
 
 
-def explain(params: BacktestParams, language: str = "en", *, decline_threshold: float = 0.5) -> dict[str, dict[str, str]]:
+def explain(params: BacktestParams, language: str = "en", *,
+            decline_threshold: float = 0.5) -> dict[str, dict[str, str]]:
     """Methods, metrics and definitions in one language, with the params filled in.
 
     ``decline_threshold`` is the scoring params' ``risk.decline_threshold`` (what "went bad" means).

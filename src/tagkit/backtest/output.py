@@ -28,7 +28,7 @@ def _json_value(metric: str, value: float | None) -> int | float | None:
     if value is None or not math.isfinite(value):
         return None
     if metric in _WHOLE:
-        return int(round(value))
+        return round(value)
     return round(value, _DIGITS)
 
 

@@ -80,7 +80,7 @@ class BacktestResult:
     cases: pl.DataFrame
     calibration: pl.DataFrame
     verdicts: pl.DataFrame
-    models: dict[str, dict[str, object]]
+    models: dict[str, dict[str, object] | None]  # None: no model for that quarter
     notes: tuple[str, ...]
     notes_zh: tuple[str, ...]
 
@@ -331,6 +331,7 @@ def _plan(timeline: Timeline, *, quarter: str, backtest: BacktestParams, notes: 
         if history < 4:
             notes.add("partial_history", quarter=q, data_start=data_start, history=history)
         scored.append(q)
+        assert data_end is not None  # set with data_start: both come from the same order lines
         gap = (quarter_end(nxt) - data_end).days
         if gap > EXTRACT_SLACK_DAYS:
             # "no order" may only mean "not in the extract yet": the outcome would look worse than it is

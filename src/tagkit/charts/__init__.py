@@ -24,7 +24,8 @@ from tagkit.charts.tags import crosstab_chart, flows_chart, tag_mix_chart
 from tagkit.charts.theme import TAG_COLOURS, TAG_ORDER, chart_spec, skip_schema_checks
 
 __all__ = [
-    "TAG_COLOURS", "TAG_ORDER", "backtest_chart", "calibration_chart", "chart_spec", "crosstab_chart", "customer_map", "flows_chart",
-    "nail_upside_chart", "quality_parts_chart", "quality_trend_chart", "risk_value_chart", "score_distribution_chart", "score_histogram",
-    "showcase_chart", "skip_schema_checks", "tag_mix_chart", "visit_allocation_chart",
+    "TAG_COLOURS", "TAG_ORDER", "backtest_chart", "calibration_chart", "chart_spec", "crosstab_chart", "customer_map",
+    "flows_chart", "nail_upside_chart", "quality_parts_chart", "quality_trend_chart", "risk_value_chart",
+    "score_distribution_chart", "score_histogram", "showcase_chart", "skip_schema_checks", "tag_mix_chart",
+    "visit_allocation_chart",
 ]

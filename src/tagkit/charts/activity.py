@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import ACCENT, MUTED, TAG_COLOURS, tag_scale
+from tagkit.charts.theme import ACCENT, MUTED, TAG_COLOURS, layer, tag_scale
 
 
 def visit_allocation_chart(shares: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Mapping[str, str],
@@ -47,7 +47,7 @@ def visit_allocation_chart(shares: pl.DataFrame, *, text: Mapping[str, str], tag
         tooltip=[alt.Tooltip("rep_label:N", title=text["rep"]), alt.Tooltip("tag_label:N", title=text["tag"]),
                  alt.Tooltip("share_label:N", title=text["target"])],
     )
-    return alt.layer(bars, ticks)
+    return layer(bars, ticks)
 
 
 PART_COLOURS = {"benchmark": TAG_COLOURS["benchmark"], "healthy_regular": "#9ccc65", "nail": TAG_COLOURS["nail"],
@@ -66,7 +66,8 @@ def quality_parts_chart(parts: pl.DataFrame, trend: pl.DataFrame, *, text: Mappi
     labels = [part_labels[p] for p in order]
     bars = alt.Chart(parts, title=text["title"]).mark_bar(opacity=0.85).encode(
         x=alt.X("quarter:O", title=text["quarter"], axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("share:Q", stack="zero", title=text["share"], axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("share:Q", stack="zero", title=text["share"], axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("part_label:N", sort=labels, scale=alt.Scale(domain=labels,
                                                                      range=[PART_COLOURS[p] for p in order]),
                         legend=alt.Legend(title=None)),
@@ -78,7 +79,7 @@ def quality_parts_chart(parts: pl.DataFrame, trend: pl.DataFrame, *, text: Mappi
         x=alt.X("quarter:O"), y=alt.Y("value:Q"),
         tooltip=[alt.Tooltip("quarter:O", title=text["quarter"]), alt.Tooltip("value_label:N", title=text["value"])],
     )
-    return alt.layer(bars, line).properties(width=alt.Step(50), height=220)
+    return layer(bars, line).properties(width=alt.Step(50), height=220)
 
 
 def quality_trend_chart(trend: pl.DataFrame, *, text: Mapping[str, str]) -> alt.LayerChart:
@@ -95,7 +96,7 @@ def quality_trend_chart(trend: pl.DataFrame, *, text: Mapping[str, str]) -> alt.
     dots = base.mark_circle(size=70).encode(
         color=alt.ColorValue(**alt.condition("datum.current", alt.value(TAG_COLOURS["at_risk"]), alt.value(ACCENT))),
     )
-    return alt.layer(line, dots).properties(width=460, height=200)
+    return layer(line, dots).properties(width=460, height=200)
 
 
 def backtest_chart(figures: pl.DataFrame, *, text: Mapping[str, str], methods: list[str],
@@ -147,4 +148,4 @@ def calibration_chart(groups: pl.DataFrame, *, text: Mapping[str, str]) -> alt.L
             alt.Tooltip("customers:Q", title=text["customers"]),
         ],
     )
-    return alt.layer(diagonal, points, title=text["title"]).properties(width=260, height=260)
+    return layer(diagonal, points, title=text["title"]).properties(width=260, height=260)

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import ACCENT, MUTED, TAG_COLOURS, Language, money_axis
+from tagkit.charts.theme import ACCENT, MUTED, TAG_COLOURS, layer, money_axis
+from tagkit.lang import Lang
 
 
-def risk_value_chart(points: pl.DataFrame, *, text: Mapping[str, str], language: Language) -> alt.Chart:
+def risk_value_chart(points: pl.DataFrame, *, text: Mapping[str, str], language: Lang) -> alt.Chart:
     """At-risk customers placed by value (x) and risk score (y); benchmark-quality ones stand out.
 
     ``points``: ``customer_name, city, value, value_label, score_risk, group_label, benchmark`` (bool).
@@ -26,7 +27,8 @@ def risk_value_chart(points: pl.DataFrame, *, text: Mapping[str, str], language:
         alt.Chart(points, title=text["title"])
         .mark_circle(opacity=0.85, stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("value:Q", axis=money_axis(language, text["value"], text.get("currency")), scale=alt.Scale(zero=True)),
+            x=alt.X("value:Q", axis=money_axis(language, text["value"], text.get("currency")),
+                    scale=alt.Scale(zero=True)),
             y=alt.Y("score_risk:Q", title=text["risk"], scale=alt.Scale(domain=[0, 100])),
             size=alt.Size("value:Q", legend=None, scale=alt.Scale(range=[40, 500])),
             color=alt.Color("group_label:N", scale=alt.Scale(domain=groups, range=colours),
@@ -42,7 +44,7 @@ def risk_value_chart(points: pl.DataFrame, *, text: Mapping[str, str], language:
     )
 
 
-def nail_upside_chart(bars: pl.DataFrame, *, text: Mapping[str, str], language: Language) -> alt.Chart:
+def nail_upside_chart(bars: pl.DataFrame, *, text: Mapping[str, str], language: Lang) -> alt.Chart:
     """Each nail's yearly potential split into what we sell it now and the untapped rest.
 
     ``bars``: ``customer_name, part, part_label, amount, amount_label, rank``; ``part`` is ``0`` for what
@@ -69,7 +71,7 @@ def nail_upside_chart(bars: pl.DataFrame, *, text: Mapping[str, str], language: 
     )
 
 
-def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: Language) -> alt.LayerChart:
+def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: Lang) -> alt.LayerChart:
     """Before and after for each benchmark: sales of the 4 quarters before against the last four.
 
     ``pairs``: ``customer_name, before, after, before_label, after_label, change_label, rank``.
@@ -86,7 +88,8 @@ def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: La
         alt.Tooltip("change_label:N", title=text["change"]),
     ]
     link = base.mark_rule(strokeWidth=3, color="#cfd8dc").encode(
-        x=alt.X("before:Q", axis=money_axis(language, text["sales"], text.get("currency"))), x2=alt.X2("after:Q"), tooltip=tooltip,
+        x=alt.X("before:Q", axis=money_axis(language, text["sales"], text.get("currency"))), x2=alt.X2("after:Q"),
+        tooltip=tooltip,
     )
     long = pairs.select("customer_name", "rank", "before_label", "after_label", "change_label",
                         period=pl.lit(text["before"]), amount="before").vstack(
@@ -96,8 +99,9 @@ def showcase_chart(pairs: pl.DataFrame, *, text: Mapping[str, str], language: La
         y=alt.Y("customer_name:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
         x=alt.X("amount:Q"),
         color=alt.Color("period:N", sort=[text["before"], text["after"]],
-                        scale=alt.Scale(domain=[text["before"], text["after"]], range=[MUTED, TAG_COLOURS["benchmark"]]),
+                        scale=alt.Scale(domain=[text["before"], text["after"]],
+                                        range=[MUTED, TAG_COLOURS["benchmark"]]),
                         legend=alt.Legend(title=None)),
         tooltip=tooltip,
     )
-    return alt.layer(link, dots).properties(width=460, height=alt.Step(20))
+    return layer(link, dots).properties(width=460, height=alt.Step(20))

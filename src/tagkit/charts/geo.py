@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import GAP, TAG_COLOURS, TAG_ORDER
+from tagkit.charts.theme import GAP, TAG_COLOURS, TAG_ORDER, layer
 
 EARTH_KM = 6371.0088
 RING_STEPS = 48
@@ -106,7 +106,7 @@ def customer_map(points: pl.DataFrame, *, text: Mapping[str, str], tag_labels: M
             .encode(longitude=longitude, latitude=latitude, text=alt.Text("place:N"))
         )
     # a faint panel stands in for the base map a tile server would give
-    return (alt.layer(*layers, title=text["title"]).project(type="mercator")
+    return (layer(*layers, title=text["title"]).project(type="mercator")
             .properties(width=640, height=440, view=alt.ViewBackground(fill="#f4f7f9", stroke="#dfe6ea")))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import ACCENT, GAP, TAG_ORDER, tag_scale
+from tagkit.charts.theme import ACCENT, GAP, TAG_ORDER, layer, tag_scale
 
 
 def tag_mix_chart(mix: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Mapping[str, str]) -> alt.Chart:
@@ -44,7 +44,8 @@ def tag_mix_chart(mix: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Map
     )
 
 
-def crosstab_chart(cells: pl.DataFrame, *, text: Mapping[str, str], rows: list[str], columns: list[str]) -> alt.LayerChart:
+def crosstab_chart(cells: pl.DataFrame, *, text: Mapping[str, str], rows: list[str],
+                   columns: list[str]) -> alt.LayerChart:
     """A heatmap of customer counts with the count written in each cell; highlighted cells outlined.
 
     ``cells``: ``row_label, col_label, customers, highlight (bool), share_label``; ``rows`` and
@@ -69,7 +70,7 @@ def crosstab_chart(cells: pl.DataFrame, *, text: Mapping[str, str], rows: list[s
         text=alt.Text("customers:Q"),
         color=alt.ColorValue(**alt.condition("datum.dark", alt.value("white"), alt.value("#263238"))),
     )
-    return alt.layer(heat, labels).transform_joinaggregate(top="max(customers)").transform_calculate(
+    return layer(heat, labels).transform_joinaggregate(top="max(customers)").transform_calculate(
         dark="datum.customers > datum.top * 0.6"
     ).properties(width=alt.Step(90), height=alt.Step(40))
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import altair as alt
 from altair.utils.schemapi import debug_mode
 
 from tagkit.currency import SYMBOL
-
-Language = Literal["zh", "en"]
+from tagkit.lang import Lang
 
 TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
 TAG_COLOURS = {"benchmark": "#2e7d32", "nail": "#6a1b9a", "at_risk": "#c62828", "regular": "#90a4ae"}
@@ -34,7 +33,7 @@ def tag_scale(tags: list[str], labels: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=[labels[t] for t in present], range=[TAG_COLOURS[t] for t in present])
 
 
-def money_label_expr(language: Language, symbol: str | None = None) -> str:
+def money_label_expr(language: Lang, symbol: str | None = None) -> str:
     """A Vega expression labelling a money axis: 万/亿 in Chinese, K/M/B in English (:mod:`tagkit.currency`)."""
     s = json.dumps(SYMBOL[language] if symbol is None else symbol)  # a quoted string in the Vega expression
     if language == "zh":
@@ -48,7 +47,7 @@ def money_label_expr(language: Language, symbol: str | None = None) -> str:
             f"{s} + format(datum.value, ',.0f')")
 
 
-def money_axis(language: Language, title: str, symbol: str | None = None, **kwargs: Any) -> alt.Axis:
+def money_axis(language: Lang, title: str, symbol: str | None = None, **kwargs: Any) -> alt.Axis:
     return alt.Axis(title=title, labelExpr=money_label_expr(language, symbol), **kwargs)
 
 
@@ -64,6 +63,16 @@ def skip_schema_checks() -> Iterator[None]:
         yield
 
 
+def layer(*charts: alt.Chart | alt.LayerChart, **kwargs: Any) -> alt.LayerChart:
+    """:func:`altair.layer`, typed for the charts here: with no facet encoding to hoist it is always a LayerChart
+    (Altair's annotation also allows the FacetChart it makes when every layer shares one)."""
+    chart = alt.layer(*charts, **kwargs)
+    if not isinstance(chart, alt.LayerChart):
+        raise TypeError(f"layers with a shared facet encoding make a {type(chart).__name__}; "
+                        "the charts here expect a LayerChart: facet after layering instead")
+    return chart
+
+
 def chart_spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict[str, Any]:
     """The themed Vega-Lite spec of ``chart``, ready to embed offline.
 
@@ -77,8 +86,9 @@ def chart_spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict[str,
         chart.configure(font=FONT, background="white", padding=8)
         .configure_view(stroke=None)
         # labels up to 300 px before Vega cuts them with "…": a method's or customer's full name fits
-        .configure_axis(labelFontSize=11, titleFontSize=12, titleFontWeight="normal", gridColor="#eceff1", labelLimit=300,
-                        domainColor="#90a4ae", tickColor="#90a4ae", labelColor="#37474f", titleColor="#37474f")
+        .configure_axis(labelFontSize=11, titleFontSize=12, titleFontWeight="normal", gridColor="#eceff1",
+                        labelLimit=300, domainColor="#90a4ae", tickColor="#90a4ae", labelColor="#37474f",
+                        titleColor="#37474f")
         # labelLimit 0: a legend's label is never cut ("bought from us (last 4 quarte…"); they sit at the bottom,
         # where a long one has the chart's width
         .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", symbolType="circle", labelLimit=0)

@@ -17,6 +17,7 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -24,6 +25,9 @@ from tagkit.errors import InputError, UsageError
 from tagkit.outputs import write_table
 from tagkit.panel.sql import duckdb_sql
 from tagkit.scoring.order_lines import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkDataFrame
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +94,16 @@ def features_duckdb(orders: str | Path, *, as_of: dt.date, quarter_end_days: int
             check_columns(columns, source=orders)
             picked = ["CAST(customer_id AS VARCHAR) AS customer_id", "CAST(order_date AS DATE) AS order_date",
                       "CAST(amount AS DOUBLE) AS amount"]
-            picked += [name if name in columns else f"CAST(NULL AS {kind}) AS {name}" for name, kind in OPTIONAL.items()]
+            picked += [name if name in columns else f"CAST(NULL AS {kind}) AS {name}"
+                       for name, kind in OPTIONAL.items()]
             con.execute(f"CREATE VIEW orders AS SELECT {', '.join(picked)} FROM {source}")
-            table = con.sql(duckdb_sql(), params={"as_of": as_of, "quarter_end_days": quarter_end_days}).to_arrow_table()
+            table = con.sql(duckdb_sql(),
+                            params={"as_of": as_of, "quarter_end_days": quarter_end_days}).to_arrow_table()
         finally:
             con.close()
-    return pl.from_arrow(table)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)  # an Arrow table makes a DataFrame (an Arrow array, a Series)
+    return frame
 
 
 def features_spark(orders: str | Path, *, as_of: dt.date, quarter_end_days: int,
@@ -115,7 +123,7 @@ def features_spark(orders: str | Path, *, as_of: dt.date, quarter_end_days: int,
     return read_spark(frame)
 
 
-def read_spark(frame) -> pl.DataFrame:
+def read_spark(frame: SparkDataFrame) -> pl.DataFrame:
     """A Spark DataFrame's rows in polars: Spark writes its parquet parts to a temporary folder, as the
     cluster job does (nothing is collected through the driver), and they are read back here. The folder
     must be one the executors and this process both see: local mode's disk, or a shared file system."""
@@ -149,7 +157,8 @@ def make_features(orders: str | Path, out: str | Path, *, as_of: dt.date, quarte
     except ModuleNotFoundError as exc:
         extra = "tagkit[spark]" if engine == "spark" else "tagkit"
         raise UsageError(f"engine {engine!r} needs the Python package {exc.name!r}, which is not installed. "
-                         f"Install it with: pip install '{extra}' (from the project: pip install -e '.[spark]').") from exc
+                         f"Install it with: pip install '{extra}' "
+                         "(from the project: pip install -e '.[spark]').") from exc
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_table(conform(table), path)

@@ -120,8 +120,9 @@ def quarter_end(quarter: str) -> dt.date:
 
 def build_parser() -> argparse.ArgumentParser:
     """The job's command line (``python -m tagkit.panel.spark_job``, or spark-submit of a driver calling main)."""
-    parser = argparse.ArgumentParser(prog="python -m tagkit.panel.spark_job",
-                                     description="Write the features table (docs/features.md) of order lines with Spark.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tagkit.panel.spark_job",
+        description="Write the features table (docs/features.md) of order lines with Spark.")
     parser.add_argument("--orders", required=True, help="order lines: parquet file or folder (s3://, hdfs://, a path)")
     parser.add_argument("--out", required=True, help="folder to write the features table into (parquet parts)")
     cut = parser.add_mutually_exclusive_group(required=True)
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     as_of = args.as_of or quarter_end(args.quarter)
     spark = session(master=args.master or "local[*]")  # under spark-submit, its session, on the cluster's master
-    writer = features_frame(spark, args.orders, as_of=as_of, quarter_end_days=args.quarter_end_days).write.mode("overwrite")
+    frame = features_frame(spark, args.orders, as_of=as_of, quarter_end_days=args.quarter_end_days)
+    writer = frame.write.mode("overwrite")
     if args.partition_by_quarter:
         writer = writer.partitionBy("quarter")
     writer.parquet(args.out)

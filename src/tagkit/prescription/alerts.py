@@ -25,16 +25,16 @@ from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.seasonal import attach_index, region_totals, seasonal_index
 
-ALERT_SCHEMA = {
+ALERT_SCHEMA = pl.Schema({
     "region": pl.String, "quarter": pl.String, "customers_now": pl.Int64, "customers_last_year": pl.Int64,
     "sales_now": pl.Float64, "sales_last_year": pl.Float64, "change": pl.Float64, "adjusted_change": pl.Float64,
     "signals_now": pl.Int64, "signals_last_year": pl.Int64, "alert": pl.Boolean,
-}
-BREAKDOWN_SCHEMA = {
+})
+BREAKDOWN_SCHEMA = pl.Schema({
     "region": pl.String, "dimension": pl.String, "key": pl.String, "customers": pl.Int64,
     "sales_now": pl.Float64, "sales_last_year": pl.Float64, "change": pl.Float64, "share_of_fall": pl.Float64,
     "signals_now": pl.Int64, "signals_last_year": pl.Int64,
-}
+})
 DIMENSIONS = ("city", "rep_id", "tag")
 
 

@@ -17,10 +17,10 @@
 - Showcase (benchmarks): sales per quarter and lines bought *before* — the quarters before it was
   first tagged benchmark in the history (at most ``showcase_quarters``, ending before the trailing
   year, none among its first ``before_min_quarters - 1`` quarters of orders) — against *now* (the
-  trailing year's sales per quarter, the lines bought in it). ``showcase_basis`` says whether that makes a showcase: ``before_benchmark``
-  (a real before, and sales grew since: the before/after to show), else why not: ``slipping``
-  (below), ``no_before`` (a benchmark since the history's start, or no orders before it: its
-  first quarters of data are no "before"), ``no_growth`` (sales now not above before). The
+  trailing year's sales per quarter, the lines bought in it). ``showcase_basis`` says whether that
+  makes a showcase: ``before_benchmark`` (a real before, and sales grew since: the before/after to
+  show), else why not: ``slipping`` (below), ``no_before`` (a benchmark since the history's start,
+  or no orders before it: its first quarters of data are no "before"), ``no_growth`` (sales now not above before). The
   figures stay where a before exists: they are the evidence of a slip.
 - Flag ``benchmark_slipping`` (``is_benchmark_slipping``): a benchmark whose sales per quarter are
   at least ``slipping.below_before`` under its before, or whose trailing 4 quarters are at least

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tagkit.params import PrescriptionParams
+from tagkit.params import PrescriptionParams, ReasonText
 from tagkit.prescription.text import COMPONENT_WORDS, LANGUAGES, SEPARATORS, check_wording, joined_where, sentence
 from tagkit.scoring.exprs import labels_where
 from tagkit.scoring.text import TOPIC_WORDS
@@ -65,7 +65,7 @@ def defence_step(name: str, p: PrescriptionParams, lang: str) -> pl.Expr:
     steps, sep = p.at_risk.steps, SEPARATORS[lang]
     hits = _hits(name, p)
     competitor = pl.coalesce(pl.col("competitor"), pl.lit(getattr(steps.unnamed_competitor, lang)))
-    signal_words = {k: getattr(w, lang) for k, w in steps.signal_words.items()}
+    signal_words: dict[str, str] = {k: getattr(w, lang) for k, w in steps.signal_words.items()}
     vocabulary = {"signals": signal_words, "complaints": TOPIC_WORDS[lang], "components": COMPONENT_WORDS[lang]}
     listed = {kind: joined_where({k: pl.lit(vocabulary[kind][k]) for k in found}, found, sep["words"])
               for kind, found in hits.items()}
@@ -75,7 +75,8 @@ def defence_step(name: str, p: PrescriptionParams, lang: str) -> pl.Expr:
                          {kind: pl.any_horizontal(e.fill_null(False) for e in h.values()) if h else pl.lit(False)
                           for kind, h in hits.items()}, sep["parts"])
     every = {k: e for h in hits.values() for k, e in h.items()}
-    answers = joined_where({k: sentence(steps.answers[k], values, lang) for k in every}, every, sep["steps"])
+    answer_to: dict[str, ReasonText] = dict(steps.answers.items())  # keyed by the triggers' names, as ``every``
+    answers = joined_where({k: sentence(answer_to[k], values, lang) for k in every}, every, sep["steps"])
     step = sentence(getattr(steps, name), {lang: {"found": found, "answers": answers}}, lang)
     return pl.when(found.is_not_null()).then(step).otherwise(pl.lit(getattr(steps.nothing_found, lang)))
 
@@ -86,7 +87,7 @@ def check_steps(p: PrescriptionParams) -> None:
     check_wording({name: getattr(steps, name) for name in DEFENCES}, {"found", "answers"}, source=source)
     check_wording({kind: getattr(steps.found, kind) for kind in ("signals", "complaints", "components")},
                   {"competitor", "signal_kinds", "topics", "components"}, source=f"{source}.found")
-    check_wording(dict(steps.answers), {"competitor"}, source=f"{source}.answers")
+    check_wording(dict(steps.answers.items()), {"competitor"}, source=f"{source}.answers")
     check_wording({"nothing_found": steps.nothing_found, "unnamed_competitor": steps.unnamed_competitor,
                    **{f"signal_words.{k}": w for k, w in steps.signal_words.items()}}, set(), source=source)
 

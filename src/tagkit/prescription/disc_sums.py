@@ -99,8 +99,10 @@ def _half_width(phi0: np.ndarray, phi: np.ndarray, cos_rho: float) -> np.ndarray
 
 
 def _chunk_sums(grid: _Grid, starts: np.ndarray, prefix: np.ndarray, sorted_points: np.ndarray,
-                centre_points: np.ndarray, lat: np.ndarray, lon: np.ndarray, rho: float, reach: float) -> np.ndarray:
-    """:func:`disc_sums` for some centres: the wholly-inside runs by prefix sums, the touched cells' customers tested."""
+                centre_points: np.ndarray, lat: np.ndarray, lon: np.ndarray, rho: float,
+                reach: float) -> np.ndarray:
+    """:func:`disc_sums` for some centres: the wholly-inside runs by prefix sums, the touched cells' customers
+    tested."""
     n, rows_per = len(lat), 2 * int(np.ceil(np.degrees(rho) / grid.dlat)) + 3
     phi0 = np.radians(lat)[:, None]
     first_row = np.floor((lat - np.degrees(rho) - grid.lat0) / grid.dlat).astype(np.int64) - 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -106,7 +107,8 @@ class Prescription:
         """Every table as a DataFrame, collected together so the shared work (the history) runs once."""
         names = self.table_names()
         frames = pl.collect_all([getattr(self, n).lazy() for n in names], engine=PANEL_ENGINE)
-        return replace(self, **dict(zip(names, frames, strict=True)))
+        tables: dict[str, Any] = dict(zip(names, frames, strict=True))  # Any: the fields by name, quarter not one
+        return replace(self, **tables)
 
 
 def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], panels: Panels, *, quarter: str,

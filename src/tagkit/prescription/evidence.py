@@ -13,6 +13,7 @@ no rows, so the counts read as zero after ``fill_null``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -21,8 +22,11 @@ from tagkit.params import LADDER, PrescriptionParams
 from tagkit.quarters import quarter_end, quarter_start, shift_quarter
 from tagkit.scoring.exprs import labels_where
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
-def optional_column(frame: pl.LazyFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+
+def optional_column(frame: pl.LazyFrame, name: str, dtype: PolarsDataType) -> pl.Expr:
     """``name`` when the table has it, else a typed null: optional contract columns may be absent."""
     if name in frame.collect_schema().names():
         return pl.col(name).cast(dtype)
@@ -104,7 +108,8 @@ def _visitor_in_charge(complaints: pl.LazyFrame, routine: pl.LazyFrame) -> pl.La
     next_visitor = pl.when((following("_of") == pl.col("customer_id")) & ~(mine & (latest("_on") == pl.col("date"))))
     return (
         carried.select("customer_id", "date", "topic",
-                       rep_in_charge=pl.coalesce(pl.when(mine).then(latest("_by")), next_visitor.then(following("_by"))))
+                       rep_in_charge=pl.coalesce(pl.when(mine).then(latest("_by")),
+                                                 next_visitor.then(following("_by"))))
         .sort("date", "customer_id", "topic", "rep_in_charge", nulls_last=True)
     )
 

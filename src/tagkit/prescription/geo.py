@@ -119,7 +119,7 @@ def _regions(customers: pl.DataFrame) -> Iterator[_Region]:
         lat, lon = part["lat"].to_numpy(), part["lon"].to_numpy()
         points = unit_vectors(lat, lon)
         # writable: scipy's weights take no read-only buffer
-        cents = tuple(part[c].to_numpy(writable=True) for c in ("sales_trailing_4q", "sales_prior_4q"))
+        cents = (part["sales_trailing_4q"].to_numpy(writable=True), part["sales_prior_4q"].to_numpy(writable=True))
         yield _Region(part["customer_id"], lat, lon, cents, benchmarks,
                       cKDTree(points), cKDTree(points[benchmarks]))
 
@@ -134,6 +134,16 @@ def _pairs(region: _Region, q: np.ndarray, bench: np.ndarray, other: np.ndarray,
         .filter((pl.col("km") <= radius_km) & (pl.col("b") != pl.col("c")))
         .select("q", "b", "c", distance_km=pl.col("km").round(2))
     )
+
+
+def _from_benchmarks(region: _Region, radius_km: float) -> Callable[[np.ndarray, np.ndarray], pl.DataFrame]:
+    """``pairs`` for queries that are benchmarks (positions in ``region.benchmarks``) and a tree of everyone."""
+    return lambda q, t: _pairs(region, q, region.benchmarks[q], t, radius_km)
+
+
+def _to_benchmarks(region: _Region, radius_km: float) -> Callable[[np.ndarray, np.ndarray], pl.DataFrame]:
+    """``pairs`` for queries that are everyone and a tree of the benchmarks."""
+    return lambda q, t: _pairs(region, q, region.benchmarks[t], q, radius_km)
 
 
 def _with_ids(region: _Region, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -182,7 +192,8 @@ def _benchmark_sums(region: _Region, radius_km: float) -> pl.DataFrame:
     """Per benchmark with neighbours: how many, and their sales now and a year before (integer cents).
 
     On the grid of :func:`~tagkit.prescription.disc_sums.disc_sums` where it applies (a million
-    customers: 2.7 s where the tree below took 22). Otherwise the weighted tree count adds up whole nodes inside the circle; the benchmark itself is taken off.
+    customers: 2.7 s where the tree below took 22). Otherwise the weighted tree count adds up whole nodes
+    inside the circle; the benchmark itself is taken off.
     The weights are whole cents, so the float sums are exact below 2**53 cents.
 
     scipy sums a tree's weights per node again in every weighted call, a pass over the whole tree: with
@@ -239,10 +250,10 @@ def radiation(customers: pl.DataFrame, *, p: RadiationParams) -> tuple[pl.DataFr
         sums.append(_benchmark_sums(region, r))
         listed.append(_with_ids(region, _nearest_within(  # query: a benchmark; tree: everyone
             region.everyone, region.everyone.data[bench], need=LISTED_NEIGHBOURS, radius_km=r, by="c",
-            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[q], t, r))))
+            pairs=_from_benchmarks(region, r))))
         nearest.append(_with_ids(region, _nearest_within(  # query: everyone; tree: the benchmarks
             region.bench_tree, region.everyone.data, need=1, radius_km=r, by="b",
-            pairs=lambda q, t, region=region, bench=bench: _pairs(region, q, bench[t], q, r))))
+            pairs=_to_benchmarks(region, r))))
     return _listed_table(customers, listed), _radiation_frame(customers, sums, nearest)
 
 

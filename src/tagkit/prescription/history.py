@@ -17,6 +17,8 @@ left out. Sums run in integer cents, so the figures are the same whatever the ro
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from tagkit.params import PrescriptionParams, ScoringParams
@@ -25,11 +27,11 @@ from tagkit.quarters import quarter_of, shift_quarter
 from tagkit.scoring.panel import quarter_index
 from tagkit.scoring.timeline import Timeline
 
-HISTORY_SCHEMA = {
+HISTORY_SCHEMA = pl.Schema({
     "customer_id": pl.String, "region": pl.String, "rep_id": pl.String, "quarter": pl.String, "qi": pl.Int64,
     "tag": pl.String, "is_speculator": pl.Boolean, "is_dormant": pl.Boolean, "sales_quarter": pl.Float64,
     "lines_bought": pl.Int64,
-}
+})
 QUALITY_PARTS = ("benchmark", "healthy_regular", "nail", "at_risk", "speculator", "dormant")
 
 
@@ -51,7 +53,8 @@ def earlier_quarter(timeline: Timeline, *, quarter: str, scoring: ScoringParams,
     return _history_rows(scored, quarter, dormant=pl.col("is_dormant"))
 
 
-def history_quarters(quarter: str, *, first_order: object, p: PrescriptionParams, earliest: int | None = None) -> list[str]:
+def history_quarters(quarter: str, *, first_order: dt.date | None, p: PrescriptionParams,
+                     earliest: int | None = None) -> list[str]:
     """The earlier quarters of the history: up to ``history_quarters - 1`` before ``quarter``, none
     before the quarter of the first order (``first_order``, a date or None) nor before ``earliest``
     (a quarter index: the first the timeline holds)."""

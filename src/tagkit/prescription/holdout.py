@@ -9,13 +9,14 @@ was. ``playbook.holdout_share`` (0 by default) sets the share.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import polars as pl
 
 HASH_SPACE = 2**64
 
 
-def _draw(quarter: str):
+def _draw(quarter: str) -> Callable[[pl.Series], pl.Series]:
     def draw(ids: pl.Series) -> pl.Series:
         # sha256, not polars' hash: its values may change between polars versions, and a holdout must not
         return pl.Series([int.from_bytes(hashlib.sha256(f"{quarter}|{i}".encode()).digest()[:8], "big") / HASH_SPACE

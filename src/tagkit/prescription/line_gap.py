@@ -116,7 +116,7 @@ def reference_benchmarks(pairs: pl.DataFrame, missing: pl.LazyFrame, bought: pl.
         .sort(["customer_id", "same_region", "_covered", "line_gap_benchmark_km", "benchmark_id"],
               descending=[False, True, True, False, False])
         .group_by("customer_id", maintain_order=True).first()
-        .select("customer_id", line_gap_benchmark_id="benchmark_id", *(c for c in COLUMNS[2:6]))
+        .select("customer_id", *(c for c in COLUMNS[2:6]), line_gap_benchmark_id="benchmark_id")
         # the lines it buys in the order of the nail's missing lines
         .explode("line_gap_benchmark_lines")
         .join(order.select("customer_id", line_gap_benchmark_lines="nail_missing_lines", rank="rank"),

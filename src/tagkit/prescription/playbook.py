@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from tagkit.params import PRESCRIPTION_FLAGS, Action, ActionCondition, PlaybookParams, PrescriptionParams
@@ -76,8 +78,10 @@ def reason_values(p: PrescriptionParams) -> dict[str, dict[str, dict[str, pl.Exp
         }
 
     def slipping(lang: str) -> dict[str, pl.Expr]:
-        trailing = pl.when(pl.col("sales_prior_4q") > 0).then(pl.col("sales_trailing_4q") / pl.col("sales_prior_4q") - 1)
-        return {"change_before": change(pl.col("showcase_sales_change"), lang), "trailing_change": change(trailing, lang)}
+        trailing = (pl.when(pl.col("sales_prior_4q") > 0)
+                    .then(pl.col("sales_trailing_4q") / pl.col("sales_prior_4q") - 1))
+        return {"change_before": change(pl.col("showcase_sales_change"), lang),
+                "trailing_change": change(trailing, lang)}
 
     makers = {"speculator_not_at_risk": speculator, "speculator_quarter_end": speculator,
               "rep_change_complaints": rep, "benchmark_candidate": candidate,
@@ -110,7 +114,7 @@ def _any_in_list(column: str, values: list[str]) -> pl.Expr:
     return pl.any_horizontal(pl.col(column).list.contains(v) for v in values).fill_null(False)
 
 
-def _any_positive(prefix: str, values: list[str]) -> pl.Expr:
+def _any_positive(prefix: str, values: Sequence[str]) -> pl.Expr:
     return pl.any_horizontal((pl.col(f"{prefix}_{v}") > 0).fill_null(False) for v in values)
 
 

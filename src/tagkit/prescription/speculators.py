@@ -16,10 +16,10 @@ deep discount, buys then and hardly ever otherwise. From the order lines over
 speculator tagged ``at_risk`` is re-judged on ``score_risk`` without the signals of its rhythm
 (:data:`~tagkit.scoring.risk_signals.RHYTHM`: sales decline, lapse, recency, frequency, fewer
 orders, fewer lines, each counted as a typical customer's, and its warning signs counted without
-them; ``speculator_risk_without_rhythm``, same model and band, same hysteresis). Below the band it is tagged ``regular`` (the scorer's tag stays in ``scored_tag``)
-with reason ``speculator_not_at_risk``: dormant ≻ **speculator rhythm** ≻ at_risk ≻ benchmark ≻
-nail ≻ regular. Complaints, competitor signals or a satisfaction drop strong enough on their own
-keep it at risk.
+them; ``speculator_risk_without_rhythm``, same model and band, same hysteresis). Below the band it
+is tagged ``regular`` (the scorer's tag stays in ``scored_tag``) with reason
+``speculator_not_at_risk``: dormant ≻ **speculator rhythm** ≻ at_risk ≻ benchmark ≻ nail ≻ regular.
+Complaints, competitor signals or a satisfaction drop strong enough on their own keep it at risk.
 
 Sums run in integer cents (and discounts in basis points), so the figures do not depend on the
 order rows arrive in. The figures come from the customer × quarter order panel

@@ -12,7 +12,8 @@ from tagkit.report.inputs import RunData
 from tagkit.report.prescribed import action_words
 
 
-def write_region_actions(data: RunData, *, region: str, quarter: str, params: ReportParams, run_dir: Path) -> list[Path]:
+def write_region_actions(data: RunData, *, region: str, quarter: str, params: ReportParams,
+                         run_dir: Path) -> list[Path]:
     """``actions/<region>.xlsx`` and ``.csv`` (when the region has actions) and ``digests/<region>/``."""
     written: list[Path] = []
     actions = data.table("actions")

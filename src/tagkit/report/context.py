@@ -10,13 +10,14 @@ from typing import Any
 
 import polars as pl
 
+from tagkit.lang import Lang
 from tagkit.params import ReportParams
 from tagkit.report import labels
 from tagkit.report.blocks import Cell, Note
 from tagkit.report.formats import DASH, format_money
 from tagkit.report.inputs import RunData
 from tagkit.report.prescribed import action_text, text_in
-from tagkit.report.words import Language, ui
+from tagkit.report.words import ui
 
 TAG_ORDER = ["at_risk", "benchmark", "nail", "regular"]
 
@@ -42,7 +43,7 @@ class Context:
 
     # --- words --------------------------------------------------------------------------------
     @property
-    def lang(self) -> Language:
+    def lang(self) -> Lang:
         return self.params.language
 
     def ui(self, key: str, **fmt: object) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.contract import region_stem
+from tagkit.lang import Lang
 from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.params import ReportParams
 from tagkit.report.inputs import RunData
@@ -28,14 +29,14 @@ CHANGES = ("at_risk_new", "at_risk_saved", "benchmark_new", "nail_new", "nail_pu
 COLUMNS = ["rep_id", "section", "customer_id", "customer_name", "detail", "due_date"]
 
 
-def _first_reason(mine: pl.DataFrame, language: str) -> pl.Expr:
+def _first_reason(mine: pl.DataFrame, language: Lang) -> pl.Expr:
     """The customer's first reason (why it moved), or the movement's name where the run has no reasons."""
     named = pl.col("movement").replace_strict({m: name_of("movement", m, language) for m in CHANGES})
     column = f"reasons_{language}"
     return pl.coalesce(pl.col(column).list.first(), named) if column in mine.columns else named
 
 
-def digest_rows(data: RunData, *, region: str, language: str) -> pl.DataFrame:
+def digest_rows(data: RunData, *, region: str, language: Lang) -> pl.DataFrame:
     """Every rep's digest rows in the region (``COLUMNS``): the changes, then the actions due."""
     mine = data.region_rows(region)
     changes = pl.DataFrame(schema={c: pl.String for c in COLUMNS} | {"due_date": pl.Date})
@@ -58,7 +59,7 @@ def digest_rows(data: RunData, *, region: str, language: str) -> pl.DataFrame:
     return pl.concat([changes, due.sort("rep_id", "due_date", maintain_order=True)]).sort("rep_id", maintain_order=True)
 
 
-def _plan_line(data: RunData, rep_id: str, language: str) -> str:
+def _plan_line(data: RunData, rep_id: str, language: Lang) -> str:
     """The rep's visits planned for next quarter against what the rep can make (the scorecard's plan)."""
     cards = data.table("reps")
     if cards is None or "visits_planned" not in cards.columns:
@@ -66,7 +67,8 @@ def _plan_line(data: RunData, rep_id: str, language: str) -> str:
     card = cards.filter(pl.col("rep_id") == rep_id)
     if not card.height or card["visits_planned"][0] is None:
         return ""
-    planned, capacity = card["visits_planned"][0], card["visit_capacity"][0] if "visit_capacity" in cards.columns else None
+    planned = card["visits_planned"][0]
+    capacity = card["visit_capacity"][0] if "visit_capacity" in cards.columns else None
     if capacity is None:
         return ui("digest_plan_unknown", language, planned=planned)
     return ui("digest_plan", language, planned=planned, capacity=f"{capacity:.0f}")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from tagkit.contract import region_stem
+from tagkit.lang import Lang
 from tagkit.outputs import write_csv_for_spreadsheets
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
@@ -59,7 +61,7 @@ HEADERS = {  # column -> (zh, en)
 }
 
 
-def level_text(scores: pl.DataFrame, lang: str) -> pl.Expr:
+def level_text(scores: pl.DataFrame, lang: Lang) -> pl.Expr:
     """The benchmark level in words, marked former / potential where its bar is not met now (as the report)."""
     status = pl.col("benchmark_level_status") if "benchmark_level_status" in scores.columns else pl.lit(None)
     key = pl.concat_str(pl.col("benchmark_level"), status.fill_null(""), separator="|")
@@ -68,20 +70,21 @@ def level_text(scores: pl.DataFrame, lang: str) -> pl.Expr:
     return key.replace_strict(words, default=pl.col("benchmark_level"), return_dtype=pl.String)
 
 
-def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
+def region_export(data: RunData, *, region: str, lang: Lang) -> pl.DataFrame:
     """The region's customers, ranked, with readable texts; absent optional columns are left out."""
     scores = data.region_rows(region)
     reasons = f"reasons_{lang}"
     playbook = data.playbook
 
-    def joined(column: str, render) -> pl.Expr:
+    def joined(column: str, render: Callable[[str], str]) -> pl.Expr:
         # one cell per customer: the list's codes in words (each distinct code rendered once), joined by "; "
         codes = scores.get_column(column).explode().drop_nulls().unique().to_list() if column in scores.columns else []
         words = {code: render(code) for code in codes}
-        return (pl.col(column).list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
+        return (pl.col(column)
+                .list.eval(pl.element().replace_strict(words, default=pl.element(), return_dtype=pl.String))
                 .list.join("; ").fill_null(""))
 
-    def by_lead(render) -> pl.Expr:
+    def by_lead(render: Callable[[str | None], pl.Expr]) -> pl.Expr:
         # an action naming {lead} reads the row's escalation rung: one rendering per rung in the region
         if "escalate_level" not in scores.columns:
             return render(None)
@@ -116,8 +119,8 @@ def region_export(data: RunData, *, region: str, lang: str) -> pl.DataFrame:
     ranked = scores.sort([order, stage, urgency, pl.col("sales_trailing_4q"), pl.col("customer_id")],
                          descending=[False, False, True, True, False], nulls_last=True)
     def value(c: str) -> pl.Expr:
-        if texts.get(c) is not None:
-            return texts[c]
+        if (text := texts.get(c)) is not None:
+            return text
         if c.startswith("score_"):
             return pl.col(c).round(1)  # as the report shows them; 0..100
         if c.startswith("sales_"):

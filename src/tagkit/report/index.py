@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import polars as pl
 
 from tagkit.contract import region_stem
+from tagkit.lang import Lang
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report import prescribed
@@ -62,10 +64,10 @@ class RegionFailure:
             return f"{quote(self.page)}#{FAILURE_ANCHOR}"
         return quote(self.notebook)
 
-    def link_text(self, lang: str) -> str:
+    def link_text(self, lang: Lang) -> str:
         return ui("failed_cell" if self.page else "failed_notebook", lang)
 
-    def describe(self, lang: str) -> str:
+    def describe(self, lang: Lang) -> str:
         """``failed at In [4]: ValueError: …`` in the report's language; empty when nothing was recorded."""
         error = ": ".join(part for part in (self.ename, self.evalue.strip()) if part)
         if len(error) > ERROR_CHARS:
@@ -106,8 +108,8 @@ def sibling_quarters(run_dir: Path) -> list[str]:
     )
 
 
-def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure], present: set[str] | None,
-                 customers: int, action_lists: set[str] = frozenset()) -> Cell:
+def _status_cell(region: str, *, lang: Lang, failed: Mapping[str, RegionFailure], present: set[str] | None,
+                 customers: int, action_lists: AbstractSet[str] = frozenset()) -> Cell:
     name = report_filename(region)
     if region in failed:
         failure = failed[region]
@@ -124,7 +126,7 @@ def _status_cell(region: str, *, lang: str, failed: Mapping[str, RegionFailure],
 
 def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[str, RegionFailure],
                  present: set[str] | None, quality: pl.DataFrame | None = None, quarter: str = "",
-                 alerts: pl.DataFrame | None = None, action_lists: set[str] = frozenset()) -> Table:
+                 alerts: pl.DataFrame | None = None, action_lists: AbstractSet[str] = frozenset()) -> Table:
     """The index's table: one row per region with its headline figures, its region alert and its report's link;
     a region under its display name (``report.region_names``), the data's name under it when they differ."""
     lang = params.language
@@ -174,7 +176,7 @@ def region_table(scores: pl.DataFrame, *, params: ReportParams, failed: Mapping[
 
 def render_index(scores: pl.DataFrame, *, quarter: str, params: ReportParams, failed: FailedRegions,
                  others: list[str], present: set[str] | None = None, quality: pl.DataFrame | None = None,
-                 alerts: pl.DataFrame | None = None, action_lists: set[str] = frozenset()) -> str:
+                 alerts: pl.DataFrame | None = None, action_lists: AbstractSet[str] = frozenset()) -> str:
     """``failed`` maps a region to its failure: ``{"notebook": "notebooks/03_region_report-华北.ipynb",
     "page": "notebooks/03_region_report-华北.html", "cell": 4, "ename": "ValueError", "evalue": "…"}``, all
     paths relative to the run folder and every key but ``notebook`` optional (a bare notebook path is read as

@@ -6,16 +6,14 @@ scorer's evidence sentences are in scores.parquet (``reasons_zh`` / ``reasons_en
 """
 from __future__ import annotations
 
-from typing import Literal
-
 from tagkit.backtest.labels import METHOD_NAMES, METRIC_NAMES
+from tagkit.lang import Lang
 from tagkit.report.formats import format_money
 from tagkit.report.words import ui
 
-Language = Literal["zh", "en"]
 Names = dict[str, dict[str, str]]
 
-__all__ = ["FLAGS", "REASONS", "TAG_NAMES", "Language", "format_money", "name_of", "reason_text", "tag_name", "ui"]
+__all__ = ["FLAGS", "REASONS", "TAG_NAMES", "format_money", "name_of", "reason_text", "tag_name", "ui"]
 
 TAG_NAMES: Names = {
     "benchmark": {"zh": "标杆客户", "en": "Benchmark"},
@@ -112,17 +110,21 @@ VALUES: dict[str, Names] = {
     },
     "escalate_note": {
         "no_reps_table": {"zh": "无业务员表，无法向上升级", "en": "no reps table to escalate through"},
-        "rep_not_in_reps": {"zh": "业务员不在业务员表中，由其本人牵头", "en": "the rep is not in the reps table: the rep leads"},
+        "rep_not_in_reps": {"zh": "业务员不在业务员表中，由其本人牵头",
+                            "en": "the rep is not in the reps table: the rep leads"},
         "chain_broken": {"zh": "上级链条中断，未找到该级别的人，由业务员牵头",
                          "en": "the manager chain ends before that level: the rep leads"},
         "executive_via_top": {"zh": "公司高层不在业务员表中：由上级链条最顶端的人请高层出面",
                               "en": "no executive in the reps table: the top of the manager chain brings one in"},
     },
     "showcase_basis": {
-        "before_benchmark": {"zh": "成为标杆前后对比（已增长）", "en": "before and after it became a benchmark (grown)"},
+        "before_benchmark": {"zh": "成为标杆前后对比（已增长）",
+                             "en": "before and after it became a benchmark (grown)"},
         "slipping": {"zh": "销售下滑：先防守，不作展示", "en": "slipping: defend it, no showcase"},
-        "no_before": {"zh": "无成为标杆之前的数据：不作前后对比", "en": "no period before it became a benchmark: no before/after"},
-        "no_growth": {"zh": "成为标杆后销售未增长：不作展示", "en": "no growth since it became a benchmark: no showcase"},
+        "no_before": {"zh": "无成为标杆之前的数据：不作前后对比",
+                      "en": "no period before it became a benchmark: no before/after"},
+        "no_growth": {"zh": "成为标杆后销售未增长：不作展示",
+                      "en": "no growth since it became a benchmark: no showcase"},
     },
     "visit_plan_basis": {
         "capacity": {"zh": "按业务员拜访能力安排", "en": "fitted to the rep's capacity"},
@@ -161,7 +163,8 @@ VALUES: dict[str, Names] = {
     },
     "competitor_signal": {
         "quote": {"zh": "报价", "en": "quotes"}, "visit": {"zh": "拜访", "en": "visits"},
-        "promotion": {"zh": "促销", "en": "promotions"}, "exclusive_offer": {"zh": "独家条件", "en": "exclusive offers"},
+        "promotion": {"zh": "促销", "en": "promotions"},
+        "exclusive_offer": {"zh": "独家条件", "en": "exclusive offers"},
         "lost_listing": {"zh": "丢失陈列", "en": "lost listings"},
     },
     "method": METHOD_NAMES,
@@ -169,7 +172,8 @@ VALUES: dict[str, Names] = {
     "table": {
         "customers": {"zh": "客户", "en": "customers"}, "orders": {"zh": "订单", "en": "orders"},
         "reps": {"zh": "业务员", "en": "reps"}, "visits": {"zh": "拜访", "en": "visits"},
-        "feedback": {"zh": "反馈", "en": "feedback"}, "competitor_signals": {"zh": "竞品动态", "en": "competitor signals"},
+        "feedback": {"zh": "反馈", "en": "feedback"},
+        "competitor_signals": {"zh": "竞品动态", "en": "competitor signals"},
     },
 }
 
@@ -182,38 +186,39 @@ _REASON_PATTERNS = (
     ("unknown_", {"zh": "引用了不存在的{col}", "en": "refers to an unknown {col}"}),
 )
 _QUARANTINE: Names = {
-    "after_quarter_end": {"zh": "日期在季度末之后（忽略并计数）", "en": "dated after the quarter's end (ignored, counted)"},
+    "after_quarter_end": {"zh": "日期在季度末之后（忽略并计数）",
+                          "en": "dated after the quarter's end (ignored, counted)"},
     "duplicate_key": {"zh": "主键重复", "en": "duplicate key"},
     "zero_coordinates": {"zh": "经纬度为 0", "en": "coordinates at 0,0"},
     "high_null_rate": {"zh": "空值比例过高", "en": "too many empty values"},
 }
 
 
-def tag_name(tag: str, language: Language) -> str:
+def tag_name(tag: str, language: Lang) -> str:
     return TAG_NAMES[tag][language] if tag in TAG_NAMES else tag
 
 
-def name_of(kind: str, value: str, language: Language) -> str:
+def name_of(kind: str, value: str, language: Lang) -> str:
     """The display name of a categorical value (``kind`` a key of :data:`VALUES`); unknown values unchanged."""
     return VALUES.get(kind, {}).get(value, {}).get(language, value.replace("_", " "))
 
 
-def level_name(level: str, status: str | None, language: Language) -> str:
+def level_name(level: str, status: str | None, language: Lang) -> str:
     """A benchmark level, marked former / potential where its bar is not met now (``benchmark_level_status``)."""
     name = name_of("benchmark_level", level, language)
     return ui(f"level_{status}", language, level=name) if status in ("former", "candidate") else name
 
 
-def flag_name(flag: str, language: Language) -> str:
+def flag_name(flag: str, language: Lang) -> str:
     return FLAGS.get(flag, {}).get(language, flag.replace("_", " "))
 
 
-def reason_text(code: str, language: Language) -> str:
+def reason_text(code: str, language: Lang) -> str:
     """A reason code as a phrase; unknown codes are shown as they are rather than hidden."""
     return REASONS.get(code, {}).get(language, code)
 
 
-def quarantine_reason(code: str, language: Language) -> str:
+def quarantine_reason(code: str, language: Lang) -> str:
     """Validation's reason code (``unparseable_amount``, ``lat_out_of_range`` …) as a phrase."""
     if code in _QUARANTINE:
         return _QUARANTINE[code][language]
@@ -231,5 +236,5 @@ _COLUMNS: Names = {"customer": {"zh": "客户", "en": "customer"}, "rep": {"zh":
                    "manager": {"zh": "上级", "en": "manager"}}
 
 
-def _column(name: str, language: Language) -> str:
+def _column(name: str, language: Lang) -> str:
     return _COLUMNS.get(name, {}).get(language, name)

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-Language = str
+from tagkit.lang import Lang
 
 
 def pick(frame: pl.DataFrame | None, *candidates: str) -> str | None:
@@ -22,7 +22,7 @@ def pick(frame: pl.DataFrame | None, *candidates: str) -> str | None:
     return next((c for c in candidates if c in frame.columns), None)
 
 
-def text_in(entry: Any, language: Language) -> str | None:
+def text_in(entry: Any, language: Lang) -> str | None:
     """The text of ``entry`` in ``language``: a string, ``{zh: …, en: …}``, or such under text/label/…"""
     if isinstance(entry, str):
         return entry
@@ -35,7 +35,7 @@ def text_in(entry: Any, language: Language) -> str | None:
     return None
 
 
-def action_text(code: str, language: Language, playbook: Mapping[str, Any] | None, lead: str | None = None) -> str:
+def action_text(code: str, language: Lang, playbook: Mapping[str, Any] | None, lead: str | None = None) -> str:
     """A playbook action code in words; the code itself (readably spaced) when the playbook lacks it.
 
     ``{lead}`` in the text names who leads (``lead``, a nail's ``escalate_level``) in the playbook's
@@ -52,7 +52,7 @@ def action_text(code: str, language: Language, playbook: Mapping[str, Any] | Non
     return code.replace("_", " ")
 
 
-def action_words(language: Language, playbook: Mapping[str, Any] | None) -> pl.Expr:
+def action_words(language: Lang, playbook: Mapping[str, Any] | None) -> pl.Expr:
     """Each row's action (``action_code``) in words, naming its nail's lead (``lead_level``) where the text does."""
     return pl.struct("action_code", "lead_level").map_elements(
         lambda r: action_text(r["action_code"], language, playbook, lead=r["lead_level"]), return_dtype=pl.String)
@@ -61,11 +61,12 @@ def action_words(language: Language, playbook: Mapping[str, Any] | None) -> pl.E
 LEAD = "{lead}"
 
 
-def fill_lead(text: str, language: Language, playbook: Mapping[str, Any], lead: str | None) -> str:
+def fill_lead(text: str, language: Lang, playbook: Mapping[str, Any], lead: str | None) -> str:
     """``text`` with ``{lead}`` as the playbook's word for the rung ``lead`` (``any`` when unknown)."""
     if LEAD not in text:
         return text
-    words = playbook.get("leads") if isinstance(playbook.get("leads"), Mapping) else {}
+    leads = playbook.get("leads")
+    words = leads if isinstance(leads, Mapping) else {}
     word = text_in(words.get(lead or "any"), language) or text_in(words.get("any"), language)
     return text.replace(LEAD, word or (lead or "").replace("_", " "))
 

@@ -2,14 +2,12 @@
 
 One entry per key, ``(zh, en)``; ``{placeholders}`` are filled by :func:`ui`. The words of the
 data (reasons, playbook actions) come from the run folder and params, not from here.
+Longer than 400 lines on purpose: one declarative table, in the report's order, so a translator reads it whole.
 """
 from __future__ import annotations
 
-from typing import Literal
-
+from tagkit.lang import Lang
 from tagkit.plurals import fill
-
-Language = Literal["zh", "en"]
 
 UI: dict[str, tuple[str, str]] = {
     # page furniture
@@ -24,7 +22,8 @@ UI: dict[str, tuple[str, str]] = {
     "rows_shown": ("显示 {shown} / {total} 行", "{shown} of {total} rows"),
     "more_items": ("轻点查看全部", "Tap for the rest"),
     "rows_printed": ("打印版只列出前 {n} 行（共 {total} 行）；完整名单见报告开头的 CSV / Excel 下载。",
-                     "On paper, the first {n} of {total} rows; the full list is in the CSV / Excel download at the top."),
+                     "On paper, the first {n} of {total} rows; the full list is in the CSV / Excel "
+                     "download at the top."),
     "shown_of": ("按优先级列出前 {shown} 位，共 {total} 位；本区完整名单（同样排序）",
                  "the first {shown} of {total} by priority; the region's full list, ranked the same way"),
     "sort_hint": ("点击表头可排序", "click a column header to sort"),
@@ -39,7 +38,8 @@ UI: dict[str, tuple[str, str]] = {
     "sec_abc": ("ABC 分类看不到的", "What ABC hides"),
     "sec_at_risk": ("危险客户：优先防守", "At-risk customers: defend first"),
     "sec_nails": ("钉子客户：价值、原因与拔钉", "Nail customers: value, cause, who pulls them"),
-    "sec_benchmarks": ("标杆客户：维护、展示、辐射", "Benchmark customers: keep them, show them off, let them win over their neighbours"),
+    "sec_benchmarks": ("标杆客户：维护、展示、辐射",
+                       "Benchmark customers: keep them, show them off, let them win over their neighbours"),
     "sec_reps": ("业务员记分卡与拜访分配", "Rep scorecards and visit allocation"),
     "sec_map": ("客户地图", "Customer map"),
     "sec_transitions": ("标签变化与客户质量", "Tag changes and customer quality"),
@@ -58,7 +58,8 @@ UI: dict[str, tuple[str, str]] = {
     "quality_index": ("客户质量指数", "Customer-quality index"),
     "development_stage": ("区域发展阶段", "Development stage"),
     "speculators": ("投机客户", "Speculators"),
-    "speculator_share": ("占本季销售 {share}，不计为优质销量", "{share} of this quarter's sales, not counted as healthy sales"),
+    "speculator_share": ("占本季销售 {share}，不计为优质销量",
+                         "{share} of this quarter's sales, not counted as healthy sales"),
     "this_quarter": ("本季", "This quarter"),
     "last_quarter": ("上季", "Last quarter"),
     "period": ("季度", "Quarter"),
@@ -117,7 +118,8 @@ UI: dict[str, tuple[str, str]] = {
     "defences": ("防守方式", "Defences"),
     "visits_per_month": ("建议每月拜访 {n} 次", "visit {n}× a month"),
     "visits_planned_sub": ("下季计划拜访 {planned} 次（不计人力建议 {recommended} 次）",
-                           "{planned} {planned|visit|visits} planned next quarter ({recommended} recommended without regard to time)"),
+                           "{planned} {planned|visit|visits} planned next quarter ({recommended} recommended without "
+                           "regard to time)"),
     "yoy": ("同比", "vs last year"),
     "rank": ("#", "#"),
     # at risk
@@ -129,10 +131,12 @@ UI: dict[str, tuple[str, str]] = {
                      "still buying normally but showing warning signs, when defending works best; then those already "
                      "declining. Both lists are ranked by the sales at stake (chance × last 4 quarters' sales). "
                      "{dormant}"),
-    "at_risk_model_learned": ("本季的风险模型从本公司 {quarters} 的历史中学习（{rows} 个客户季度，其中 {bad} 个随后变差）。",
+    "at_risk_model_learned": ("本季的风险模型从本公司 {quarters} 的历史中学习（{rows} 个客户季度，"
+                              "其中 {bad} 个随后变差）。",
                               "This quarter's risk model was learned from the company's own history, {quarters} "
                               "({rows} customer-quarters, {bad} of which went bad the quarter after)."),
-    "at_risk_model_documented": ("本季历史数据不足以学习风险模型（{reason}），风险分按 params/scoring.yaml 中的默认权重计算。",
+    "at_risk_model_documented": ("本季历史数据不足以学习风险模型（{reason}），"
+                                 "风险分按 params/scoring.yaml 中的默认权重计算。",
                                  "Too little history to learn the risk model this quarter ({reason}): the risk "
                                  "score uses the documented weights of params/scoring.yaml."),
     "early_warnings": ("早期预警：仍在采购，已现预警信号", "Early warnings: still buying, showing warning signs"),
@@ -185,7 +189,8 @@ UI: dict[str, tuple[str, str]] = {
     "lines_bought": ("已采购产品线", "Lines bought"),
     "of_lines": ("{n}/{of}条", "{n} of {of}"),
     "missing_lines": ("未采购的产品线", "Lines not bought"),
-    "no_reference": ("无可参照的标杆（无坐标或无标杆采购这些产品线）", "no benchmark to visit (no location, or none buys these lines)"),
+    "no_reference": ("无可参照的标杆（无坐标或无标杆采购这些产品线）",
+                     "no benchmark to visit (no location, or none buys these lines)"),
     "bought": ("向我方采购（近四季）", "bought from us (last 4 quarters)"),
     "untapped": ("未开发", "untapped"),
     "amount": ("金额", "Amount"),
@@ -197,8 +202,9 @@ UI: dict[str, tuple[str, str]] = {
                            "the {level} has already visited without success and nobody is above: reassess whether "
                            "the nail is worth the effort"),
     "senior_heading": ("高层拜访去了哪里", "Where the senior visits went"),
-    "senior_lead": ("近 {quarters} 季{senior}及以上对钉子的拜访共 {visits} 次，其中 {wasted} 次用在减少投入或放弃的钉子上。"
-                    "攻坚的钉子按牵头人分列：业务员搞不定，主管去；主管搞不定，大区经理去。",
+    "senior_lead": ("近 {quarters} 季{senior}及以上对钉子的拜访共 {visits} 次，"
+                    "其中 {wasted} 次用在减少投入或放弃的钉子上。攻坚的钉子按牵头人分列：业务员搞不定，"
+                    "主管去；主管搞不定，大区经理去。",
                     "Visits by a {senior} or above to nails in the last {quarters} quarters: {visits}, {wasted} of "
                     "them to nails to reduce or drop. The nails to invest in by who leads them: where the rep "
                     "fails, the supervisor goes; where the supervisor fails, the regional manager."),
@@ -233,17 +239,18 @@ UI: dict[str, tuple[str, str]] = {
                         "先防守，不作为成功案例宣传；{no_before} 家没有成为标杆之前的数据（数据开始时已是标杆，"
                         "或最初几季的标签尚不可靠）；{no_growth} 家成为标杆后销售未增长。",
                         "A before/after is shown only where a benchmark has a real \"before\" and has grown since: "
-                        "{shown} can be shown; {slipping} {slipping|is|are} slipping: defend {slipping|it|them} first, no "
-                        "success story; {no_before} {no_before|has|have} no period before {no_before|it|they} became "
-                        "a benchmark (a benchmark when the data starts, or its first quarters' tags too young to "
-                        "count); {no_growth} {no_growth|has|have} not grown since."),
+                        "{shown} can be shown; {slipping} {slipping|is|are} slipping: defend {slipping|it|them} first, "
+                        "no success story; {no_before} {no_before|has|have} no period before {no_before|it|they} "
+                        "became a benchmark (a benchmark when the data starts, or its first quarters' tags too young "
+                        "to count); {no_growth} {no_growth|has|have} not grown since."),
     "before_rx": ("之前（每季）", "Before (per quarter)"),
     "after_rx": ("现在（每季）", "Now (per quarter)"),
     "reasons_actions": ("依据与建议行动", "Evidence and actions"),
     "neighbour_change": ("邻近客户销售 {change}", "neighbours' sales {change}"),
     "points_short": ("（差 {gap} 分）", " ({gap} points short)"),
     "candidates_lead": ("三项条件已满足两项的客户：补齐所缺的一项，就是新的标杆。",
-                        "Customers meeting two of the three criteria: close the third and they are the next benchmarks."),
+                        "Customers meeting two of the three criteria: close the third and they are the "
+                        "next benchmarks."),
     "sales": ("销售额", "Sales"),
     "neighbours": ("辐射邻近客户", "Customers nearby"),
     "neighbours_named": ("最近的邻近客户", "Nearest of them"),
@@ -273,7 +280,8 @@ UI: dict[str, tuple[str, str]] = {
     "sc_speculators": ("投机客户", "Speculators"),
     "sc_alignment": ("拜访契合度", "Visit alignment"),
     "scorecard_help": ("标杆少于最低要求的业务员已标出；没有自己标杆的业务员可先借用大区内更高级别的标杆。"
-                       "拜访契合度：本季拜访在各类客户间的分配与该业务员拜访计划的接近程度（100% 为完全一致：照计划拜访即得 100%）。",
+                       "拜访契合度：本季拜访在各类客户间的分配与该业务员拜访计划的接近程度"
+                       "（100% 为完全一致：照计划拜访即得 100%）。",
                        "Reps short of the minimum of benchmarks are marked; a rep without one borrows the region's "
                        "highest-level benchmark first. Visit alignment: how close the split of this quarter's visits "
                        "across the kinds of customer came to the rep's visit plan (100% = exactly; visiting as "
@@ -285,9 +293,9 @@ UI: dict[str, tuple[str, str]] = {
     "what_scorecards": ("业务员记分卡与拜访计划对比（reps.parquet）",
                         "rep scorecards against the visit plan (reps.parquet)"),
     "plan_title": ("下季拜访计划", "Next quarter's visit plan"),
-    "plan_lead": ("计划按每位业务员近四季的实际拜访量安排（另加 {slack} 余量），不按理想频次：人力不足时先保证危险客户，"
-                  "其次标杆、攻坚中的钉子、普通客户，最后是减少投入的钉子；每位客户不低于其类别的最低拜访次数。"
-                  "“建议”为不考虑人力时的拜访次数，各客户的计划次数见导出名单。",
+    "plan_lead": ("计划按每位业务员近四季的实际拜访量安排（另加 {slack} 余量），不按理想频次："
+                  "人力不足时先保证危险客户，其次标杆、攻坚中的钉子、普通客户，最后是减少投入的钉子；"
+                  "每位客户不低于其类别的最低拜访次数。“建议”为不考虑人力时的拜访次数，各客户的计划次数见导出名单。",
                   "The plan fits what each rep actually made over the last 4 quarters (plus {slack} slack), not the "
                   "ideal frequencies: when time runs short, at-risk customers come first, then benchmarks, nails "
                   "under attack, regular customers, and last the nails whose effort is reduced; no customer falls "
@@ -305,19 +313,23 @@ UI: dict[str, tuple[str, str]] = {
     "plan_fits": ("计划在能力范围内", "within capacity"),
     "plan_over": ("最低拜访次数已超出能力：客户过多，需分配给其他业务员",
                   "the minimum visits alone exceed the capacity: too many customers for one rep, reassign some"),
-    "plan_no_visits_table": ("无拜访记录：能力未知，沿用建议次数", "no visit records: capacity unknown, the recommendation kept"),
+    "plan_no_visits_table": ("无拜访记录：能力未知，沿用建议次数",
+                             "no visit records: capacity unknown, the recommendation kept"),
     "plan_no_rep_visits": ("近四季无本人拜访记录：能力未知，沿用建议次数",
                            "no visits of this rep in the last 4 quarters: capacity unknown, the recommendation kept"),
     "scorecards": ("记分卡", "Scorecards"),
     "role": ("角色", "Role"),
     "no_visits": ("没有拜访数据。", "No visit data."),
     # map
-    "map_lead": ("每个点是一位客户，按标签着色；虚线圆为每位标杆 {km} 公里的辐射范围；橙色圈出的客户不在任何标杆的辐射范围内。"
-                 "离线绘制，无底图。",
+    "map_lead": ("每个点是一位客户，按标签着色；虚线圆为每位标杆 {km} 公里的辐射范围；"
+                 "橙色圈出的客户不在任何标杆的辐射范围内。离线绘制，无底图。",
                  "Each point is a customer, coloured by tag; dashed circles are each benchmark's {km} km reach; "
                  "customers ringed in orange are outside every benchmark's reach. Drawn offline, without a base map."),
-    "map_cells": ("地图逐个标出 {shown} 位客户（标杆、覆盖缺口外、危险、钉子优先，其余按销售额）；另外 {rest} 位客户按位置合并为灰色方块，方块越大客户越多。",
-                  "The map draws {shown} customers one by one (benchmarks, those outside every reach, at-risk and nails first, then by sales); the other {rest} are merged by place into grey squares, larger where there are more."),
+    "map_cells": ("地图逐个标出 {shown} 位客户（标杆、覆盖缺口外、危险、钉子优先，其余按销售额）；"
+                  "另外 {rest} 位客户按位置合并为灰色方块，方块越大客户越多。",
+                  "The map draws {shown} customers one by one (benchmarks, those outside every reach, "
+                  "at-risk and nails first, then by sales); the other {rest} are merged by place into grey squares, "
+                  "larger where there are more."),
     "cell_customers": ("该处客户数", "customers here"),
     "map_lead_plain": ("每个点是一位客户，按标签着色。离线绘制，无底图。",
                        "Each point is a customer, coloured by tag. Drawn offline, without a base map."),
@@ -357,10 +369,11 @@ UI: dict[str, tuple[str, str]] = {
     "no_previous": ("上季无记录", "no record"),
     "changed_customers": ("标签发生变化的客户", "Customers whose tag changed"),
     "no_changes": ("本季没有客户改变标签。", "No customer changed tag this quarter."),
-    "chart_quality": ("客户质量指数：各季度销售额来自哪类客户", "Customer quality: where each quarter's sales came from"),
+    "chart_quality": ("客户质量指数：各季度销售额来自哪类客户",
+                      "Customer quality: where each quarter's sales came from"),
     "chart_movements": ("本季的变化", "This quarter's movements"),
-    "quality_lead": ("客户质量指数 = 来自标杆客户和健康普通客户的销售额占比（黑线）；其余来自钉子、危险、投机和长期未订货客户。"
-                     "两三年内它应当上升。",
+    "quality_lead": ("客户质量指数 = 来自标杆客户和健康普通客户的销售额占比（黑线）；其余来自钉子、危险、"
+                     "投机和长期未订货客户。两三年内它应当上升。",
                      "Customer-quality index = the share of sales from benchmarks and healthy regular customers (the "
                      "black line); the rest comes from nails, at-risk, speculating and dormant customers. Over two to "
                      "three years it should rise."),
@@ -374,19 +387,20 @@ UI: dict[str, tuple[str, str]] = {
     "trust_lead": ("回测：过去 {quarters} 个季度，各自只用当时已有的数据（风险模型也只从更早的季度学习）重新贴标签，"
                    "再看下一季度谁真的变差，并与三种简单做法对比。只检验当时仍在正常采购的客户："
                    "对已经停购的客户“预警”不算预测。以下为全公司数字。",
-                   "Back-test: each of the previous {quarters} {quarters|quarter|quarters} was tagged again from the data available "
-                   "then (the risk model, too, learned only from the quarters before it), and checked against which "
-                   "customers really went bad the quarter after, beside three simple methods. Only customers still "
-                   "buying normally then are judged: warning about one that has already stopped predicts nothing. "
-                   "Company-wide figures."),
+                   "Back-test: each of the previous {quarters} {quarters|quarter|quarters} was tagged again from the "
+                   "data available then (the risk model, too, learned only from the quarters before it), "
+                   "and checked against which customers really went bad the quarter after, "
+                   "beside three simple methods. Only customers still buying normally then are judged: "
+                   "warning about one that has already stopped predicts nothing. Company-wide figures."),
     "trust_summary": ("在 {customers} 位当时仍正常采购的客户中，tagkit 标了 {flagged} 位为危险：其中 {precision} "
                       "下季确实变差，是随机挑选（{base}）的 {lift} 倍；所有下季变差的客户中，有 {recall} 被事先标出"
                       "（召回率）。把任一变差客户和任一未变差客户放在一起，tagkit 把前者排在更危险位置的概率为 {auc}"
                       "（AUC；0.5 相当于抛硬币）。",
-                      "Of {customers} customers still buying normally then, tagkit tagged {flagged} at risk: {precision} "
-                      "of them went bad the next quarter, {lift}× picking at random ({base}); of all who went bad, "
-                      "it had tagged {recall} beforehand (recall). Take one customer who went bad and one who did "
-                      "not: tagkit ranks the first as riskier {auc} of the time (AUC; 0.5 is a coin toss)."),
+                      "Of {customers} customers still buying normally then, tagkit tagged {flagged} at risk: "
+                      "{precision} of them went bad the next quarter, {lift}× picking at random ({base}); "
+                      "of all who went bad, it had tagged {recall} beforehand (recall). "
+                      "Take one customer who went bad and one who did not: tagkit ranks the first as riskier {auc} of "
+                      "the time (AUC; 0.5 is a coin toss)."),
     "trust_beats_all": ("在这份历史上，tagkit 的排序（AUC）和前 k 名精确率都不低于三种简单做法。",
                         "On this history, tagkit's ranking (AUC) and its precision in the top k are at least those "
                         "of all three simple methods."),
@@ -396,7 +410,8 @@ UI: dict[str, tuple[str, str]] = {
     "trust_loses": ("{metric}：tagkit {tagkit}，{method} {baseline}", "{metric}: tagkit {tagkit}, {method} {baseline}"),
     "trust_models_learned": ("每个回测季度的风险模型都只从它之前的季度学习。",
                              "Each back-tested quarter's risk model learned only from the quarters before it."),
-    "trust_models_documented": ("{quarters} 的历史不足以学习风险模型，改用文档中的默认权重；这些季度的数字反映的是默认权重。",
+    "trust_models_documented": ("{quarters} 的历史不足以学习风险模型，改用文档中的默认权重；"
+                                "这些季度的数字反映的是默认权重。",
                                 "{quarters}: too little history to learn the risk model, so the documented weights "
                                 "scored them; those quarters' figures judge the documented weights."),
     "chart_calibration": ("校准：预测的变差概率与实际比例", "Calibration: predicted chance against what happened"),
@@ -451,16 +466,19 @@ UI: dict[str, tuple[str, str]] = {
     "benchmark_at_risk_short": ("标杆级危险", "Benchmark at risk"),
     "index_lead": ("每个大区一份独立的 HTML 报告，可离线打开、转发。", "One self-contained HTML report per region, "
                    "to open offline and forward."),
-    "regions_failed": ("{n} 个大区的报告生成失败，已标出。", "{n} region {n|report|reports} failed; {n|it is|they are} marked."),
+    "regions_failed": ("{n} 个大区的报告生成失败，已标出。",
+                       "{n} region {n|report|reports} failed; {n|it is|they are} marked."),
     # --- the action lists (sections/actions.py, digest.py, the index) ---
     "actions_title": ("行动清单：谁、做什么、何时完成，效果如何", "Actions: who does what by when, and did it work"),
     "actions_nav": ("行动清单", "Actions"),
     "action_list": ("行动清单", "action list"),
-    "actions_lead": ("本季 {n} 项有截止日期的行动，分给 {owners} 位负责人。请在行动清单中填写每项的状态和备注，下季运行时读回"
-                     "（数据文件夹中的 actions/，或 tagkit run --actions 文件夹），下季报告据此显示落实情况和效果。",
-                     "{n} {n|action|actions} with a deadline this quarter, for {owners} {owners|owner|owners}. Fill in each "
-                     "one's status and note in the action list; next quarter's run reads it back (actions/ in the data "
-                     "folder, or tagkit run --actions DIR) and its report shows what was done and how it worked."),
+    "actions_lead": ("本季 {n} 项有截止日期的行动，分给 {owners} 位负责人。请在行动清单中填写每项的状态和备注，"
+                     "下季运行时读回（数据文件夹中的 actions/，或 tagkit run --actions 文件夹），"
+                     "下季报告据此显示落实情况和效果。",
+                     "{n} {n|action|actions} with a deadline this quarter, for {owners} {owners|owner|owners}. "
+                     "Fill in each one's status and note in the action list; next quarter's run reads it back "
+                     "(actions/ in the data folder, or tagkit run --actions DIR) "
+                     "and its report shows what was done and how it worked."),
     "actions_none": ("本季没有有截止日期的行动。", "No action with a deadline this quarter."),
     "owner": ("负责人", "owner"),
     "actions_count": ("行动", "actions"),
@@ -468,35 +486,41 @@ UI: dict[str, tuple[str, str]] = {
     "first_due": ("最早截止", "first due"),
     "digest": ("本人清单", "digest"),
     "adoption_title": ("上季行动落实情况（{quarter}）", "Last quarter's actions ({quarter}): what was done"),
-    "adoption_counts": ("上季发布 {published} 项行动；交回 {returned} 行，其中 {matched} 行对上了发布的行动，{set_aside} 行无法对应"
-                        "（{reasons}），{validation} 行未通过校验（见数据校验报告）；{no_response} 项没有交回，按未回应计。",
+    "adoption_counts": ("上季发布 {published} 项行动；交回 {returned} 行，其中 {matched} 行对上了发布的行动，"
+                        "{set_aside} 行无法对应（{reasons}），{validation} 行未通过校验（见数据校验报告）；"
+                        "{no_response} 项没有交回，按未回应计。",
                         "{published} {published|action was|actions were} published last quarter; {returned} "
-                        "{returned|row came|rows came} back, {matched} matching a published action, {set_aside} matching "
-                        "none ({reasons}), {validation} failing validation (see the validation report); {no_response} "
-                        "{no_response|action was|actions were} not returned and count as no response."),
-    "adoption_missing": ("上季（{quarter}）的行动清单没有交回：把填好的清单放在数据文件夹的 actions/ 中，或运行时加 --actions 文件夹。",
-                         "Last quarter's ({quarter}) action lists did not come back: put the filled-in lists in the data "
-                         "folder's actions/, or pass --actions DIR to the run."),
+                        "{returned|row came|rows came} back, {matched} matching a published action, "
+                        "{set_aside} matching none ({reasons}), {validation} failing validation (see the validation "
+                        "report); {no_response} {no_response|action was|actions were} not returned and count "
+                        "as no response."),
+    "adoption_missing": ("上季（{quarter}）的行动清单没有交回：把填好的清单放在数据文件夹的 actions/ 中，"
+                         "或运行时加 --actions 文件夹。",
+                         "Last quarter's ({quarter}) action lists did not come back: "
+                         "put the filled-in lists in the data folder's actions/, or pass --actions DIR to the run."),
     "done_share": ("完成率", "done"),
     "status_done": ("已完成", "done"), "status_in_progress": ("进行中", "in progress"),
     "status_not_started": ("未开始", "not started"), "status_declined": ("不执行", "declined"),
     "status_no_response": ("未回应", "no response"),
     "outcomes_title": ("各项行动的效果", "How each action's customers fared"),
-    "outcomes_lead": ("客户本季表现是否向好（危险客户：已挽回并在采购；钉子：采购额高于上季；标杆：仍是标杆；其他：仍在采购且不危险），"
-                      "按行动是否完成分开比较。业务员会挑选要跟进的客户，所以这一比较说明精力花在哪里，不能证明行动的作用；"
+    "outcomes_lead": ("客户本季表现是否向好（危险客户：已挽回并在采购；钉子：采购额高于上季；标杆：仍是标杆；其他："
+                      "仍在采购且不危险），按行动是否完成分开比较。业务员会挑选要跟进的客户，"
+                      "所以这一比较说明精力花在哪里，不能证明行动的作用；"
                       "对照组（playbook.holdout_share）才能回答这一点。",
-                      "Whether each customer fared well this quarter (at risk: saved and buying; nail: buying more than "
-                      "last quarter; benchmark: still one; others: still buying, not at risk), for actions done and not "
-                      "done. Reps choose whom they act on, so this shows where the effort went, not what it caused; "
-                      "a holdout (playbook.holdout_share) answers that."),
+                      "Whether each customer fared well this quarter (at risk: saved and buying; nail: "
+                      "buying more than last quarter; benchmark: still one; others: still buying, not at risk), "
+                      "for actions done and not done. Reps choose whom they act on, "
+                      "so this shows where the effort went, not what it caused; a holdout "
+                      "(playbook.holdout_share) answers that."),
     "action": ("行动", "action"),
     "done_fared": ("完成：向好", "done: fared well"),
     "not_done_fared": ("未完成：向好", "not done: fared well"),
     "not_done": ("未完成", "not done"),
     "points": ("{n}个百分点", "{n} points"),
     "holdout_title": ("对照组：防守措施的真实效果", "The holdout: what the defences changed"),
-    "holdout_result": ("上季 {treated} 个采取行动的危险客户中 {treated_saved} 个已挽回（{treated_rate}），随机留作对照、不采取行动的 "
-                       "{held} 个中 {held_saved} 个（{held_rate}）：行动带来的挽回率提升 {uplift}（95% 区间 {low} 至 {high}）。",
+    "holdout_result": ("上季 {treated} 个采取行动的危险客户中 {treated_saved} 个已挽回（{treated_rate}），"
+                       "随机留作对照、不采取行动的 {held} 个中 {held_saved} 个（{held_rate}）："
+                       "行动带来的挽回率提升 {uplift}（95% 区间 {low} 至 {high}）。",
                        "Of last quarter's {treated} at-risk customers given actions, {treated_saved} were saved "
                        "({treated_rate}); of the {held} drawn at random to get none, {held_saved} ({held_rate}): the "
                        "actions lifted the share saved by {uplift} (95% interval {low} to {high})."),
@@ -506,19 +530,21 @@ UI: dict[str, tuple[str, str]] = {
     "digest_title": ("{rep} · {quarter} 本周清单", "{rep} · {quarter} this week"),
     "digest_basis_published": ("变化与上季已发布的报告相比", "changes since last quarter's published report"),
     "digest_basis_rescored": ("上季报告未找到：变化与按历史重算的上季标签相比",
-                              "last quarter's report was not found: changes against last quarter re-scored from history"),
+                              "last quarter's report was not found: changes against last quarter "
+                              "re-scored from history"),
     "digest_due": ("待办行动", "Actions due"),
     "digest_due_by": ("截止", "due"),
     "digest_plan": ("下季计划拜访 {planned} 次（按近期的拜访量，可做约 {capacity} 次）；每位客户的次数见报告",
                     "Next quarter's plan: {planned} {planned|visit|visits} (about {capacity} fit what you made "
                     "lately); each customer's in the report"),
     "digest_plan_unknown": ("下季建议拜访 {planned} 次（无拜访记录，无法按实际拜访量安排）",
-                            "Next quarter: {planned} {planned|visit|visits} recommended (no visit records to fit them to)"),
+                            "Next quarter: {planned} {planned|visit|visits} recommended (no visit records "
+                            "to fit them to)"),
     "digest_none": ("本季没有变化，也没有待办行动。", "Nothing changed and nothing is due."),
 }
 
 
-def ui(key: str, language: Language, **fmt: object) -> str:
+def ui(key: str, language: Lang, **fmt: object) -> str:
     """The report's word for ``key`` in ``language``, placeholders filled."""
     zh, en = UI[key]
     text = zh if language == "zh" else en

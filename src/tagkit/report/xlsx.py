@@ -59,12 +59,14 @@ def write_table(frame: pl.DataFrame, path: Path, *, worksheet: str, autofit: boo
         parts = {name: z.read(name) for name in z.namelist()}
     sheet = parts[SHEET].decode("utf-8")
     styles = re.findall(r'<c r="[A-Z]+2" s="(\d+)"', sheet)
-    if len(styles) != frame.width:  # every data cell has its column's format, so none is left out
+    header_row = re.search(r'<row r="1" .*?</row>', sheet)
+    # every data cell has its column's format, so none is left out; xlsxwriter always writes the header row
+    if len(styles) != frame.width or header_row is None:
         path.write_bytes(_write_excel(frame, worksheet=worksheet, autofit=autofit, created=created))
         return
     rows, strings, count = _sheet_rows(frame, styles)
     ref = f"A1:{xl_col_to_name(frame.width - 1)}{frame.height + 1}"
-    header = re.search(r'<row r="1" .*?</row>', sheet).group(0)
+    header = header_row.group(0)
     sheet = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', sheet, count=1)
     parts[SHEET] = re.sub(r"<sheetData>.*</sheetData>", lambda _: f"<sheetData>{header}{rows}</sheetData>",
                           sheet, count=1, flags=re.S).encode("utf-8")
@@ -120,7 +122,8 @@ def _sample_rows(frame: pl.DataFrame, autofit: bool) -> list[int]:
     widest = {0}
     for column in frame.iter_columns():
         widths = {value: _width(value) for value in column.unique()}
-        widest.add(max(range(frame.height), key=lambda i, c=column.to_list(): widths[c[i]]))
+        in_order = [widths[value] for value in column.to_list()]
+        widest.add(max(range(frame.height), key=in_order.__getitem__))
     return sorted(widest)
 
 
@@ -148,7 +151,8 @@ def _sheet_rows(frame: pl.DataFrame, styles: list[str]) -> tuple[str, list[str],
                      else f'<c r="{letter}{r}{blank}' for r, v in enumerate(values, start=2)]
         columns.append(cells)
     spans = f'" spans="1:{frame.width}">'
-    rows = "".join(f'<row r="{r}{spans}{"".join(cells)}</row>' for r, cells in enumerate(zip(*columns, strict=True), start=2))
+    rows = "".join(f'<row r="{r}{spans}{"".join(cells)}</row>'
+                   for r, cells in enumerate(zip(*columns, strict=True), start=2))
     return rows, list(index), count
 
 

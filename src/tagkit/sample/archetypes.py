@@ -13,6 +13,7 @@ parameter becomes an array indexed by archetype or profile code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def _regular_like(name: str, tag: str, share: float, flags: tuple[str, ...] = ()
     return Archetype(**base)  # type: ignore[arg-type]
 
 
-_BENCHMARK = dict(
+_BENCHMARK: dict[str, Any] = dict(  # fields of several types
     profile="benchmark", channel=(0.45, 0.40, 0.10, 0.05), scope=(0.12, 0.40, 0.40, 0.08),
     outlets=(200.0, 0.4, 800), referrals=(6.0, 4), potential=(2.5e6, 0.5, 5.0e5),
     share_of_wallet=(0.45, 0.80), interval=(14.0, 0.25, 7.0, 25.0), extra_lines=2.4, lines_held=(5, 8),

@@ -11,6 +11,7 @@ generated on its own (see the chunking note there).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -107,7 +108,7 @@ class Plan:
 
     def block(self, lo: int, hi: int) -> Plan:
         """The plan of customers ``lo`` to ``hi - 1`` alone (indices into the reps stay global)."""
-        cut: dict[str, object] = {}
+        cut: dict[str, Any] = {}  # fields of several types
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in _PER_QUARTER:

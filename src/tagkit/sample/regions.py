@@ -123,8 +123,7 @@ def geography(regions: int | None = None) -> Geography:
         if units and units[-1].provinces == [city.province]:
             units[-1].cities.append(i)
         else:
-            big = ref.REGIONS.index(city.region)
-            units.append(_Unit(big, [city.province], [i], ref.province_short(city.province)))
+            units.append(_Unit(ref.REGIONS.index(city.region), [city.province], [i], ref.province_short(city.province)))
     while len(units) > regions:
         _merge_smallest(units, weight)
     while len(units) < regions:

@@ -5,6 +5,8 @@ Kept in ``_truth/`` so intake (which skips names starting with ``_``) never sees
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import polars as pl
 
@@ -21,7 +23,10 @@ from tagkit.sample.archetypes import (
 from tagkit.sample.population import Plan
 from tagkit.sample.timeline import Calendar
 
-TRUTH_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
+_TRUTH_DTYPES: dict[str, PolarsDataType] = {  # annotated: a List instance among dtype classes
     "customer_id": pl.String,
     "region": pl.String,
     "true_tag": pl.String,
@@ -40,6 +45,7 @@ TRUTH_SCHEMA = {
     "slip_quarter": pl.String,
     "collapse_quarter": pl.String,
 }
+TRUTH_SCHEMA = pl.Schema(_TRUTH_DTYPES)  # DataFrame.cast's stub takes a Schema, not a dict[str, ...]
 RISK_STAGES = ("early", "declining")
 
 
@@ -245,7 +251,8 @@ Its order lines are in `next_quarter/orders.parquet` (the contract's order colum
 nothing in the visible data is dated after {end}'s last day. Every planted story carries on into it:
 regular customers keep buying, dormant ones stay gone, declining at-risk customers buy nothing, early
 ones collapse, speculators raid, the {dip_region} dip goes on, recovered customers stay well. Use it to
-measure a warning forward (a tag is judged by what happens next): did a customer tagged at-risk as of {end} buy much less
+measure a warning forward (a tag is judged by what happens next): did a customer tagged at-risk as of {end} \
+buy much less
 in {nxt}? Its other events (visits, feedback, signals) are not written.
 
 ## Archetypes

@@ -80,8 +80,10 @@ def _table(ctx: Context) -> Table:
 
 def build(ctx: Context) -> Section:
     cross = abc_crosstab(ctx.mine)
-    a_not = cross.filter((pl.col("abc_class") == "A") & (pl.col("tag") != "benchmark"))["customers"].sum()
-    c_tagged = cross.filter((pl.col("abc_class") == "C") & pl.col("tag").is_in(["benchmark", "nail"]))["customers"].sum()
+    # customers is an Int64 column: int() only tells the type checker the sums are ints
+    a_not = int(cross.filter((pl.col("abc_class") == "A") & (pl.col("tag") != "benchmark"))["customers"].sum())
+    c_tagged = int(cross.filter((pl.col("abc_class") == "C")
+                                & pl.col("tag").is_in(["benchmark", "nail"]))["customers"].sum())
     blocks: list = [Note(ctx.ui("abc_lead", a_not=a_not, c_tagged=c_tagged), tone="lead"), _chart(ctx, cross)]
     blocks.append(_table(ctx) if a_not + c_tagged else Note(ctx.ui("none_in_region", what=ctx.ui("abc_surprises"))))
     return Section(ID, ctx.ui("sec_abc"), blocks)

@@ -78,7 +78,8 @@ def _returned(ctx: Context, summary: dict[str, Any], results: pl.DataFrame | Non
                Column("not_done", ctx.ui("not_done"), num=True),
                Column("not_done_rate", ctx.ui("not_done_fared"), num=True)]
     rows = [{"action": Cell(action_text(r["action_code"], ctx.lang, ctx.data.playbook), sub=r["action_code"]),
-             "done": Cell.count(r["done"]), "done_rate": Cell(format_percent(r["done_rate"]), sort=r["done_rate"], num=True),
+             "done": Cell.count(r["done"]),
+             "done_rate": Cell(format_percent(r["done_rate"]), sort=r["done_rate"], num=True),
              "not_done": Cell.count(r["not_done"]),
              "not_done_rate": Cell(format_percent(r["not_done_rate"]), sort=r["not_done_rate"], num=True)}
             for r in by_action(mine).iter_rows(named=True)]

@@ -45,7 +45,8 @@ def _breakdown(ctx: Context, rows: pl.DataFrame) -> Table:
                Column("change", ctx.ui("yoy"), num=True), Column("share", ctx.ui("alert_share"), num=True),
                Column("signals", ctx.ui("alert_signals"), num=True)]
     order = {d: i for i, d in enumerate(DIMENSION_ORDER)}
-    rows = rows.with_columns(_o=pl.col("dimension").replace_strict(order, default=len(order))).sort("_o", maintain_order=True)
+    rows = (rows.with_columns(_o=pl.col("dimension").replace_strict(order, default=len(order)))
+            .sort("_o", maintain_order=True))
     body = []
     for r in rows.iter_rows(named=True):
         competitor = r["dimension"] == "competitor"

@@ -55,8 +55,9 @@ def _chart(ctx: Context, ranked: pl.DataFrame) -> Chart:
         group_label=pl.when("benchmark").then(pl.lit(ctx.ui("benchmark_group")))
         .otherwise(pl.lit(ctx.ui("other_risk_group"))),
     )
-    text = {"currency": ctx.currency, "title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"), "risk": ctx.ui("chance"),
-            "customer": ctx.ui("customer"), "city": ctx.ui("city"), "benchmark_group": ctx.ui("benchmark_group")}
+    text = {"currency": ctx.currency, "title": ctx.ui("chart_risk"), "value": ctx.ui("sales_trailing_4q"),
+            "risk": ctx.ui("chance"), "customer": ctx.ui("customer"), "city": ctx.ui("city"),
+            "benchmark_group": ctx.ui("benchmark_group")}
     return Chart.of("risk-value", risk_value_chart(points, text=text, language=ctx.lang))
 
 
@@ -166,7 +167,8 @@ def build(ctx: Context) -> Section:
     strategy = ctx.strategy("at_risk")
     blocks += [strategy] if strategy else []
     if not ranked.height:
-        return Section(ID, ctx.ui("sec_at_risk"), [*blocks, ctx.none_in_region("at_risk_customers"), *win_back_table(ctx)])
+        return Section(ID, ctx.ui("sec_at_risk"),
+                       [*blocks, ctx.none_in_region("at_risk_customers"), *win_back_table(ctx)])
     prescribed = ctx.has("defences")
     if not prescribed:
         blocks.append(ctx.not_computed("what_defences"))

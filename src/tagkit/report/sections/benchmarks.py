@@ -80,8 +80,8 @@ def _chart(ctx: Context, ranked: pl.DataFrame, show: Showcase) -> Chart | None:
         change_label=pl.Series([format_change(_change(b, a)) for b, a in zip(top["before"], top["after"], strict=True)],
                                dtype=pl.String),
     )
-    text = {"currency": ctx.currency, "title": show.title, "sales": ctx.ui("sales"), "before": show.before_label, "after": show.after_label,
-            "customer": ctx.ui("customer"), "change": ctx.ui("change")}
+    text = {"currency": ctx.currency, "title": show.title, "sales": ctx.ui("sales"), "before": show.before_label,
+            "after": show.after_label, "customer": ctx.ui("customer"), "change": ctx.ui("change")}
     return Chart.of("showcase", showcase_chart(top, text=text, language=ctx.lang))
 
 

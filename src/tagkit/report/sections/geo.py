@@ -117,8 +117,9 @@ def _gap_table(ctx: Context, pts: pl.DataFrame) -> list:
     gaps = pts.filter("gap")
     if not gaps.height:
         return []
-    by_city = (gaps.group_by(pl.col("city").fill_null("–")).agg(customers=pl.len(), sales=pl.col("sales_trailing_4q").sum(),
-                                                                 tagged=(pl.col("tag") != "regular").sum())
+    by_city = (gaps.group_by(pl.col("city").fill_null("–"))
+               .agg(customers=pl.len(), sales=pl.col("sales_trailing_4q").sum(),
+                    tagged=(pl.col("tag") != "regular").sum())
                .sort(["sales", "city"], descending=[True, False]).head(10))
     rows = [{"city": Cell(r["city"]), "customers": Cell(format_count(r["customers"]), sort=r["customers"], num=True),
              "sales": Cell(ctx.money(r["sales"]), sort=r["sales"], num=True)}
@@ -168,6 +169,6 @@ def build(ctx: Context) -> Section:
     gaps = ctx.data.table("coverage_gaps")
     if pts["gap"].any():
         blocks.append(Note(ctx.ui("gaps_lead_short", n=int(pts["gap"].sum()), sales=ctx.money(
-            pts.filter("gap")["sales_trailing_4q"].sum()))))
+            float(pts.filter("gap")["sales_trailing_4q"].sum())))))
     blocks += _prescribed_gaps(ctx, gaps) if gaps is not None else _gap_table(ctx, pts)
     return Section(ID, ctx.ui("sec_map"), blocks)

@@ -91,8 +91,8 @@ def _tag_cards(ctx: Context, by_tag: pl.DataFrame) -> list[Card]:
 
 def _region_cards(ctx: Context) -> tuple[list[Card], list[Note]]:
     mine, notes = ctx.mine, []
-    sales = mine["sales_quarter"].sum()
-    before = mine["sales_previous_quarter"].sum() if ctx.has("sales_previous_quarter") else None
+    sales = float(mine["sales_quarter"].sum())  # Float64 columns: float() only tells the type checker
+    before = float(mine["sales_previous_quarter"].sum()) if ctx.has("sales_previous_quarter") else None
     change = (sales - before) / before if before else None
     cards = [
         Card(label=ctx.ui("customers"), value=format_count(mine.height)),
@@ -110,8 +110,8 @@ def _region_cards(ctx: Context) -> tuple[list[Card], list[Note]]:
                           delta_class=trend_class(delta)))
     else:
         notes.append(ctx.not_computed("what_quality"))
-    region = prescribed.region_row(ctx.data.table("regions"), ctx.region, ctx.quarter)
-    stage = (region or {}).get("stage") or (region or {}).get("development_stage")
+    region = prescribed.region_row(ctx.data.table("regions"), ctx.region, ctx.quarter) or {}
+    stage = region.get("stage") or region.get("development_stage")
     if stage:
         cards.append(Card(label=ctx.ui("development_stage"), value=ctx.name("development_stage", stage)))
         focus = region.get(f"focus_{ctx.lang}")

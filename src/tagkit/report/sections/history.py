@@ -124,7 +124,7 @@ def _move_cell(ctx: Context, row: dict) -> Cell:
 def _quality(ctx: Context) -> list:
     frame = prescribed.for_region(ctx.data.table("quality_index"), ctx.region)
     series = prescribed.quality_series(frame, ctx.region)
-    if series is None or not series.height:
+    if frame is None or series is None or not series.height:  # series is None whenever frame is
         return [ctx.not_computed("what_quality")]
     trend = series.with_columns(
         value_label=pl.Series([format_percent(v) for v in series["value"]], dtype=pl.String),

@@ -33,6 +33,7 @@ def flagged_list(ctx: Context, flag: str, *, table_id: str, title: str, lead: st
                *(column for column, _ in figures), Column("reasons", ctx.ui("reasons"), fold=True)]
     rows = [{"customer": ctx.customer_cell(r), "rep": ctx.rep_cell(r["rep_id"]),
              "tag": Cell(ctx.tag(r["tag"]), cls=f"tag-{r['tag']}"),
-             **{column.key: cell(r) for column, cell in figures}, "reasons": Cell(items=ctx.reasons(r) + ctx.actions(r))}
+             **{column.key: cell(r) for column, cell in figures},
+             "reasons": Cell(items=ctx.reasons(r) + ctx.actions(r))}
             for r in listed.iter_rows(named=True)]
     return [Heading(title), Note(lead), Table(table_id, columns, rows, shown_of=shown_of)]

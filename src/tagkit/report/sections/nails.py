@@ -46,7 +46,8 @@ def _chart(ctx: Context, ranked: pl.DataFrame, upside_key: str) -> Chart:
             amount=amounts,
             amount_label=pl.Series([ctx.money(v) for v in amounts], dtype=pl.String)))
     title = ctx.ui("chart_upside" if upside_key == "upside" else "chart_untapped")
-    text = {"currency": ctx.currency, "title": title, "amount": ctx.ui("amount"), "customer": ctx.ui("customer"), "part": ctx.ui("part")}
+    text = {"currency": ctx.currency, "title": title, "amount": ctx.ui("amount"), "customer": ctx.ui("customer"),
+            "part": ctx.ui("part")}
     return Chart.of("nail-upside", nail_upside_chart(pl.concat(parts), text=text, language=ctx.lang))
 
 
@@ -69,13 +70,15 @@ def _lead_why(ctx: Context, row: dict) -> Cell:
 def _table(ctx: Context, ranked: pl.DataFrame, prescribed: bool, upside_key: str) -> Table:
     listed, shown_of = ctx.cap(ranked)
     columns = [Column("customer", ctx.ui("customer")), Column("rep", ctx.ui("rep")),
-               Column("potential", ctx.ui("potential"), num=True), Column("sales", ctx.ui("sales_trailing_4q"), num=True),
+               Column("potential", ctx.ui("potential"), num=True),
+               Column("sales", ctx.ui("sales_trailing_4q"), num=True),
                Column("sow", ctx.ui("share_of_wallet"), num=True), Column("upside", ctx.ui("upside"), num=True)]
     if prescribed:
         columns += [Column("cause", ctx.ui("cause")), Column("lead", ctx.ui("escalate_to")),
                     Column("decision", ctx.ui("decision")), Column("lead_why", ctx.ui("escalate_why"), fold=True),
                     Column("evidence", ctx.ui("evidence"), fold=True),
-                    Column("line_gap", ctx.ui("line_gap_nails"), fold=True), Column("actions", ctx.ui("actions"), fold=True)]
+                    Column("line_gap", ctx.ui("line_gap_nails"), fold=True),
+                    Column("actions", ctx.ui("actions"), fold=True)]
     columns.append(Column("reasons", ctx.ui("why_nail"), fold=True))
     rows = []
     for r in listed.iter_rows(named=True):
@@ -127,7 +130,8 @@ def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
     ladder = _ladder(ctx)
     senior = ctx.name("role", ladder.get("senior_from") or "supervisor")
     counts = senior_visit_counts(nails)
-    wasted = counts.filter(pl.col("group").is_in(["reduce", "drop"]))["senior_visits"].sum()
+    # senior_visits is Int64: int() only tells the type checker
+    wasted = int(counts.filter(pl.col("group").is_in(["reduce", "drop"]))["senior_visits"].sum())
     columns = [Column("group", ctx.ui("senior_group"), wide=True), Column("nails", ctx.ui("senior_nails"), num=True),
                Column("with_senior", ctx.ui("senior_with", senior=senior), num=True),
                Column("senior_visits", ctx.ui("senior_visits", senior=senior), num=True)]
@@ -139,7 +143,7 @@ def _senior_visits(ctx: Context, nails: pl.DataFrame) -> list:
         figures = {k: Cell.count(r[k]) for k in ("nails", "with_senior", "senior_visits")}
         rows.append({"group": Cell(label), **figures})
     lead = ctx.ui("senior_lead", quarters=ladder.get("window_quarters", "–"), senior=senior,
-                  visits=format_count(counts["senior_visits"].sum()), wasted=format_count(wasted))
+                  visits=format_count(int(counts["senior_visits"].sum())), wasted=format_count(wasted))
     return [Heading(ctx.ui("senior_heading")), Note(lead),
             Table("tbl-senior-visits", columns, rows, filterable=False, compact=True)]
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.contract import TAGS
+from tagkit.lang import Lang
 from tagkit.report import labels
 from tagkit.report.blocks import Cell, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
@@ -37,7 +38,8 @@ PARAMETERS: tuple[tuple[str, ...], ...] = (
     ("scoring.risk.min_history_days", "危险：最短历史天数", "At risk: shortest order history (days)"),
     ("scoring.lifecycle.new_customer_days", "新客户：合作天数少于", "New customer: tenure below (days)"),
     ("scoring.lifecycle.dormant_days", "长期未订货：天数", "Dormant: days without an order"),
-    ("scoring.hysteresis", "标签滞后（避免临界客户频繁变动）", "Hysteresis (customers near a threshold keep their tag)"),
+    ("scoring.hysteresis", "标签滞后（避免临界客户频繁变动）",
+     "Hysteresis (customers near a threshold keep their tag)"),
     ("scoring.abc.a_share", "ABC：A 类累计销售占比", "ABC: cumulative sales share of class A"),
     ("scoring.abc.b_share", "ABC：A+B 类累计销售占比", "ABC: cumulative sales share of A and B"),
     ("backtest.quarters", "回测季度数", "Back-test quarters"),
@@ -48,20 +50,24 @@ PARAMETERS: tuple[tuple[str, ...], ...] = (
     ("prescription.radiation.radius_km", "标杆辐射半径（公里）", "A benchmark's reach (km)"),
     ("prescription.radiation.gap_min_customers", "覆盖缺口：城市内无标杆辐射的客户数下限",
      "Coverage gap: fewest customers of a city out of reach"),
-    ("prescription.benchmark.candidate_max_gap", "潜在标杆：第三项条件最多差几分", "Candidate: most points short on the third criterion"),
+    ("prescription.benchmark.candidate_max_gap", "潜在标杆：第三项条件最多差几分",
+     "Candidate: most points short on the third criterion"),
     ("prescription.nail.attainable_share", "钉子：可争取的份额（可争取增量 = 潜力 × 该比例 − 近四季销售）",
      "Nail: attainable share (upside = potential × this − last 4 quarters' sales)"),
-    ("prescription.nail.decision.invest_min_upside", "钉子：投入攻坚所需的最低增量", "Nail: least upside to invest", "money"),
+    ("prescription.nail.decision.invest_min_upside", "钉子：投入攻坚所需的最低增量",
+     "Nail: least upside to invest", "money"),
     ("prescription.nail.decision.invest_min_return", "钉子：投入攻坚所需的最低回报倍数（增量 ÷ 拜访成本）",
      "Nail: least return to invest (upside ÷ visit cost)"),
     ("prescription.nail.decision.drop_below_upside", "钉子：增量低于此则放弃", "Nail: drop below this upside", "money"),
     ("prescription.nail.escalation", "钉子：牵头人至少升到增量所达的一级", "Nail: the least level to lead, by upside"),
     ("prescription.nail.ladder.window_quarters", "钉子：逐级升级看近几季的拜访（谁已拜访未果）",
      "Nail: quarters of visits the escalation ladder reads (who already tried without success)"),
-    ("prescription.at_risk.visit_frequency", "危险客户：按风险分的每月拜访次数", "At risk: visits a month by risk score"),
+    ("prescription.at_risk.visit_frequency", "危险客户：按风险分的每月拜访次数",
+     "At risk: visits a month by risk score"),
     ("prescription.reps.benchmarks_min", "每位业务员最少标杆数", "Fewest benchmarks per rep"),
     ("prescription.reps.benchmarks_new_per_year", "每位业务员每年新标杆目标", "New benchmarks per rep a year"),
-    ("prescription.speculator.min_quarter_end_share", "投机客户：季末销售占比下限", "Speculator: least share of sales at quarter end"),
+    ("prescription.speculator.min_quarter_end_share", "投机客户：季末销售占比下限",
+     "Speculator: least share of sales at quarter end"),
     ("prescription.speculator.min_discount", "投机客户：季末折扣下限", "Speculator: least quarter-end discount"),
     ("prescription.visit_plan.slack", "拜访计划：在业务员近四季实际拜访量之上的余量",
      "Visit plan: slack over what a rep made in the last 4 quarters"),
@@ -94,7 +100,7 @@ def _words(key: str) -> str:
     return key.replace("_", " ")
 
 
-def _key_name(key: str, lang: str) -> str:
+def _key_name(key: str, lang: Lang) -> str:
     """A nested settings key by name: a tag's name, else the key as words."""
     return labels.tag_name(key, lang) if key in TAGS else NESTED_KEYS.get(key, {}).get(lang, _words(key))
 
@@ -102,7 +108,7 @@ def _key_name(key: str, lang: str) -> str:
 NESTED_KEYS = {"min_upside": {"zh": "增量下限", "en": "least upside"}}
 
 
-def _show(value: Any, lang: str, kind: str = "", symbol: str | None = None) -> str:
+def _show(value: Any, lang: Lang, kind: str = "", symbol: str | None = None) -> str:
     """A setting as a person reads it: money in the report's style, numbers with separators, roles and other
     codes by name, nested settings as "name value" pairs."""
     if kind == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -126,7 +132,7 @@ def _show(value: Any, lang: str, kind: str = "", symbol: str | None = None) -> s
 
 
 def _flatten(node: Any, prefix: str) -> list[tuple[str, Any]]:
-    if isinstance(node, dict) and not set(node) == {"enter", "exit"}:
+    if isinstance(node, dict) and set(node) != {"enter", "exit"}:
         return [item for k, v in node.items() for item in _flatten(v, f"{prefix}.{k}")]
     return [(prefix, node)]
 

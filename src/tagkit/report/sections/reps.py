@@ -91,7 +91,7 @@ def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
     rows, classes = [], []
     for r in cards.sort("rep_id").iter_rows(named=True):
         gap = r.get("benchmarks_gap") or 0
-        borrow = r.get("borrow_benchmark_id")
+        borrow_id = r.get("borrow_benchmark_id")
         rows.append({
             "rep": ctx.rep_cell(r["rep_id"]),
             "customers": Cell.count(r.get("customers"), ctx.money(r.get("sales_trailing_4q"))),
@@ -100,8 +100,8 @@ def _scorecard_table(ctx: Context, cards: pl.DataFrame) -> Table:
             "new": Cell(f"{format_count(r.get('benchmarks_new_4q'))} / {format_count(r.get('benchmarks_new_target'))}",
                         sort=r.get("benchmarks_new_4q"), num=True),
             "candidates": Cell.count(r.get("candidates")),
-            "borrow": Cell(names.get(borrow, borrow) if borrow else DASH,
-                           sub=ctx.name("benchmark_level", r.get("borrow_benchmark_level")) if borrow else ""),
+            "borrow": Cell(names.get(borrow_id, borrow_id) if borrow_id else DASH,
+                           sub=ctx.name("benchmark_level", r.get("borrow_benchmark_level")) if borrow_id else ""),
             "nails": Cell.count(r.get("nails"), ctx.ui("sc_nails_sub", invest=format_count(r.get("nails_invest")),
                                                    pulled=format_count(r.get("nails_pulled")))),
             "at_risk": Cell.count(r.get("at_risk"), ctx.ui("sc_at_risk_sub", saved=format_count(r.get("at_risk_saved")),

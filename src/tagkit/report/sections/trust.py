@@ -7,6 +7,7 @@ baseline, the section says so first, in plain words.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -46,7 +47,7 @@ def _chart(ctx: Context, pooled: dict[str, dict[str, Any]], methods: list[str]) 
                                                metrics=[ctx.name("metric", k) for k in CHART_METRICS]))
 
 
-def _table(ctx: Context, backtest: dict[str, Any], methods: list[str]) -> Table:
+def _table(ctx: Context, backtest: Mapping[str, Any], methods: list[str]) -> Table:
     pooled = backtest.get("pooled", {})
     described = backtest.get("methods", {})
     columns = [Column("method", ctx.ui("method"), wide=True),
@@ -73,17 +74,18 @@ def _summary(ctx: Context, pooled: dict[str, dict[str, Any]]) -> Note | None:
                        flagged=format_count(tk.get("flagged"))))
 
 
-def _verdicts(ctx: Context, backtest: dict[str, Any]) -> Note:
+def _verdicts(ctx: Context, backtest: Mapping[str, Any]) -> Note:
     """Plainly: where tagkit does not beat a baseline (or that it beats them all)."""
     lost = [v for v in backtest.get("verdicts") or [] if not v.get("tagkit_better")]
     if not lost:
         return Note(ctx.ui("trust_beats_all"), tone="info") if backtest.get("verdicts") else Note("")
-    items = tuple(ctx.ui("trust_loses", method=ctx.name("method", v["baseline"]), metric=ctx.name("metric", v["metric"]),
-                         tagkit=format_ratio(v["tagkit"]), baseline=format_ratio(v["baseline_value"])) for v in lost)
+    items = tuple(ctx.ui("trust_loses", method=ctx.name("method", v["baseline"]),
+                         metric=ctx.name("metric", v["metric"]), tagkit=format_ratio(v["tagkit"]),
+                         baseline=format_ratio(v["baseline_value"])) for v in lost)
     return Note(ctx.ui("trust_loses_lead"), tone="warn", items=items)
 
 
-def _calibration(ctx: Context, backtest: dict[str, Any]) -> Chart | None:
+def _calibration(ctx: Context, backtest: Mapping[str, Any]) -> Chart | None:
     groups = backtest.get("calibration") or []
     if not groups:
         return None
@@ -96,7 +98,7 @@ def _calibration(ctx: Context, backtest: dict[str, Any]) -> Chart | None:
     return Chart.of("calibration", calibration_chart(frame, text=text))
 
 
-def _models(ctx: Context, backtest: dict[str, Any]) -> Note | None:
+def _models(ctx: Context, backtest: Mapping[str, Any]) -> Note | None:
     models = backtest.get("models") or {}
     documented = [q for q, m in models.items() if m and m.get("source") != "learned"]
     if not models:
@@ -133,7 +135,8 @@ def build(ctx: Context) -> Section:
     order = ["population", "outcome", "calibration", "pooled",
              *sorted(set(definitions) - {"population", "outcome", "calibration", "pooled"})]
     blocks.append(Note("", title=ctx.ui("definitions"), items=tuple(
-        definitions[k][ctx.lang] for k in order if isinstance(definitions.get(k), dict) and ctx.lang in definitions[k])))
+        definitions[k][ctx.lang] for k in order
+        if isinstance(definitions.get(k), dict) and ctx.lang in definitions[k])))
     notes = backtest.get("notes", {}).get(ctx.lang) or []
     if notes:
         blocks.append(Note("", title=ctx.ui("backtest_notes"), items=tuple(notes), tone="warn"))
