@@ -248,7 +248,8 @@ def pandas_core(data_dir: Path) -> Any:
 
 
 def _params(params_dir: Path | None):
-    from tagkit.params import load_params, project_root
+    from tagkit.params import load_params
+    from tagkit.project import project_root
 
     return load_params(params_dir or project_root(Path(__file__).resolve().parent) / "params")
 

@@ -2,10 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
-from tagkit.params import parse_quarter
+from tagkit.errors import UsageError
+
+QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    """``"2026Q3"`` → ``(2026, 3)``; anything else is a usage error."""
+    m = QUARTER_RE.match(str(quarter))
+    if not m:
+        raise UsageError(f"quarter '{quarter}' must look like YYYYQn, e.g. 2026Q3.")
+    return int(m.group(1)), int(m.group(2))
 
 
 def quarter_start(quarter: str) -> dt.date:

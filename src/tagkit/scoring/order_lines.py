@@ -27,8 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.errors import InputError
-from tagkit.params import parse_quarter
-from tagkit.quarters import quarter_end
+from tagkit.quarters import parse_quarter, quarter_end
 
 FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.String(),
