@@ -20,9 +20,10 @@ from tagkit.io import load_dataset
 from tagkit.params import load_params
 from tagkit.prescription import prescribe
 from tagkit.prescription.speculators import quarter_end_of
+from tagkit.quarters import days_to_quarter_end
 from tagkit.sample_data import generate_sample
 from tagkit.scoring import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features, order_lines, score_customers
-from tagkit.scoring.order_lines import days_to_quarter_end, order_panels
+from tagkit.scoring.order_lines import order_panels
 from tagkit.validation import validate_dataset
 
 ROOT = Path(__file__).resolve().parents[1]

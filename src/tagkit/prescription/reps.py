@@ -25,8 +25,7 @@ from tagkit.params import PrescriptionParams
 from tagkit.prescription.evidence import optional_column
 from tagkit.prescription.history import tag_at
 from tagkit.prescription.visit_plan import rep_capacity
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_end, quarter_index, quarter_start, shift_quarter
 
 LEVEL_RANK = {"national": 0, "provincial": 1, "city": 2, "local": 3}
 

@@ -28,9 +28,9 @@ import logging
 import polars as pl
 
 from tagkit.params import ScoringParams
-from tagkit.quarters import shift_quarter
+from tagkit.quarters import quarter_index, shift_quarter
 from tagkit.scoring.exprs import labels_where
-from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, resolve_panels
+from tagkit.scoring.order_lines import Features, OrderPanels, resolve_panels
 from tagkit.scoring.panel import Panels, build_panels
 from tagkit.scoring.reasons import reason_frame
 from tagkit.scoring.risk_model import RiskModel

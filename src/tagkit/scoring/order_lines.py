@@ -27,7 +27,14 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.errors import InputError
-from tagkit.quarters import parse_quarter, quarter_end
+from tagkit.quarters import (
+    days_to_quarter_end,
+    quarter_end,
+    quarter_index,
+    quarter_index_of,
+    quarter_index_of_label,
+    quarter_label_of,
+)
 
 FEATURES_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.String(),
@@ -73,44 +80,6 @@ MASK_LINES = 64  # line_mask is a UInt64: up to 64 product lines come with the c
 
 Features = pl.LazyFrame | pl.DataFrame | str | Path
 """A features table: a frame, or a parquet file or folder (every ``*.parquet`` in it, hive-partitioned too)."""
-
-
-def quarter_index(quarter: str) -> int:
-    """``"2026Q3"`` → ``8106`` (``year * 4 + quarter - 1``): consecutive quarters are consecutive integers."""
-    year, q = parse_quarter(quarter)
-    return year * 4 + q - 1
-
-
-def quarter_index_of(date: str) -> pl.Expr:
-    """The quarter index of each date in column ``date``."""
-    col = pl.col(date)
-    return (col.dt.year().cast(pl.Int32) * 4 + col.dt.quarter().cast(pl.Int32) - 1).alias("qi")
-
-
-def quarter_index_of_label(label: str) -> pl.Expr:
-    """The quarter index of each ``YYYYQn`` label in column ``label``."""
-    col = pl.col(label)
-    return (col.str.slice(0, 4).cast(pl.Int32) * 4 + col.str.slice(5, 1).cast(pl.Int32) - 1).alias("qi")
-
-
-def quarter_label_of(qi: str) -> pl.Expr:
-    """The ``YYYYQn`` label of each quarter index in column ``qi``."""
-    return pl.format("{}Q{}", pl.col(qi) // 4, pl.col(qi) % 4 + 1)
-
-
-def days_to_quarter_end(date: str) -> pl.Expr:
-    """Days from each date to its quarter's last day (0 on that day).
-
-    Integer arithmetic on the day of the year: building the quarter's end date for each order
-    line costs several times more, and this runs on every line.
-    """
-    col = pl.col(date)
-    quarter = col.dt.quarter()
-    last_day = (
-        pl.when(quarter == 1).then(90).when(quarter == 2).then(181).when(quarter == 3).then(273).otherwise(365)
-        + col.dt.is_leap_year().cast(pl.Int32)
-    )
-    return last_day - col.dt.ordinal_day().cast(pl.Int32)
 
 
 def _has(frame: pl.LazyFrame, column: str) -> bool:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
-from tagkit.quarters import quarter_end
-from tagkit.scoring.order_lines import OrderPanels, _has, quarter_index, quarter_index_of
+from tagkit.quarters import quarter_end, quarter_index, quarter_index_of
+from tagkit.scoring.order_lines import OrderPanels, _has
 
-__all__ = ["Panels", "build_panels", "customer_frame", "quarter_index", "quarter_index_of"]
+__all__ = ["Panels", "build_panels", "customer_frame"]
 
 ESCALATED_VISITS = ("supervisor", "manager", "executive")
 CUSTOMER_COLUMNS = {

@@ -28,10 +28,9 @@ from pathlib import Path
 import polars as pl
 
 from tagkit.params import ScoringParams
-from tagkit.quarters import shift_quarter
+from tagkit.quarters import quarter_index, shift_quarter
 from tagkit.scoring.features import customer_features
 from tagkit.scoring.grid import PANEL_ENGINE, QI
-from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
