@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import tagkit.params
-from tagkit.contract import TAGS
+from tagkit.contract import TAG_ORDER, TAGS
 from tagkit.errors import ParamsError, UsageError
 from tagkit.params import PRESCRIPTION_FLAGS, SECTIONS, Flag, Tag, load_params
 from tagkit.quarters import parse_quarter
@@ -110,3 +110,7 @@ def test_each_params_file_has_its_module_and_section():
     package = Path(tagkit.params.__file__).parent
     assert set(SECTIONS) == {p.stem for p in PARAMS.glob("*.yaml")}
     assert all((package / f"{section}.py").is_file() for section in SECTIONS)
+
+
+def test_the_display_order_shows_every_tag_once():
+    assert sorted(TAG_ORDER) == sorted(TAGS) and len(TAG_ORDER) == len(set(TAG_ORDER))

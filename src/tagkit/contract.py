@@ -173,7 +173,10 @@ TABLES: dict[str, Table] = {
 # normal case (no list returned yet), not a gap in the data, so it is not listed as a missing table
 RETURNED_TABLES = frozenset({"actions"})
 DATA_TABLES: dict[str, Table] = {name: t for name, t in TABLES.items() if name not in RETURNED_TABLES}
+# the tags, in the contract's order (DOMAIN.md); the one list of them, every module reads it from here
 TAGS = ("benchmark", "nail", "at_risk", "regular")
+# the order pages, charts and tables show the tags in: those that call for action first
+TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
 SCORE_COLUMNS = (
     "score_contribution",
     "score_loyalty",

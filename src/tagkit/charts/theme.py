@@ -13,11 +13,11 @@ from typing import Any, Literal
 import altair as alt
 from altair.utils.schemapi import debug_mode
 
+from tagkit.contract import TAG_ORDER
 from tagkit.currency import SYMBOL
 
 Language = Literal["zh", "en"]
 
-TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
 TAG_COLOURS = {"benchmark": "#2e7d32", "nail": "#6a1b9a", "at_risk": "#c62828", "regular": "#90a4ae"}
 ACCENT = "#1565c0"
 MUTED = "#b0bec5"

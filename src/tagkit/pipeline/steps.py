@@ -417,7 +417,7 @@ def what_if(*, quarter: str, run_dir: str | Path, params: Params, changes: dict)
 
 def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
     """Customers per region and tag, one column per tag, regions sorted."""
-    from tagkit.report.region import TAG_ORDER
+    from tagkit.contract import TAG_ORDER
 
     return (
         scores.group_by("region")
@@ -428,7 +428,7 @@ def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
 
 def abc_crosstab(scores: pl.DataFrame) -> pl.DataFrame:
     """ABC class (rows) against tag (columns): where the baseline and the tags disagree."""
-    from tagkit.report.region import TAG_ORDER
+    from tagkit.contract import TAG_ORDER
 
     return (
         scores.group_by("abc_class")

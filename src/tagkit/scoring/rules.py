@@ -41,10 +41,9 @@ from collections.abc import Callable
 
 import polars as pl
 
+from tagkit.contract import TAGS
 from tagkit.params import Band, ScoringParams
 from tagkit.scoring.exprs import labels_where, survey_points
-
-TAGS = ("at_risk", "benchmark", "nail", "regular")
 
 
 def meets(column: str, band: Band, *, keep: pl.Expr, upper: bool = False) -> pl.Expr:
