@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> None:
     logger.setLevel(logging.INFO)  # GE logs chatter at INFO on import; show only ours
     for path in write_suites(args.dir):
         logger.info("wrote %s", path)
-    # the features table's suite is built from the scorer's schema of it (validation does not import scoring)
-    from tagkit.scoring.order_lines import FEATURES_SCHEMA, HOW, SPECULATOR_SCHEMA
+    # the features table's suite is built from the contract's schema of it
+    from tagkit.contract import FEATURES_SCHEMA, HOW, SPECULATOR_SCHEMA
     from tagkit.validation.features_suite import SUITE_FILE, write_features_suite
 
     logger.info("wrote %s", write_features_suite(FEATURES_SCHEMA | SPECULATOR_SCHEMA, HOW,

@@ -11,7 +11,7 @@ What the contract's :class:`~tagkit.contract.Table` cannot say, and how it is sa
 
 - ``product_lines`` is a list of strings. The contract's kinds are scalars (``string``, ``float``,
   ...), so this suite is not built from :mod:`tagkit.contract` but from the features schema itself
-  (``tagkit.scoring.order_lines.FEATURES_SCHEMA`` and ``SPECULATOR_SCHEMA``, passed in by the caller:
+  (``tagkit.contract.FEATURES_SCHEMA`` and ``SPECULATOR_SCHEMA``, passed in by the caller:
   validation does not import scoring). Its type check names the polars type ``List(String)``, as the
   other suites name polars types.
 - "each date lies in its row's quarter" compares a date with a label. GE has no such expectation,

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from tagkit.contract import TABLES
 from tagkit.validation.result import ExpectationResult, ValidationResult
+from tagkit.validation.words import quarantine_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 N_EXAMPLE_ROWS = 5
@@ -87,8 +88,6 @@ ACTIONS = {"row_set_aside": ("整行搁置", "row set aside"), "value_nulled": (
 
 def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult],
              language: str = "en") -> list[dict[str, Any]]:
-    from tagkit.report.labels import quarantine_reason  # here: importing tagkit.report loads Altair and the reports
-
     quarantine = result.quarantine.get(name)
     meaning: dict[str, ExpectationResult] = {}
     for r in checks:
@@ -104,7 +103,7 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
             examples = [{k: _cell(v) for k, v in row.items()} for row in rows.iter_rows(named=True)]
         r = meaning.get(code)
         action = r.meta.get("action", "") if r else ""
-        if language == "zh":  # the reason in the report's words (tagkit.report.labels), the rule's own text after it
+        if language == "zh":  # the reason in the report's words (validation/words.py), the rule's own text after it
             said = quarantine_reason(code, "zh") + (f"（{r.description}）" if r else "")
         else:
             said = r.description if r else ""
