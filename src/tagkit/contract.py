@@ -241,7 +241,8 @@ NOT_A_LOSS = frozenset({"after_quarter_end"})
 
 def lost_reasons(by_reason: Mapping[str, int], top: int = 3) -> str:
     """The main reasons rows were set aside as unusable, most rows first: ``unparseable_visit_date 662, ...``."""
-    lost = sorted(((code, n) for code, n in by_reason.items() if code not in NOT_A_LOSS), key=lambda kv: (-kv[1], kv[0]))
+    lost = sorted(((code, n) for code, n in by_reason.items() if code not in NOT_A_LOSS),
+                  key=lambda kv: (-kv[1], kv[0]))
     return ", ".join(f"{code} {n:,}" for code, n in lost[:top])
 
 

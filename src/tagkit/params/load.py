@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from tagkit.errors import ParamsError
 from tagkit.params.model import SECTIONS, Params
@@ -107,7 +108,7 @@ _PLAIN = {
 }
 
 
-def _wrong_value(err: dict[str, Any]) -> str:
+def _wrong_value(err: ErrorDetails) -> str:
     loc = tuple(err["loc"])
     where, got, kind, ctx = ".".join(str(p) for p in loc), err.get("input"), err["type"], err.get("ctx", {})
     if kind == "model_type":
@@ -141,4 +142,5 @@ def parse_params(raw: dict[str, Any], source: str = "params") -> Params:
                 problems.append(f"missing key '{'.'.join(str(p) for p in err['loc'])}'")
             else:
                 problems.append(_wrong_value(err))
-        raise ParamsError(f"{source}: {len(problems)} problem(s) in params:\n" + "\n".join(f"  - {p}" for p in problems)) from exc
+        listed = "\n".join(f"  - {p}" for p in problems)
+        raise ParamsError(f"{source}: {len(problems)} problem(s) in params:\n" + listed) from exc

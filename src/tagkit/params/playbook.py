@@ -27,16 +27,16 @@ from tagkit.params.vocabulary import (
 class ActionCondition(_Frozen):
     """Holds when every key given matches (a list key: the customer has any of the values)."""
 
-    reasons: list[str] = []
-    flags: list[Flag] = []
-    causes: list[Cause] = []
-    decisions: list[Decision] = []
-    defences: list[Defence] = []
-    levels: list[Level] = []
-    missing: list[Criterion] = []
-    showcase: list[ShowcaseBasis] = []
-    topics: list[Topic] = []
-    signals: list[SignalKind] = []
+    reasons: list[str] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    causes: list[Cause] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    defences: list[Defence] = Field(default_factory=list)
+    levels: list[Level] = Field(default_factory=list)
+    missing: list[Criterion] = Field(default_factory=list)
+    showcase: list[ShowcaseBasis] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    signals: list[SignalKind] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_empty(self) -> ActionCondition:
@@ -52,7 +52,7 @@ class Action(_Frozen):
     priority: int
     zh: str
     en: str
-    when: list[ActionCondition] = []
+    when: list[ActionCondition] = Field(default_factory=list)
     fallback: bool = False
     # on the action list (actions/<region>.xlsx) to be done within this many days of the quarter's last day;
     # None: an ongoing way of working, not a task with a deadline, so not listed

@@ -207,7 +207,8 @@ class AtRiskPrescriptionParams(_Frozen):
         unnamed = sorted({k for name in ("relationship", "commercial", "risk")
                           for k in getattr(self.defences, name).signal_kinds} - set(self.steps.signal_words))
         if unnamed:
-            raise ValueError(f"steps.signal_words needs a word for each signal kind of the defences; missing: {unnamed}")
+            raise ValueError(
+                f"steps.signal_words needs a word for each signal kind of the defences; missing: {unnamed}")
         return self
 
     @field_validator("visit_frequency")

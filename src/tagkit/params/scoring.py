@@ -101,7 +101,7 @@ class RiskSignal(_Frozen):
 
     direction: Literal["up", "down"]
     weight: Annotated[float, Field(ge=0)]
-    steps: list[Annotated[float, Field(gt=0)]] = []
+    steps: list[Annotated[float, Field(gt=0)]] = Field(default_factory=list)
 
     @field_validator("steps")
     @classmethod
@@ -221,6 +221,10 @@ class AbcParams(_Frozen):
     b_share: Share
 
 
+def _symbols() -> dict[Literal["zh", "en"], str]:
+    return {"zh": SYMBOL["zh"], "en": SYMBOL["en"]}
+
+
 class ScoringParams(_Frozen):
     """Weights, windows and thresholds of the score step (units in params/scoring.yaml).
 
@@ -241,7 +245,7 @@ class ScoringParams(_Frozen):
     abc: AbcParams
     reasons: ReasonParams
     # how money is written in the reasons' sentences: report.currency, handed over by Params like the wording
-    currency: dict[Literal["zh", "en"], str] = Field(default_factory=lambda: dict(SYMBOL))
+    currency: dict[Literal["zh", "en"], str] = Field(default_factory=_symbols)
 
     @model_validator(mode="after")
     def _abc_in_order(self) -> ScoringParams:

@@ -89,7 +89,8 @@ def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPara
     """
     if panels is None:
         # from the order lines, breadth needs the trailing windows of the quarters scored only
-        since = shift_quarter(quarter, -(p.windows.trailing_quarters + quarters_back + p.risk.model.max_training_quarters))
+        back = p.windows.trailing_quarters + quarters_back + p.risk.model.max_training_quarters
+        since = shift_quarter(quarter, -back)
         orders = resolve_panels(tables.get("orders"), features, quarter=quarter, since=since)
         panels = build_panels(tables, last_quarter=quarter, orders=orders)
     else:

@@ -247,7 +247,8 @@ class OrderPanels:
         codes = pl.Categories.random()
         # a frame of that type keeps the codes' names alive after the collect, whose result holds the codes only
         named = pl.Series(dtype=pl.Categorical(codes))
-        sums = _quarter_sums(self.source, quarter_end_days=self.quarter_end_days, lines=codes).collect(engine="streaming")
+        sums = _quarter_sums(self.source, quarter_end_days=self.quarter_end_days, lines=codes).collect(
+            engine="streaming")
         if codes.to_series().len() <= MASK_LINES:
             lines = _bits_of_masks(sums, codes, top=self.top, since=self.since)
         else:

@@ -13,7 +13,8 @@ logger = logging.getLogger("tagkit.validation")
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tagkit.validation", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    write = sub.add_parser("write-suites", help="rebuild suites/<table>.json from tagkit.contract, and suites/features.json")
+    write = sub.add_parser("write-suites",
+                           help="rebuild suites/<table>.json from tagkit.contract, and suites/features.json")
     write.add_argument("--dir", type=Path, default=SUITES_DIR, help="folder to write to (default: the package's)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")

@@ -22,7 +22,8 @@ What the contract's :class:`~tagkit.contract.Table` cannot say, and how it is sa
   costs about a second per column at 8M rows, the lookup a tenth of that.
 
 Run-dependent values are suite parameters, as in the other suites: ``run_quarter_end`` (the last
-day of the run's quarter, which the panel's last quarter must reach) and ``quarter_end_days`` (params ``prescription.speculator``).
+day of the run's quarter, which the panel's last quarter must reach) and ``quarter_end_days`` (params
+``prescription.speculator``).
 Regenerate with ``python -m tagkit.validation write-suites``.
 """
 from __future__ import annotations

@@ -17,7 +17,8 @@ _REASON_PATTERNS = (
     ("unknown_", {"zh": "引用了不存在的{col}", "en": "refers to an unknown {col}"}),
 )
 _QUARANTINE: Names = {
-    "after_quarter_end": {"zh": "日期在季度末之后（忽略并计数）", "en": "dated after the quarter's end (ignored, counted)"},
+    "after_quarter_end": {"zh": "日期在季度末之后（忽略并计数）",
+                          "en": "dated after the quarter's end (ignored, counted)"},
     "duplicate_key": {"zh": "主键重复", "en": "duplicate key"},
     "zero_coordinates": {"zh": "经纬度为 0", "en": "coordinates at 0,0"},
     "high_null_rate": {"zh": "空值比例过高", "en": "too many empty values"},
