@@ -28,9 +28,10 @@ import polars as pl
 
 from tagkit.backtest import run_backtest
 from tagkit.outputs import write_table
-from tagkit.params import load_params, project_root
+from tagkit.params import load_params
 from tagkit.pipeline import steps
 from tagkit.prescription import prescribe
+from tagkit.project import project_root
 from tagkit.scoring import score_customers
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE

@@ -23,7 +23,7 @@ and the CPU time other processes took meanwhile is reported: the machine is shar
 - ``features``: :func:`tagkit.scoring.order_lines` alone: the order lines → the features table
   (docs/features.md), written to ``--work-dir``/features.parquet (the one part whose cost grows
   with the order lines);
-- ``from-features``: ``score_customers(..., features=features.parquet)``, without the order lines;
+- ``from-features``: ``score_customers(..., features=read_features("features.parquet"))``, without the order lines;
 - ``backtest``: :func:`tagkit.backtest.run_backtest` (every run does it);
 - ``score-step``: notebooks/02_score.ipynb's work as :mod:`tagkit.pipeline.steps` does it:
   ``run_scoring``, ``run_prescription``, ``run_backtest_step`` on a run folder, each part timed;
@@ -248,7 +248,8 @@ def pandas_core(data_dir: Path) -> Any:
 
 
 def _params(params_dir: Path | None):
-    from tagkit.params import load_params, project_root
+    from tagkit.params import load_params
+    from tagkit.project import project_root
 
     return load_params(params_dir or project_root(Path(__file__).resolve().parent) / "params")
 
@@ -299,11 +300,12 @@ def tagkit_features(clean: Path, work: Path, params_dir: Path | None) -> int:
 
 
 def tagkit_from_features(clean: Path, work: Path, params_dir: Path | None) -> int:
+    from tagkit.io.features_table import read_features
     from tagkit.scoring import score_customers
 
     tables = {k: v for k, v in tables_of(clean).items() if k != "orders"}
     return score_customers(tables, quarter=QUARTER, p=_params(params_dir).scoring,
-                           features=work / "features.parquet").collect().height
+                           features=read_features(work / "features.parquet")).collect().height
 
 
 def tagkit_backtest(clean: Path, work: Path, params_dir: Path | None) -> int:
@@ -355,6 +357,7 @@ def score_step(clean: Path, work: Path, params_dir: Path | None) -> int:
 def score_step_shared(clean: Path, work: Path, params_dir: Path | None) -> int:
     """The same three steps with the features table made once, in the run folder, and read by each."""
     from tagkit.backtest import run_backtest, write_backtest
+    from tagkit.io.features_table import read_features
     from tagkit.pipeline import steps
     from tagkit.prescription import prescribe, write_prescription
     from tagkit.scoring import order_features, score_customers
@@ -367,19 +370,19 @@ def score_step_shared(clean: Path, work: Path, params_dir: Path | None) -> int:
         tables = steps.load_clean_tables(run)
         order_features(tables["orders"], quarter_end_days=params.prescription.speculator.quarter_end_days
                        ).sink_parquet(features, statistics=False)
-        scores = score_customers(tables, quarter=QUARTER, p=params.scoring, features=features).collect()
+        scores = score_customers(tables, quarter=QUARTER, p=params.scoring, features=read_features(features)).collect()
         scores.write_parquet(run / "scores.parquet", statistics=False)
         return scores
 
     def prescription() -> None:
         rx = prescribe(steps.load_scores(run), steps.load_clean_tables(run), quarter=QUARTER, params=params,
-                       features=features).collect()
+                       features=read_features(features, speculator=True)).collect()
         rx.customers.write_parquet(run / "scores.parquet", statistics=False)
         write_prescription(rx, run)
 
     def backtest() -> None:
         write_backtest(run_backtest(steps.load_clean_tables(run), quarter=QUARTER, scoring=params.scoring,
-                                    backtest=params.backtest, features=features), run)
+                                    backtest=params.backtest, features=read_features(features)), run)
 
     scores = _part("run_scoring", scoring)
     _part("run_prescription", prescription)
@@ -394,7 +397,7 @@ ALL = ("tagkit", "features", "from-features", "backtest", "score-step", "score-s
 WHAT = {
     "tagkit": "`score_customers` from the order lines, end to end (features, 7 scores, tags, ABC, previous tag)",
     "features": "`order_features` alone: order lines → features.parquet (the part that grows with the lines)",
-    "from-features": "`score_customers(features=features.parquet)`, no order lines read",
+    "from-features": "`score_customers(features=read_features(features.parquet))`, no order lines read",
     "backtest": "`run_backtest`: the quarters before, each scored as of its end, and their outcomes",
     "score-step": "02_score as `pipeline.steps` runs it: run_scoring + run_prescription + run_backtest_step",
     "score-step-shared": "the same, the features table made once and read by all three (proposed)",

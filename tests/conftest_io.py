@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from tagkit.params import IOParams, load_params, project_root
+from tagkit.params import IOParams, load_params
+from tagkit.project import project_root
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
 

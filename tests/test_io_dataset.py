@@ -10,7 +10,8 @@ from conftest_io import CUSTOMERS_EN, ORDERS_EN, io_params, with_io, write_csv, 
 from tagkit.errors import ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.io.discover import partition_values
-from tagkit.params import IOParams, load_params, project_root
+from tagkit.params import IOParams, load_params
+from tagkit.project import project_root
 
 __all__ = ["io_params"]  # the fixture, imported from conftest_io
 

@@ -21,7 +21,8 @@ CUSTOMERS = 20_000
 LINES = 1_000_000
 CHILD = """
 import sys
-from tagkit.params import load_params, project_root
+from tagkit.params import load_params
+from tagkit.project import project_root
 from tagkit.pipeline import steps
 params = load_params(project_root() / "params")
 data, run = sys.argv[1], sys.argv[2]

@@ -79,8 +79,9 @@ def sample_orders(request, tmp_path_factory) -> Path:
 
 
 def _clean_orders(data: Path, run: Path, quarter: str) -> Path:
-    from tagkit.params import load_params, project_root
+    from tagkit.params import load_params
     from tagkit.pipeline.steps import run_validation
+    from tagkit.project import project_root
 
     run_validation(data, quarter=quarter, run_dir=run, params=load_params(project_root() / "params"))
     return run / "clean" / "orders.parquet"
@@ -386,8 +387,8 @@ def test_the_features_command_on_spark(spark, tiny_data, tmp_path):
 @pytest.mark.spark
 def test_the_spark_job_writes_a_folder_tagkit_reads(spark, tiny_orders, tmp_path):
     """What `spark-submit` of tagkit.panel.spark_job writes (parquet parts, by quarter) is the same table."""
+    from tagkit.io.features_table import read_features
     from tagkit.panel.spark_job import main
-    from tagkit.scoring.order_lines import read_features
 
     out = tmp_path / "features"
     assert main(["--orders", str(tiny_orders), "--out", str(out), "--quarter", TINY_QUARTER,

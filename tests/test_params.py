@@ -1,12 +1,16 @@
 """Params: defaults load, overrides merge, and every mistake is reported together and clearly."""
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
 
+import tagkit.params
+from tagkit.contract import TAG_ORDER, TAGS
 from tagkit.errors import ParamsError, UsageError
-from tagkit.params import load_params, parse_quarter
+from tagkit.params import PRESCRIPTION_FLAGS, SECTIONS, Flag, Tag, load_params
+from tagkit.quarters import parse_quarter
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"
@@ -93,3 +97,20 @@ def test_wrong_types_are_said_in_plain_words(tmp_path):
     assert "'scoring.abc.a_share' must be a number; got 'lots'" in text
     assert "'report.language' must be one of 'zh' or 'en'; got 'fr'" in text
     assert "instance" not in text and "Input should" not in text
+
+
+def test_the_literal_tags_and_flags_are_the_contracts():
+    """A Literal cannot be built from a tuple, so params spells the tags again: they must stay the contract's."""
+    assert typing.get_args(Tag) == TAGS
+    assert typing.get_args(Flag) == PRESCRIPTION_FLAGS
+
+
+def test_each_params_file_has_its_module_and_section():
+    """The package mirrors the config: params/<section>.yaml is modelled in tagkit/params/<section>.py."""
+    package = Path(tagkit.params.__file__).parent
+    assert set(SECTIONS) == {p.stem for p in PARAMS.glob("*.yaml")}
+    assert all((package / f"{section}.py").is_file() for section in SECTIONS)
+
+
+def test_the_display_order_shows_every_tag_once():
+    assert sorted(TAG_ORDER) == sorted(TAGS) and len(TAG_ORDER) == len(set(TAG_ORDER))

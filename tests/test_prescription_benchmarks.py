@@ -8,8 +8,7 @@ from polars.testing import assert_frame_equal
 
 from tagkit.params import load_params
 from tagkit.prescription.benchmarks import benchmark_frame, benchmark_level, showcase
-from tagkit.quarters import shift_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_index, shift_quarter
 
 PARAMS = load_params(Path(__file__).resolve().parents[1] / "params")
 P = PARAMS.prescription

@@ -11,7 +11,7 @@ from tagkit.params import load_params
 from tagkit.prescription.geo import haversine_km
 from tagkit.prescription.line_gap import COLUMNS, line_gap_frame
 from tagkit.prescription.nails import nail_value
-from tagkit.scoring.order_lines import quarter_index
+from tagkit.quarters import quarter_index
 from tagkit.scoring.panel import Panels
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -137,7 +137,8 @@ def test_xlsx_exports_store_formula_like_names_as_text(hostile_run):
 
 
 def _params(tmp_path: Path, text: str = ""):
-    from tagkit.params import load_params, project_root
+    from tagkit.params import load_params
+    from tagkit.project import project_root
 
     if not text:
         return load_params(project_root() / "params")

@@ -15,14 +15,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.backtest import run_backtest
+from tagkit.contract import FEATURES_SCHEMA, SPECULATOR_SCHEMA
 from tagkit.errors import InputError
 from tagkit.io import load_dataset
+from tagkit.io.features_table import read_features
 from tagkit.params import load_params
 from tagkit.prescription import prescribe
 from tagkit.prescription.speculators import quarter_end_of
+from tagkit.quarters import days_to_quarter_end
 from tagkit.sample_data import generate_sample
-from tagkit.scoring import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features, order_lines, score_customers
-from tagkit.scoring.order_lines import days_to_quarter_end, order_panels
+from tagkit.scoring import order_features, order_lines, score_customers
+from tagkit.scoring.order_lines import order_panels
 from tagkit.validation import validate_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +70,7 @@ def test_scores_from_a_features_parquet_equal_scores_from_order_lines(dataset, r
     path = _write_features(tables, tmp_path / "features.parquet")
     from_lines = score_customers(tables, quarter=QUARTER, p=PARAMS.scoring).collect()
     from_features = score_customers(_without_orders(tables), quarter=QUARTER, p=PARAMS.scoring,
-                                    features=path).collect()
+                                    features=read_features(path)).collect()
     assert from_lines.height > 0
     assert_frame_equal(from_features, from_lines)  # every column, every value, the same row order
 
@@ -84,14 +87,15 @@ def test_backtest_and_prescription_from_features_equal_those_from_order_lines(sa
     path = _write_features(sample, tmp_path / "features.parquet")
     lines = run_backtest(sample, quarter=QUARTER, scoring=PARAMS.scoring, backtest=PARAMS.backtest)
     table = run_backtest(_without_orders(sample), quarter=QUARTER, scoring=PARAMS.scoring, backtest=PARAMS.backtest,
-                         features=path)
+                         features=read_features(path))
     assert table.scored == lines.scored and lines.scored
     assert_frame_equal(table.cases, lines.cases)
     assert_frame_equal(table.figures, lines.figures)
 
     scores = score_customers(sample, quarter=QUARTER, p=PARAMS.scoring).collect()
     rx_lines = prescribe(scores, sample, quarter=QUARTER, params=PARAMS).collect()
-    rx_table = prescribe(scores, _without_orders(sample), quarter=QUARTER, params=PARAMS, features=path).collect()
+    rx_table = prescribe(scores, _without_orders(sample), quarter=QUARTER, params=PARAMS,
+                         features=read_features(path, speculator=True)).collect()
     for name in rx_lines.table_names():
         assert_frame_equal(getattr(rx_table, name), getattr(rx_lines, name))
 
@@ -123,13 +127,13 @@ def test_a_column_of_the_wrong_type_is_refused_naming_file_column_type_and_fix(t
         rf"^{path}: column 'sales_cents' must be an integer \(Int64\); got Float64\. "
         r"Make it SUM\(ROUND\(amount \* 100\)\) as BIGINT, one row per customer and quarter; see docs/features\.md\.$"
     )):
-        score_customers(_without_orders(tiny), quarter=QUARTER, p=PARAMS.scoring, features=path)
+        read_features(path)
 
 
 def test_every_problem_is_reported_together(tiny):
     table = order_features(tiny["orders"]).drop("order_days").with_columns(pl.col("first_order").cast(pl.String))
     with pytest.raises(InputError) as raised:
-        score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring, features=table)
+        read_features(table)
     lines = str(raised.value).splitlines()
     assert lines[0].startswith("features table: column 'order_days' must be present (an integer (Int64)); "
                                "it is missing (columns: customer_id, quarter, sales_cents,")
@@ -139,24 +143,25 @@ def test_every_problem_is_reported_together(tiny):
 def test_narrower_integers_are_accepted(tiny):
     """A warehouse may write counts as INT: any integer type reads as Int64."""
     table = order_features(tiny["orders"]).with_columns(pl.col("order_days", "sales_cents").cast(pl.Int32))
-    assert_frame_equal(score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring, features=table).collect(),
+    from_table = score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring, features=read_features(table))
+    assert_frame_equal(from_table.collect(),
                        score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring).collect())
 
 
 def test_the_prescription_refuses_a_table_without_speculator_columns_or_made_with_other_days(tiny, tmp_path):
     scores = score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring).collect()
     with pytest.raises(InputError, match=r"features table: column 'purchase_cents' must be present"):
-        prescribe(scores, tiny, quarter=QUARTER, params=PARAMS, features=order_features(tiny["orders"]))
+        read_features(order_features(tiny["orders"]), speculator=True)
     path = tmp_path / "features.parquet"
     order_features(tiny["orders"], quarter_end_days=END_DAYS + 3).collect().write_parquet(path)
-    with pytest.raises(InputError, match=rf"{path}: column 'quarter_end_days' must be {END_DAYS} \(params "
+    with pytest.raises(InputError, match=rf"features table: column 'quarter_end_days' must be {END_DAYS} \(params "
                                          rf"prescription\.speculator\.quarter_end_days\); got {END_DAYS + 3}\."):
-        prescribe(scores, tiny, quarter=QUARTER, params=PARAMS, features=path)
+        prescribe(scores, tiny, quarter=QUARTER, params=PARAMS, features=read_features(path, speculator=True))
 
 
 def test_a_missing_features_file_is_an_input_error(tiny, tmp_path):
     with pytest.raises(InputError, match=r"no such features table\. Pass the parquet file"):
-        score_customers(tiny, quarter=QUARTER, p=PARAMS.scoring, features=tmp_path / "nope.parquet")
+        read_features(tmp_path / "nope.parquet")
 
 
 def test_days_to_quarter_end_matches_the_quarter_end_date():

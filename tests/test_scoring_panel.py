@@ -8,9 +8,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.params import load_params
-from tagkit.quarters import shift_quarter
+from tagkit.quarters import quarter_index, shift_quarter
 from tagkit.scoring.features import customer_features
-from tagkit.scoring.order_lines import order_panels, quarter_index
+from tagkit.scoring.order_lines import order_panels
 from tagkit.scoring.panel import build_panels
 from tagkit.scoring.panel_features import feature_panel
 from tagkit.scoring.scores import score_frame

@@ -22,7 +22,7 @@ import pytest
 
 from tagkit.contract import TABLES
 from tagkit.validation import evaluate_suite, load_suites, to_ge_suite
-from tagkit.validation.evaluate import MAP_TYPES
+from tagkit.validation.plan import MAP_TYPES
 from validation_support import customer, intake_frame, order, rep
 
 NAN, INF = float("nan"), float("inf")

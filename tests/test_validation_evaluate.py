@@ -9,7 +9,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tagkit.validation import evaluate_suite
-from tagkit.validation.evaluate import condition_expr, flag, plan_suite, resolve_repeats
+from tagkit.validation.evaluate import flag, resolve_repeats
+from tagkit.validation.plan import condition_expr, plan_suite
 from tagkit.validation.result import Example
 
 NAN, INF = float("nan"), float("inf")

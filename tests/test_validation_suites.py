@@ -13,8 +13,8 @@ from tagkit.contract import TABLES
 from tagkit.errors import ParamsError
 from tagkit.params import load_params, parse_params
 from tagkit.validation import build_suites, load_suites, to_ge_suite, write_suites
-from tagkit.validation.evaluate import AGGREGATE_TYPES, MAP_TYPES
 from tagkit.validation.expectations import SUITES_DIR, suite_json
+from tagkit.validation.plan import AGGREGATE_TYPES, MAP_TYPES
 
 SEVERITIES = {"blocking", "row", "warning"}
 ACTIONS = {"row_set_aside", "value_nulled"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tagkit.errors import ParamsError
-from tagkit.params import load_params, project_root
+from tagkit.params import load_params
+from tagkit.project import project_root
 from tagkit.what_if import what_if
 
 PARAMS = load_params(project_root() / "params")

@@ -194,7 +194,7 @@ def _features(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from tagkit.params import parse_quarter
+    from tagkit.quarters import parse_quarter
     from tagkit.sample_data import generate_sample
 
     parse_quarter(args.end_quarter)

@@ -1,4 +1,4 @@
-"""The input tables of DATA_CONTRACT.md as data: names, types, requirements.
+"""The input tables of DATA_CONTRACT.md as data: names, types, requirements; the tags; the features table's format.
 
 Everything that needs to know the contract (intake coercion, the Great
 Expectations suites, the sample-data generator, tests) reads it from here, so
@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+import polars as pl
 
 Kind = Literal["string", "float", "int", "date", "bool"]
 
@@ -173,7 +175,10 @@ TABLES: dict[str, Table] = {
 # normal case (no list returned yet), not a gap in the data, so it is not listed as a missing table
 RETURNED_TABLES = frozenset({"actions"})
 DATA_TABLES: dict[str, Table] = {name: t for name, t in TABLES.items() if name not in RETURNED_TABLES}
+# the tags, in the contract's order (DOMAIN.md); the one list of them, every module reads it from here
 TAGS = ("benchmark", "nail", "at_risk", "regular")
+# the order pages, charts and tables show the tags in: those that call for action first
+TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
 SCORE_COLUMNS = (
     "score_contribution",
     "score_loyalty",
@@ -185,6 +190,50 @@ SCORE_COLUMNS = (
 )
 
 
+# --- the features table (docs/features.md): all the scorer takes from the order lines, one row per customer
+# and quarter; tagkit.scoring.order_features makes it, a warehouse or Spark job may too
+
+FEATURES_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.String(),
+    "quarter": pl.String(),
+    "sales_cents": pl.Int64(),
+    "order_days": pl.Int64(),
+    "first_order": pl.Date(),
+    "last_order": pl.Date(),
+    "last_purchase": pl.Date(),
+    "product_lines": pl.List(pl.String()),
+}
+"""The columns every consumer needs (scores, back-test), in this order."""
+
+SPECULATOR_SCHEMA: dict[str, pl.DataType] = {
+    "purchase_cents": pl.Int64(),
+    "end_purchase_cents": pl.Int64(),
+    "end_discount_cents": pl.Int64(),
+    "end_discount_weighted": pl.Int64(),
+    "other_purchase_days": pl.Int64(),
+    "quarter_end_days": pl.Int64(),
+}
+"""The further columns the prescription's quarter-end speculator needs (made with ``quarter_end_days``)."""
+
+HOW: dict[str, str] = {
+    "customer_id": "the customer's id (GROUP BY customer_id)",
+    "quarter": "'YYYYQn' of order_date (GROUP BY quarter)",
+    "sales_cents": "SUM(ROUND(amount * 100)) as BIGINT",
+    "order_days": "COUNT(DISTINCT order_date) as BIGINT",
+    "first_order": "MIN(order_date) as DATE",
+    "last_order": "MAX(order_date) as DATE",
+    "last_purchase": "MAX(order_date) over the lines with amount > 0, as DATE",
+    "product_lines": "the distinct non-null product_line values as an array of strings (ARRAY_AGG(DISTINCT ...))",
+    "purchase_cents": "SUM(ROUND(amount * 100)) over the lines with amount > 0, as BIGINT",
+    "end_purchase_cents": "the same over the quarter's last quarter_end_days days, as BIGINT",
+    "end_discount_cents": "the same over those lines that have a discount, as BIGINT",
+    "end_discount_weighted": "SUM(ROUND(amount * 100) * ROUND(discount * 10000)) over those lines, as BIGINT",
+    "other_purchase_days": "COUNT(DISTINCT order_date) of lines with amount > 0 outside those days, as BIGINT",
+    "quarter_end_days": "the number of days used for 'the quarter's last days', as BIGINT",
+}
+"""How each column of the features table is made, in SQL words (what a schema error asks for)."""
+
+
 # reasons a row is set aside on purpose, not because anything in it is wrong: a quarter rerun on a newer
 # extract leaves out what is dated after it. Such rows are not data lost (validation.max_quarantine_share).
 NOT_A_LOSS = frozenset({"after_quarter_end"})
@@ -192,7 +241,8 @@ NOT_A_LOSS = frozenset({"after_quarter_end"})
 
 def lost_reasons(by_reason: Mapping[str, int], top: int = 3) -> str:
     """The main reasons rows were set aside as unusable, most rows first: ``unparseable_visit_date 662, ...``."""
-    lost = sorted(((code, n) for code, n in by_reason.items() if code not in NOT_A_LOSS), key=lambda kv: (-kv[1], kv[0]))
+    lost = sorted(((code, n) for code, n in by_reason.items() if code not in NOT_A_LOSS),
+                  key=lambda kv: (-kv[1], kv[0]))
     return ", ".join(f"{code} {n:,}" for code, n in lost[:top])
 
 

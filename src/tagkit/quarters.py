@@ -1,11 +1,23 @@
-"""Calendar quarters (``YYYYQn``): bounds, neighbours, and a polars expression for labels."""
+"""Calendar quarters (``YYYYQn``): bounds, neighbours, quarter indices, and polars expressions for labels,
+indices and the days to a quarter's end."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
-from tagkit.params import parse_quarter
+from tagkit.errors import UsageError
+
+QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def parse_quarter(quarter: str) -> tuple[int, int]:
+    """``"2026Q3"`` → ``(2026, 3)``; anything else is a usage error."""
+    m = QUARTER_RE.match(str(quarter))
+    if not m:
+        raise UsageError(f"quarter '{quarter}' must look like YYYYQn, e.g. 2026Q3.")
+    return int(m.group(1)), int(m.group(2))
 
 
 def quarter_start(quarter: str) -> dt.date:
@@ -64,3 +76,41 @@ def quarter_outside_data(quarter: str, first_order: dt.date | None, last_order: 
     return (f"quarter {quarter} is {where}: the order lines run from {first_order.isoformat()} to "
             f"{last_order.isoformat()}, so the quarters that can be scored are {first} to {last}. "
             "Pass one of them (--quarter), or --quarter latest for the newest finished quarter.")
+
+
+def quarter_index(quarter: str) -> int:
+    """``"2026Q3"`` → ``8106`` (``year * 4 + quarter - 1``): consecutive quarters are consecutive integers."""
+    year, q = parse_quarter(quarter)
+    return year * 4 + q - 1
+
+
+def quarter_index_of(date: str) -> pl.Expr:
+    """The quarter index of each date in column ``date``."""
+    col = pl.col(date)
+    return (col.dt.year().cast(pl.Int32) * 4 + col.dt.quarter().cast(pl.Int32) - 1).alias("qi")
+
+
+def quarter_index_of_label(label: str) -> pl.Expr:
+    """The quarter index of each ``YYYYQn`` label in column ``label``."""
+    col = pl.col(label)
+    return (col.str.slice(0, 4).cast(pl.Int32) * 4 + col.str.slice(5, 1).cast(pl.Int32) - 1).alias("qi")
+
+
+def quarter_label_of(qi: str) -> pl.Expr:
+    """The ``YYYYQn`` label of each quarter index in column ``qi``."""
+    return pl.format("{}Q{}", pl.col(qi) // 4, pl.col(qi) % 4 + 1)
+
+
+def days_to_quarter_end(date: str) -> pl.Expr:
+    """Days from each date to its quarter's last day (0 on that day).
+
+    Integer arithmetic on the day of the year: building the quarter's end date for each order
+    line costs several times more, and this runs on every line.
+    """
+    col = pl.col(date)
+    quarter = col.dt.quarter()
+    last_day = (
+        pl.when(quarter == 1).then(90).when(quarter == 2).then(181).when(quarter == 3).then(273).otherwise(365)
+        + col.dt.is_leap_year().cast(pl.Int32)
+    )
+    return last_day - col.dt.ordinal_day().cast(pl.Int32)

@@ -34,10 +34,10 @@ from tagkit.backtest.outcome import EXCLUSIONS, IN_POPULATION, cut_at, history_q
 from tagkit.errors import InputError
 from tagkit.params import BacktestParams, ScoringParams
 from tagkit.plurals import fill
-from tagkit.quarters import quarter_end, shift_quarter
+from tagkit.quarters import quarter_end, quarter_index, quarter_label_of, shift_quarter
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
-from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, quarter_label_of
+from tagkit.scoring.order_lines import OrderPanels
 from tagkit.scoring.timeline import Timeline
 
 logger = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ def _cases(timeline: Timeline, quarter: str, scoring: ScoringParams) -> pl.DataF
 
 def run_backtest(
     tables: dict[str, pl.LazyFrame], *, quarter: str, scoring: ScoringParams, backtest: BacktestParams,
-    features: Features | OrderPanels | None = None, timeline: Timeline | None = None,
+    features: pl.LazyFrame | OrderPanels | None = None, timeline: Timeline | None = None,
 ) -> BacktestResult:
     """Score the ``backtest.quarters`` quarters before ``quarter`` as of then and judge them by what followed.
 

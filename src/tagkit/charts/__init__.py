@@ -21,10 +21,10 @@ from tagkit.charts.customers import nail_upside_chart, risk_value_chart, showcas
 from tagkit.charts.geo import customer_map
 from tagkit.charts.scores import score_distribution_chart, score_histogram
 from tagkit.charts.tags import crosstab_chart, flows_chart, tag_mix_chart
-from tagkit.charts.theme import TAG_COLOURS, TAG_ORDER, chart_spec, skip_schema_checks
+from tagkit.charts.theme import TAG_COLOURS, chart_spec, skip_schema_checks
 
 __all__ = [
-    "TAG_COLOURS", "TAG_ORDER", "backtest_chart", "calibration_chart", "chart_spec", "crosstab_chart", "customer_map",
+    "TAG_COLOURS", "backtest_chart", "calibration_chart", "chart_spec", "crosstab_chart", "customer_map",
     "flows_chart", "nail_upside_chart", "quality_parts_chart", "quality_trend_chart", "risk_value_chart",
     "score_distribution_chart", "score_histogram", "showcase_chart", "skip_schema_checks", "tag_mix_chart",
     "visit_allocation_chart",

@@ -8,6 +8,7 @@ import altair as alt
 import polars as pl
 
 from tagkit.charts.theme import ACCENT, MUTED, TAG_COLOURS, layer, tag_scale
+from tagkit.contract import TAG_ORDER
 
 
 def visit_allocation_chart(shares: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Mapping[str, str],
@@ -20,7 +21,7 @@ def visit_allocation_chart(shares: pl.DataFrame, *, text: Mapping[str, str], tag
     ``text``: ``title, share, rep, tag, visits, target``.
     """
     tags = shares["tag"].unique().to_list()
-    order = [tag_labels[t] for t in ("at_risk", "benchmark", "nail", "regular") if t in tags]
+    order = [tag_labels[t] for t in TAG_ORDER if t in tags]
     bars = (
         alt.Chart(shares, title=text["title"])
         .mark_bar()

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import GAP, TAG_COLOURS, TAG_ORDER, layer
+from tagkit.charts.theme import GAP, TAG_COLOURS, layer
+from tagkit.contract import TAG_ORDER
 
 EARTH_KM = 6371.0088
 RING_STEPS = 48

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 import altair as alt
 import polars as pl
 
-from tagkit.charts.theme import ACCENT, GAP, TAG_ORDER, layer, tag_scale
+from tagkit.charts.theme import ACCENT, GAP, layer, tag_scale
+from tagkit.contract import TAG_ORDER
 
 
 def tag_mix_chart(mix: pl.DataFrame, *, text: Mapping[str, str], tag_labels: Mapping[str, str]) -> alt.Chart:

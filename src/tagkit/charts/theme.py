@@ -13,10 +13,10 @@ from typing import Any
 import altair as alt
 from altair.utils.schemapi import debug_mode
 
+from tagkit.contract import TAG_ORDER
 from tagkit.currency import SYMBOL
 from tagkit.lang import Lang
 
-TAG_ORDER = ("at_risk", "benchmark", "nail", "regular")
 TAG_COLOURS = {"benchmark": "#2e7d32", "nail": "#6a1b9a", "at_risk": "#c62828", "regular": "#90a4ae"}
 ACCENT = "#1565c0"
 MUTED = "#b0bec5"

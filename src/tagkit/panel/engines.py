@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from tagkit.contract import FEATURES_SCHEMA, SPECULATOR_SCHEMA
 from tagkit.errors import InputError, UsageError
 from tagkit.outputs import write_table
 from tagkit.panel.sql import duckdb_sql
-from tagkit.scoring.order_lines import FEATURES_SCHEMA, SPECULATOR_SCHEMA, order_features
+from tagkit.scoring.order_lines import order_features
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkDataFrame

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from tagkit.errors import UsageError, ValidationBlocked
 from tagkit.panel.engines import ENGINES, make_features
-from tagkit.params import load_params, project_root
+from tagkit.params import load_params
 from tagkit.pipeline.runner import check_data_folder, resolve_quarter
 from tagkit.pipeline.steps import run_validation
+from tagkit.project import project_root
 from tagkit.quarters import quarter_end
 from tagkit.run_folder import RunFolder
 

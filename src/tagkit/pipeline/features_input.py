@@ -25,8 +25,8 @@ from typing import Any
 import polars as pl
 
 from tagkit.errors import InputError, UsageError
-from tagkit.params import project_root
 from tagkit.pipeline import fingerprint as fp
+from tagkit.project import project_root
 from tagkit.quarters import quarter_end, quarter_of
 from tagkit.run_folder import RunFolder
 from tagkit.validation.evaluate import evaluate_suite

@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tagkit.errors import InputError
-from tagkit.params import Params, project_root
+from tagkit.params import Params
 from tagkit.pipeline import fingerprint as fp
+from tagkit.project import project_root
 from tagkit.run_folder import RunFolder
 
 MADE_FOR = RunFolder.MADE_FOR

@@ -40,7 +40,7 @@ from tagkit.errors import (
     ValidationBlocked,
 )
 from tagkit.kernel import KERNEL_NAME, check_kernel
-from tagkit.params import Params, load_params, parse_quarter, project_root
+from tagkit.params import Params, load_params
 from tagkit.pipeline import features_input
 from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import manifest as mf
@@ -49,7 +49,8 @@ from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
 from tagkit.pipeline.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
 from tagkit.pipeline.workdir import WorkDir
-from tagkit.quarters import quarter_end, quarter_of, shift_quarter
+from tagkit.project import project_root
+from tagkit.quarters import parse_quarter, quarter_end, quarter_of, shift_quarter
 from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)

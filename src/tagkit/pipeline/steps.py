@@ -23,8 +23,9 @@ from tagkit.display import notebook_tables, readable
 from tagkit.errors import InputError, UsageError, ValidationBlocked
 from tagkit.io import load_dataset
 from tagkit.outputs import write_table
-from tagkit.params import Params, load_params, project_root
+from tagkit.params import Params, load_params
 from tagkit.pipeline import features_input, made_for
+from tagkit.project import project_root
 from tagkit.quarters import quarter_outside_data, shift_quarter
 from tagkit.report import load_run_data, write_index, write_region_report
 from tagkit.report.inputs import RunData
@@ -74,7 +75,7 @@ def resolve_paths(data_dir: str | Path, run_dir: str | Path, params_dir: str | P
 
     The kernel's cwd is notebooks/ in JupyterLab and nbval but wherever papermill was started otherwise,
     so a cwd-relative default would point somewhere else in each case; the project root (the folder with
-    params/ and pipelines/, see :func:`tagkit.params.project_root`) is the same in all of them.
+    params/ and pipelines/, see :func:`tagkit.project.project_root`) is the same in all of them.
     ``tagkit run`` passes absolute paths, which are kept.
 
     >>> steps.resolve_paths("tests/fixtures/tiny", "/srv/out/2026Q3", "params").run_dir   # doctest: +SKIP
@@ -416,7 +417,7 @@ def what_if(*, quarter: str, run_dir: str | Path, params: Params, changes: dict)
 
 def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
     """Customers per region and tag, one column per tag, regions sorted."""
-    from tagkit.report.region import TAG_ORDER
+    from tagkit.contract import TAG_ORDER
 
     return (
         scores.group_by("region")
@@ -427,7 +428,7 @@ def tag_counts(scores: pl.DataFrame) -> pl.DataFrame:
 
 def abc_crosstab(scores: pl.DataFrame) -> pl.DataFrame:
     """ABC class (rows) against tag (columns): where the baseline and the tags disagree."""
-    from tagkit.report.region import TAG_ORDER
+    from tagkit.contract import TAG_ORDER
 
     return (
         scores.group_by("abc_class")

@@ -20,8 +20,8 @@ import polars as pl
 
 from tagkit.contract import SIGNALS
 from tagkit.params import PrescriptionParams
+from tagkit.quarters import quarter_index
 from tagkit.scoring.grid import QI
-from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.seasonal import attach_index, region_totals, seasonal_index
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import PrescriptionParams, ScoringParams
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_index
 from tagkit.scoring.rules import benchmark_bar_met
 
 LEVELS = ("national", "provincial", "city", "local")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -42,7 +41,7 @@ from tagkit.prescription.visit_plan import visit_plan
 from tagkit.scoring import CONTRACT_COLUMNS
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
-from tagkit.scoring.order_lines import Features, OrderPanels, check_quarter_end_days, resolve_panels
+from tagkit.scoring.order_lines import OrderPanels, check_quarter_end_days, resolve_panels
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.timeline import Timeline
 
@@ -131,7 +130,7 @@ def prescribe_customers(scores: pl.LazyFrame, tables: dict[str, pl.LazyFrame], p
 
 
 def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, params: Params,
-              features: Features | OrderPanels | None = None, timeline: Timeline | None = None) -> Prescription:
+              features: pl.LazyFrame | OrderPanels | None = None, timeline: Timeline | None = None) -> Prescription:
     """Everything the management views need for ``quarter`` (see :class:`Prescription`).
 
     ``scores`` is the scorer's frame of ``quarter`` (:func:`tagkit.scoring.score_customers`, best
@@ -162,7 +161,7 @@ def prescribe(scores: Frame, tables: dict[str, pl.LazyFrame], *, quarter: str, p
                                quarters_back=p.quality_index.history_quarters - 1)
     check_quarter_end_days(
         OrderPanels(timeline.panels.orders, timeline.panels.lines, timeline.panels.lines_top), end_days,
-        source=str(features) if isinstance(features, (str, Path)) else "features table")
+        source="features table")
     panels = timeline.panels
     first_order = panels.orders.select(pl.col("first_order").min()).collect().item()
     quarters = history_quarters(quarter, first_order=first_order, p=p, earliest=timeline.earliest())

@@ -23,8 +23,7 @@ import polars as pl
 
 from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.prescription.speculators import attach_speculators, speculator_demoted
-from tagkit.quarters import quarter_of, shift_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_index, quarter_of, shift_quarter
 from tagkit.scoring.timeline import Timeline
 
 HISTORY_SCHEMA = pl.Schema({

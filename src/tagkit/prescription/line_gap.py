@@ -30,7 +30,7 @@ from scipy.spatial import cKDTree
 from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.prescription.geo import haversine_km, unit_vectors
 from tagkit.prescription.text import LANGUAGES, check_wording, sentence
-from tagkit.scoring.order_lines import quarter_index
+from tagkit.quarters import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.text import decimal, integer
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from tagkit.contract import TAGS
 from tagkit.params import PrescriptionParams
 
 MOVEMENTS = ("nail_pulled", "at_risk_lost", "at_risk_saved", "benchmark_lost", "benchmark_new", "at_risk_new",
@@ -105,7 +106,7 @@ def region_summary(customers: pl.LazyFrame, gaps: pl.LazyFrame, quality: pl.Lazy
         _won=_cents(pl.col("sales_trailing_4q").clip(0)).filter(has_potential).sum(),
         _potential=_cents(pl.col("potential_annual_value")).filter(has_potential).sum(),
         **{f"{t}s" if t != "at_risk" else t: (tag == t).sum().cast(pl.Int64)
-           for t in ("benchmark", "nail", "at_risk", "regular")},
+           for t in TAGS},
         candidates=pl.col("is_benchmark_candidate").sum().cast(pl.Int64),
         speculators=pl.col("is_speculator").sum().cast(pl.Int64),
         dormant=flag("dormant").sum().cast(pl.Int64),

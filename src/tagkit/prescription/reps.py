@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from tagkit.params import PRESCRIPTION_TAGS, PrescriptionParams
+from tagkit.contract import TAGS
+from tagkit.params import PrescriptionParams
 from tagkit.prescription.evidence import optional_column
 from tagkit.prescription.history import tag_at
 from tagkit.prescription.visit_plan import rep_capacity
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_end, quarter_index, quarter_start, shift_quarter
 
 LEVEL_RANK = {"national": 0, "provincial": 1, "city": 2, "local": 3}
 
@@ -46,10 +46,10 @@ def _visit_mix(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter:
         .join(tags, on="customer_id", how="inner")
         .group_by("rep_id")
         .agg(visits=pl.len().cast(pl.Int64), **{f"visits_{t}": (pl.col("tag") == t).sum().cast(pl.Int64)
-                                                for t in PRESCRIPTION_TAGS})
+                                                for t in TAGS})
     )
     return made.with_columns(
-        **{f"visit_share_{t}": (pl.col(f"visits_{t}") / pl.col("visits")).round(4) for t in PRESCRIPTION_TAGS})
+        **{f"visit_share_{t}": (pl.col(f"visits_{t}") / pl.col("visits")).round(4) for t in TAGS})
 
 
 PLAN_COLUMNS = ["visits_per_quarter", "visit_capacity", "visits_recommended", "visits_planned",
@@ -64,20 +64,20 @@ def _plan(customers: pl.LazyFrame, visits: pl.LazyFrame | None, *, quarter: str,
         visits_recommended=pl.col("visits_recommended").sum().cast(pl.Int64),
         visits_planned=planned.sum().cast(pl.Int64),
         visit_plan_basis=pl.col("visit_plan_basis").first(),
-        **{f"_planned_{t}": planned.filter(pl.col("tag") == t).sum() for t in PRESCRIPTION_TAGS},
+        **{f"_planned_{t}": planned.filter(pl.col("tag") == t).sum() for t in TAGS},
     ).with_columns(**{f"visit_target_{t}": pl.when(pl.col("visits_planned") > 0)
-                      .then((pl.col(f"_planned_{t}") / pl.col("visits_planned")).round(4)) for t in PRESCRIPTION_TAGS})
+                      .then((pl.col(f"_planned_{t}") / pl.col("visits_planned")).round(4)) for t in TAGS})
     capacity = rep_capacity(visits, quarter=quarter, p=p.visit_plan)
     plan = (plan.join(capacity, on="rep_id", how="left") if capacity is not None else plan.with_columns(
         visits_per_quarter=pl.lit(None, dtype=pl.Float64), visit_capacity=pl.lit(None, dtype=pl.Float64)))
     return plan.with_columns(visits_over_capacity=pl.col("visits_planned") > pl.col("visit_capacity")).select(
-        "rep_id", *PLAN_COLUMNS, *(f"visit_target_{t}" for t in PRESCRIPTION_TAGS))
+        "rep_id", *PLAN_COLUMNS, *(f"visit_target_{t}" for t in TAGS))
 
 
 def _alignment() -> pl.Expr:
     """1 − half the summed gaps between the quarter's shares of visits and the plan's (null without both)."""
     gaps = pl.sum_horizontal((pl.col(f"visit_share_{t}") - pl.col(f"visit_target_{t}")).abs()
-                             for t in PRESCRIPTION_TAGS)
+                             for t in TAGS)
     known = pl.col("visit_target_regular").is_not_null() & pl.col("visit_share_regular").is_not_null()
     return pl.when(known).then((1 - gaps / 2).round(4))
 
@@ -149,14 +149,14 @@ def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], his
     cards = (cards.join(new, on="rep_id", how="left") if new is not None
              else cards.with_columns(benchmarks_new_4q=pl.lit(None, dtype=pl.Int64)))
     mix = _visit_mix(customers, tables.get("visits"), quarter=quarter)
-    mix_columns = ["visits", *(f"visits_{t}" for t in PRESCRIPTION_TAGS),
-                   *(f"visit_share_{t}" for t in PRESCRIPTION_TAGS)]
+    mix_columns = ["visits", *(f"visits_{t}" for t in TAGS),
+                   *(f"visit_share_{t}" for t in TAGS)]
     if mix is None:
         cards = cards.with_columns(
             pl.lit(None, dtype=pl.Int64 if c.startswith("visits") else pl.Float64).alias(c) for c in mix_columns)
     else:
         cards = cards.join(mix, on="rep_id", how="left").with_columns(
-            pl.col("visits", *(f"visits_{t}" for t in PRESCRIPTION_TAGS)).fill_null(0))
+            pl.col("visits", *(f"visits_{t}" for t in TAGS)).fill_null(0))
     t = p.reps
     return (
         cards.join(_borrow(customers), on="region", how="left")
@@ -176,7 +176,7 @@ def rep_scorecards(customers: pl.LazyFrame, tables: dict[str, pl.LazyFrame], his
             "candidates", "borrow_benchmark_id", "borrow_benchmark_level",
             "nails", "nails_invest", "nails_pulled", "at_risk", "at_risk_saved", "at_risk_lost",
             "speculators", "rep_changes", *mix_columns, "visit_alignment", *PLAN_COLUMNS,
-            *(f"visit_target_{tg}" for tg in PRESCRIPTION_TAGS),
+            *(f"visit_target_{tg}" for tg in TAGS),
         )
         .sort("region", "rep_id", nulls_last=True)
     )

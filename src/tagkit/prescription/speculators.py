@@ -31,7 +31,8 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import ScoringParams, SpeculatorParams
-from tagkit.scoring.order_lines import order_panels, quarter_index
+from tagkit.quarters import quarter_index
+from tagkit.scoring.order_lines import order_panels
 
 SPECULATOR_COLUMNS = {
     "speculator_quarter_end_share": pl.Float64,

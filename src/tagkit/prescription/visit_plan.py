@@ -26,8 +26,7 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import PrescriptionParams, VisitPlanParams
-from tagkit.quarters import quarter_end, quarter_start, shift_quarter
-from tagkit.scoring.panel import quarter_index
+from tagkit.quarters import quarter_end, quarter_index, quarter_start, shift_quarter
 
 MONTHS_PER_QUARTER = 3
 EPSILON = 1e-9  # float sums of whole visits must not round down by a hair

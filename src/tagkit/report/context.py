@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from tagkit.contract import TAG_ORDER
 from tagkit.lang import Lang
 from tagkit.params import ReportParams
 from tagkit.report import labels
@@ -18,8 +19,6 @@ from tagkit.report.formats import DASH, format_money
 from tagkit.report.inputs import RunData
 from tagkit.report.prescribed import action_text, text_in
 from tagkit.report.words import ui
-
-TAG_ORDER = ["at_risk", "benchmark", "nail", "regular"]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import polars as pl
 
-from tagkit.contract import region_stem
+from tagkit.contract import TAG_ORDER, region_stem
 from tagkit.lang import Lang
 from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
@@ -28,7 +28,7 @@ from tagkit.report.export import export_links
 from tagkit.report.failure import FAILURE_ANCHOR
 from tagkit.report.formats import format_change, format_count, format_money, format_percent
 from tagkit.report.labels import tag_name
-from tagkit.report.region import CSP, TAG_ORDER, env, report_filename
+from tagkit.report.region import CSP, env, report_filename
 from tagkit.report.sections.alert import region_alert
 from tagkit.report.words import ui
 from tagkit.run_folder import RunFolder

@@ -21,7 +21,7 @@ from tagkit.params import ReportParams
 from tagkit.quarters import quarter_end
 from tagkit.report.assets import static_text, vega_bundle
 from tagkit.report.blocks import Section
-from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.context import Context
 from tagkit.report.export import action_links, export_links
 from tagkit.report.inputs import RunData
 from tagkit.report.sections import BUILDERS
@@ -31,7 +31,7 @@ from tagkit.run_folder import RunFolder
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TAG_ORDER", "build_sections", "render_region_report", "report_filename", "summarise_by_tag",
+__all__ = ["build_sections", "render_region_report", "report_filename", "summarise_by_tag",
            "write_region_report"]
 
 # scripts are inline (Vega needs eval for its expressions); nothing may be fetched, posted or framed

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.errors import UsageError
-from tagkit.params import parse_quarter
+from tagkit.quarters import parse_quarter
 from tagkit.sample import events
 from tagkit.sample.density import Density, expected_lines, fit_density, line_range
 from tagkit.sample.population import BLOCK, MIN_CUSTOMERS_PER_REGION, Plan, blocks, plan_population

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from tagkit.contract import TAGS
 from tagkit.sample import population as pop
 from tagkit.sample import reference as ref
 from tagkit.sample.archetypes import (
@@ -207,7 +208,7 @@ def truth_readme(truth: pl.DataFrame, cal: Calendar, seed: int, dip_region: str,
     how = _how()
     rows = "\n".join(f"| `{x.name}` | {x.true_tag} | {counts.get(x.name, 0)} | {how[x.name]} |" for x in ARCHETYPES)
     dip_drop = 1 - pop.DIP_KEEP * pop.DIP_SIZE
-    tag_line = ", ".join(f"{t} {tags.get(t, 0)}" for t in ("benchmark", "nail", "at_risk", "regular"))
+    tag_line = ", ".join(f"{t} {tags.get(t, 0)}" for t in TAGS)
     stages = dict(truth.group_by("risk_stage").len().drop_nulls().iter_rows())
     end, nxt = cal.quarters[cal.last], cal.quarters[cal.outcome]
     return f"""# Planted truth of this sample

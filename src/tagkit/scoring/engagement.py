@@ -21,6 +21,8 @@ Competitor signals: ``signals_recent``, ``signals_weighted`` (by kind, params), 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
@@ -34,6 +36,9 @@ from tagkit.scoring.exprs import (
     window_aggregate,
 )
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 
 def _windows(q: int, p: ScoringParams) -> dict[str, tuple[int, int]]:
     w = p.windows
@@ -46,7 +51,7 @@ def _windows(q: int, p: ScoringParams) -> dict[str, tuple[int, int]]:
     }
 
 
-def _attach(frame: pl.LazyFrame, features: pl.LazyFrame | None, schema: dict[str, pl.DataType],
+def _attach(frame: pl.LazyFrame, features: pl.LazyFrame | None, schema: dict[str, PolarsDataType],
             counts: list[str]) -> pl.LazyFrame:
     """Left-join ``features``; absent table → typed nulls, customer without rows → zero ``counts``."""
     if features is None:
@@ -55,7 +60,7 @@ def _attach(frame: pl.LazyFrame, features: pl.LazyFrame | None, schema: dict[str
     return joined.with_columns(pl.col(counts).fill_null(0))
 
 
-VISIT_SCHEMA: dict[str, pl.DataType] = {
+VISIT_SCHEMA: dict[str, PolarsDataType] = {
     "visits_trailing": pl.Int64,
     **{f"visits_{t}": pl.Int64 for t in VISIT_TYPES},
     "visits_escalated": pl.Int64,
@@ -86,7 +91,7 @@ def visit_features(frame: pl.LazyFrame, panel: pl.LazyFrame | None, *, q: int, p
     )
 
 
-FEEDBACK_SCHEMA: dict[str, pl.DataType] = {
+FEEDBACK_SCHEMA: dict[str, PolarsDataType] = {
     "satisfaction_mean": pl.Float64,
     "cooperation_mean": pl.Float64,
     "satisfaction_latest": pl.Float64,
@@ -158,7 +163,7 @@ def feedback_features(frame: pl.LazyFrame, panel: pl.LazyFrame | None, *, q: int
     )
 
 
-SIGNAL_SCHEMA: dict[str, pl.DataType] = {
+SIGNAL_SCHEMA: dict[str, PolarsDataType] = {
     "signals_recent": pl.Int64,
     "signals_trailing": pl.Int64,
     **{f"signals_{s}": pl.Int64 for s in SIGNALS},

@@ -1,7 +1,8 @@
 """The scoring entry points: tables in, the ``scores.parquet`` frame out (lazily; the caller collects).
 
 >>> scores = score_customers(tables, quarter="2026Q3", p=params.scoring).collect()   # doctest: +SKIP
->>> same = score_customers(tables, quarter="2026Q3", p=params.scoring, features="features.parquet")  # doctest: +SKIP
+>>> same = score_customers(tables, quarter="2026Q3", p=params.scoring,
+...                        features=read_features("features.parquet"))  # doctest: +SKIP
 
 Steps: order panels (:mod:`~tagkit.scoring.order_lines`: from the order lines, or from a
 precomputed features table in the schema of docs/features.md) and the other panels
@@ -28,9 +29,9 @@ import logging
 import polars as pl
 
 from tagkit.params import ScoringParams
-from tagkit.quarters import shift_quarter
+from tagkit.quarters import quarter_index, shift_quarter
 from tagkit.scoring.exprs import labels_where
-from tagkit.scoring.order_lines import Features, OrderPanels, quarter_index, resolve_panels
+from tagkit.scoring.order_lines import OrderPanels, resolve_panels
 from tagkit.scoring.panel import Panels, build_panels
 from tagkit.scoring.reasons import reason_frame
 from tagkit.scoring.risk_model import RiskModel
@@ -79,7 +80,7 @@ def _finish(tagged: pl.LazyFrame, *, quarter: str, panels: Panels, p: ScoringPar
 
 
 def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-                features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                features: pl.LazyFrame | OrderPanels | None = None, panels: Panels | None = None,
                 quarters_back: int = 1) -> Timeline:
     """A :class:`~tagkit.scoring.timeline.Timeline` of the tables (or of ``panels``, cut at ``quarter``).
 
@@ -88,7 +89,8 @@ def timeline_of(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPara
     """
     if panels is None:
         # from the order lines, breadth needs the trailing windows of the quarters scored only
-        since = shift_quarter(quarter, -(p.windows.trailing_quarters + quarters_back + p.risk.model.max_training_quarters))
+        back = p.windows.trailing_quarters + quarters_back + p.risk.model.max_training_quarters
+        since = shift_quarter(quarter, -back)
         orders = resolve_panels(tables.get("orders"), features, quarter=quarter, since=since)
         panels = build_panels(tables, last_quarter=quarter, orders=orders)
     else:
@@ -106,7 +108,7 @@ def _wide(timeline: Timeline, quarter: str, *, previous: bool,
 
 
 def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-                  features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                  features: pl.LazyFrame | OrderPanels | None = None, panels: Panels | None = None,
                   timeline: Timeline | None = None) -> pl.LazyFrame:
     """The scores frame of one quarter without ``previous_tag`` and without hysteresis (raw tags).
 
@@ -119,7 +121,7 @@ def score_quarter(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringPa
 
 
 def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: ScoringParams,
-                    features: Features | OrderPanels | None = None, panels: Panels | None = None,
+                    features: pl.LazyFrame | OrderPanels | None = None, panels: Panels | None = None,
                     timeline: Timeline | None = None, previous: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The ``scores.parquet`` frame: contract columns first, then flags, reasons and the features behind them.
 
@@ -133,11 +135,11 @@ def score_customers(tables: dict[str, pl.LazyFrame], *, quarter: str, p: Scoring
     in any row order gives the same output.
 
     ``features`` replaces the order lines (``tables["orders"]`` is then not read, and may be
-    absent): a features table in the schema of docs/features.md (a frame, or a parquet file or
-    folder), as :func:`~tagkit.scoring.order_lines.order_features` makes it or a warehouse
-    query does, or :class:`~tagkit.scoring.order_lines.OrderPanels` already collected. The
-    scores are the same as from the order lines the table was made from. A table whose schema
-    does not match raises :class:`~tagkit.errors.InputError` naming each column to fix.
+    absent): a features table in the schema of docs/features.md (a LazyFrame), as
+    :func:`~tagkit.scoring.order_lines.order_features` makes it or a warehouse query does, read
+    from a parquet file or folder and its schema checked by :func:`tagkit.io.features_table.read_features`
+    (which names each column to fix), or :class:`~tagkit.scoring.order_lines.OrderPanels` already
+    collected. The scores are the same as from the order lines the table was made from.
 
     ``panels`` replaces every table (:class:`~tagkit.scoring.panel.Panels` of this quarter or a
     later one); ``timeline`` replaces both: the run's :class:`~tagkit.scoring.timeline.Timeline`,

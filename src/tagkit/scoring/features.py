@@ -28,11 +28,11 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import ScoringParams, WindowParams
-from tagkit.quarters import quarter_end
+from tagkit.quarters import quarter_end, quarter_index
 from tagkit.scoring.engagement import feedback_features, signal_features, visit_features
 from tagkit.scoring.exprs import group_median, money, relative_change, safe_ratio, window_aggregate
 from tagkit.scoring.order_lines import MAX_QUARTERS_BACK
-from tagkit.scoring.panel import Panels, quarter_index
+from tagkit.scoring.panel import Panels
 
 SALES = ("sales_quarter", "sales_previous_quarter", "sales_same_quarter_last_year", "sales_trailing_4q",
          "sales_prior_4q")

@@ -1,12 +1,13 @@
 """The order features table: all the scorer takes from the order lines, one row per customer and quarter.
 
 The order lines are the one input that grows with the business (every other table has a row per
-customer or per event). This module is where they are read. It makes:
+customer or per event). This module is where they are aggregated. It makes:
 
 - :func:`order_features`: the **features table**, with the fixed schema in docs/features.md
-  (:data:`FEATURES_SCHEMA`, plus :data:`SPECULATOR_SCHEMA` for the prescription). A warehouse or
-  Spark job can produce the same table. :func:`tagkit.scoring.score_customers` (``features=``),
-  the back-test and the prescription then take it instead of the order lines.
+  (:data:`tagkit.contract.FEATURES_SCHEMA`, plus :data:`~tagkit.contract.SPECULATOR_SCHEMA` for the
+  prescription). A warehouse or Spark job can produce the same table. :func:`tagkit.scoring.score_customers`
+  (``features=``), the back-test and the prescription then take it instead of the order lines, read
+  from disk and checked by :func:`tagkit.io.features_table.read_features` (scoring reads no file).
 - :class:`OrderPanels`: the form the scorer reads it in. ``quarters`` is the features table keyed
   by quarter index. ``lines`` has one row per customer and product line, with ``qbits``: bit ``k``
   set when the customer bought the line in quarter ``top - k``. A window's breadth is then one
@@ -22,96 +23,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
+from tagkit.contract import FEATURES_SCHEMA, SPECULATOR_SCHEMA
 from tagkit.errors import InputError
-from tagkit.params import parse_quarter
-from tagkit.quarters import quarter_end
+from tagkit.quarters import (
+    days_to_quarter_end,
+    quarter_end,
+    quarter_index,
+    quarter_index_of,
+    quarter_index_of_label,
+    quarter_label_of,
+)
 
-FEATURES_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.String(),
-    "quarter": pl.String(),
-    "sales_cents": pl.Int64(),
-    "order_days": pl.Int64(),
-    "first_order": pl.Date(),
-    "last_order": pl.Date(),
-    "last_purchase": pl.Date(),
-    "product_lines": pl.List(pl.String()),
-}
-"""The columns every consumer needs (scores, back-test), in this order."""
-
-SPECULATOR_SCHEMA: dict[str, pl.DataType] = {
-    "purchase_cents": pl.Int64(),
-    "end_purchase_cents": pl.Int64(),
-    "end_discount_cents": pl.Int64(),
-    "end_discount_weighted": pl.Int64(),
-    "other_purchase_days": pl.Int64(),
-    "quarter_end_days": pl.Int64(),
-}
-"""The further columns the prescription's quarter-end speculator needs (made with ``quarter_end_days``)."""
-
-HOW = {
-    "customer_id": "the customer's id (GROUP BY customer_id)",
-    "quarter": "'YYYYQn' of order_date (GROUP BY quarter)",
-    "sales_cents": "SUM(ROUND(amount * 100)) as BIGINT",
-    "order_days": "COUNT(DISTINCT order_date) as BIGINT",
-    "first_order": "MIN(order_date) as DATE",
-    "last_order": "MAX(order_date) as DATE",
-    "last_purchase": "MAX(order_date) over the lines with amount > 0, as DATE",
-    "product_lines": "the distinct non-null product_line values as an array of strings (ARRAY_AGG(DISTINCT ...))",
-    "purchase_cents": "SUM(ROUND(amount * 100)) over the lines with amount > 0, as BIGINT",
-    "end_purchase_cents": "the same over the quarter's last quarter_end_days days, as BIGINT",
-    "end_discount_cents": "the same over those lines that have a discount, as BIGINT",
-    "end_discount_weighted": "SUM(ROUND(amount * 100) * ROUND(discount * 10000)) over those lines, as BIGINT",
-    "other_purchase_days": "COUNT(DISTINCT order_date) of lines with amount > 0 outside those days, as BIGINT",
-    "quarter_end_days": "the number of days used for 'the quarter's last days', as BIGINT",
-}
-INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 MAX_QUARTERS_BACK = 64  # qbits is a UInt64: breadth reaches 64 quarters back from ``top``
 MASK_LINES = 64  # line_mask is a UInt64: up to 64 product lines come with the customer × quarter sums
 
-Features = pl.LazyFrame | pl.DataFrame | str | Path
-"""A features table: a frame, or a parquet file or folder (every ``*.parquet`` in it, hive-partitioned too)."""
-
-
-def quarter_index(quarter: str) -> int:
-    """``"2026Q3"`` → ``8106`` (``year * 4 + quarter - 1``): consecutive quarters are consecutive integers."""
-    year, q = parse_quarter(quarter)
-    return year * 4 + q - 1
-
-
-def quarter_index_of(date: str) -> pl.Expr:
-    """The quarter index of each date in column ``date``."""
-    col = pl.col(date)
-    return (col.dt.year().cast(pl.Int32) * 4 + col.dt.quarter().cast(pl.Int32) - 1).alias("qi")
-
-
-def quarter_index_of_label(label: str) -> pl.Expr:
-    """The quarter index of each ``YYYYQn`` label in column ``label``."""
-    col = pl.col(label)
-    return (col.str.slice(0, 4).cast(pl.Int32) * 4 + col.str.slice(5, 1).cast(pl.Int32) - 1).alias("qi")
-
-
-def quarter_label_of(qi: str) -> pl.Expr:
-    """The ``YYYYQn`` label of each quarter index in column ``qi``."""
-    return pl.format("{}Q{}", pl.col(qi) // 4, pl.col(qi) % 4 + 1)
-
-
-def days_to_quarter_end(date: str) -> pl.Expr:
-    """Days from each date to its quarter's last day (0 on that day).
-
-    Integer arithmetic on the day of the year: building the quarter's end date for each order
-    line costs several times more, and this runs on every line.
-    """
-    col = pl.col(date)
-    quarter = col.dt.quarter()
-    last_day = (
-        pl.when(quarter == 1).then(90).when(quarter == 2).then(181).when(quarter == 3).then(273).otherwise(365)
-        + col.dt.is_leap_year().cast(pl.Int32)
-    )
-    return last_day - col.dt.ordinal_day().cast(pl.Int32)
 
 
 def _has(frame: pl.LazyFrame, column: str) -> bool:
@@ -319,7 +247,8 @@ class OrderPanels:
         codes = pl.Categories.random()
         # a frame of that type keeps the codes' names alive after the collect, whose result holds the codes only
         named = pl.Series(dtype=pl.Categorical(codes))
-        sums = _quarter_sums(self.source, quarter_end_days=self.quarter_end_days, lines=codes).collect(engine="streaming")
+        sums = _quarter_sums(self.source, quarter_end_days=self.quarter_end_days, lines=codes).collect(
+            engine="streaming")
         if codes.to_series().len() <= MASK_LINES:
             lines = _bits_of_masks(sums, codes, top=self.top, since=self.since)
         else:
@@ -355,7 +284,8 @@ def order_panels(orders: pl.LazyFrame, *, quarter: str, since: str | None = None
 
 
 def feature_panels(features: pl.LazyFrame, *, quarter: str) -> OrderPanels:
-    """:class:`OrderPanels` from a features table (checked with :func:`read_features` first), up to ``quarter``."""
+    """:class:`OrderPanels` from a features table (checked with :func:`tagkit.io.features_table.read_features`
+    first), up to ``quarter``."""
     top = quarter_index(quarter)
     keyed = features.with_columns(quarter_index_of_label("quarter")).filter(pl.col("qi") <= top)
     rows = keyed.select("customer_id", "qi", product_line="product_lines").explode("product_line").drop_nulls(
@@ -370,67 +300,15 @@ def feature_panels(features: pl.LazyFrame, *, quarter: str) -> OrderPanels:
     return OrderPanels(quarters=quarters, lines=_quarter_bits(rows, top=top, since=None), top=top)
 
 
-def _source_name(source: Features) -> str:
-    return str(source) if isinstance(source, (str, Path)) else "features table"
-
-
-def _scan(source: str | Path) -> pl.LazyFrame:
-    path = Path(source)
-    if path.is_dir():
-        return pl.scan_parquet(path / "**" / "*.parquet", hive_partitioning=True)
-    if not path.exists():
-        raise InputError(f"{path}: no such features table. Pass the parquet file (or folder) written from "
-                         "tagkit.scoring.order_features, or by the query in docs/features.md.")
-    return pl.scan_parquet(path)
-
-
-def _expected(dtype: pl.DataType) -> str:
-    return "an integer (Int64)" if dtype == pl.Int64 else str(dtype)
-
-
-def check_features(features: pl.LazyFrame, *, source: str = "features table",
-                   speculator: bool = False) -> list[str]:
-    """Every problem of a features table's schema (missing columns, wrong types), as messages; [] if fine.
-
-    Reads the schema only. Integer columns may have any integer type; the others must match exactly.
-    """
-    schema = features.collect_schema()
-    wanted = FEATURES_SCHEMA | (SPECULATOR_SCHEMA if speculator else {})
-    problems = []
-    for name, dtype in wanted.items():
-        fix = f"Make it {HOW[name]}, one row per customer and quarter; see docs/features.md"
-        if name not in schema:
-            problems.append(f"{source}: column '{name}' must be present ({_expected(dtype)}); it is missing "
-                            f"(columns: {', '.join(schema.names())}). {fix}.")
-            continue
-        got = schema[name]
-        ok = got == dtype or (dtype == pl.Int64 and isinstance(got, INTEGERS))
-        if not ok:
-            problems.append(f"{source}: column '{name}' must be {_expected(dtype)}; got {got}. {fix}.")
-    return problems
-
-
-def read_features(source: Features, *, speculator: bool = False) -> pl.LazyFrame:
-    """A features table as a LazyFrame, its schema checked: raises :class:`InputError` listing every problem.
-
-    ``source`` is a frame or a parquet file or folder. With ``speculator``, the prescription's
-    columns (:data:`SPECULATOR_SCHEMA`) are required too.
-    """
-    frame = _scan(source) if isinstance(source, (str, Path)) else source.lazy()
-    problems = check_features(frame, source=_source_name(source), speculator=speculator)
-    if problems:
-        raise InputError("\n".join(problems))
-    return frame
-
-
-def resolve_panels(orders: pl.LazyFrame | None, features: Features | OrderPanels | None, *, quarter: str,
+def resolve_panels(orders: pl.LazyFrame | None, features: pl.LazyFrame | OrderPanels | None, *, quarter: str,
                    since: str | None = None, quarter_end_days: int | None = None) -> OrderPanels:
-    """The order panels up to ``quarter``: from ``features`` when given (panels, a table or its path), else
-    from the order lines (lazy either way, except panels already collected)."""
+    """The order panels up to ``quarter``: from ``features`` when given (panels, or a table read with
+    :func:`tagkit.io.features_table.read_features`), else from the order lines (lazy either way, except
+    panels already collected)."""
     if isinstance(features, OrderPanels):
         return features.until(quarter)
     if features is not None:
-        return feature_panels(read_features(features, speculator=quarter_end_days is not None), quarter=quarter)
+        return feature_panels(features, quarter=quarter)
     if orders is None:
         raise InputError("no order lines and no features table: pass the orders table, or features= "
                          "(a table in the schema of docs/features.md).")

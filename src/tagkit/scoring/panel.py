@@ -14,15 +14,20 @@ integer sum does not, and scores must not change when the input rows are shuffle
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
-from tagkit.quarters import quarter_end
-from tagkit.scoring.order_lines import OrderPanels, _has, quarter_index, quarter_index_of
+from tagkit.quarters import quarter_end, quarter_index, quarter_index_of
+from tagkit.scoring.order_lines import OrderPanels, _has
 
-__all__ = ["Panels", "build_panels", "customer_frame", "quarter_index", "quarter_index_of"]
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
+__all__ = ["Panels", "build_panels", "customer_frame"]
 
 ESCALATED_VISITS = ("supervisor", "manager", "executive")
 CUSTOMER_COLUMNS = {
@@ -39,7 +44,7 @@ CUSTOMER_COLUMNS = {
 }
 
 
-def _column(frame: pl.LazyFrame, column: str, dtype: pl.DataType) -> pl.Expr:
+def _column(frame: pl.LazyFrame, column: str, dtype: PolarsDataType) -> pl.Expr:
     """``column`` when the table has it, else a typed null: optional contract columns may be left out."""
     if _has(frame, column):
         return pl.col(column).cast(dtype)
@@ -114,7 +119,7 @@ def customer_frame(customers: pl.LazyFrame) -> pl.LazyFrame:
     ).sort("customer_id")
 
 
-def visit_panel(visits: pl.LazyFrame | None, *, last: int, as_of: object) -> pl.LazyFrame | None:
+def visit_panel(visits: pl.LazyFrame | None, *, last: int, as_of: dt.date) -> pl.LazyFrame | None:
     """customer × quarter: visits, by type, and by outcome."""
     if visits is None:
         return None
@@ -136,7 +141,7 @@ def visit_panel(visits: pl.LazyFrame | None, *, last: int, as_of: object) -> pl.
     )
 
 
-def feedback_panel(feedback: pl.LazyFrame | None, *, last: int, as_of: object) -> pl.LazyFrame | None:
+def feedback_panel(feedback: pl.LazyFrame | None, *, last: int, as_of: dt.date) -> pl.LazyFrame | None:
     """customer × quarter: survey sums and counts (1..5 integers, so means are exact) and complaints by topic."""
     if feedback is None:
         return None
@@ -168,7 +173,7 @@ def feedback_panel(feedback: pl.LazyFrame | None, *, last: int, as_of: object) -
     )
 
 
-def signal_panel(signals: pl.LazyFrame | None, *, last: int, as_of: object) -> pl.LazyFrame | None:
+def signal_panel(signals: pl.LazyFrame | None, *, last: int, as_of: dt.date) -> pl.LazyFrame | None:
     """customer × quarter: competitor signals by kind."""
     if signals is None:
         return None

@@ -21,11 +21,12 @@ import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS, VISIT_TYPES
 from tagkit.params import ScoringParams
+from tagkit.quarters import quarter_label_of
 from tagkit.scoring.engagement import FEEDBACK_SCHEMA, SIGNAL_SCHEMA, VISIT_SCHEMA
 from tagkit.scoring.exprs import first_label_where, labels_where, money, safe_ratio
 from tagkit.scoring.features import SALES, derived_features, region_relative
 from tagkit.scoring.grid import QI, lag, latest_where, lookback, quarter_grid, window_extreme, window_sum
-from tagkit.scoring.order_lines import MAX_QUARTERS_BACK, quarter_label_of
+from tagkit.scoring.order_lines import MAX_QUARTERS_BACK
 from tagkit.scoring.panel import Panels
 
 ORDER_COUNTS = ("sales_cents", "order_days")

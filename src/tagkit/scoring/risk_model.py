@@ -203,7 +203,8 @@ def fit_risk_model(rows: pl.DataFrame, *, vintage: int, p: ScoringParams) -> Ris
         ordered = ordered.gather_every(step)
         training["rows_used"] = ordered.height
     x, y = _design(ordered, names)
-    bounds = [(None, 0.0) if getattr(p.risk.signals, s).direction == "down" else (0.0, None) for s, _ in names.values()]
+    bounds: list[tuple[float | None, float | None]] = [
+        (None, 0.0) if getattr(p.risk.signals, s).direction == "down" else (0.0, None) for s, _ in names.values()]
     intercept, weights = _fit(x, y, bounds, m.penalty)
     logger.info("risk model for %s learned from %d rows of %s", _label(vintage), ordered.height, training["quarters"])
     return RiskModel(vintage=vintage, source=LEARNED, intercept=intercept,

@@ -42,6 +42,7 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.params import ScoringParams
+from tagkit.params.scoring import RiskParams
 from tagkit.scoring.panel_features import LAGS
 
 SIGNALS = ("sales_decline", "orders_lapsed", "recency", "frequency", "fewer_orders", "fewer_lines", "fewer_visits",
@@ -95,7 +96,8 @@ def _bases(kind: str) -> dict[str, pl.Expr]:
     return {
         "year": pl.when(complete).then(_ratio(pl.sum_horizontal(year_now), pl.sum_horizontal(year_before))),
         "quarter_yoy": _ratio(_deseason(kind, 0), _deseason(kind, 4)),
-        "quarter_normal": _ratio(_deseason(kind, 0), _mean([_deseason(kind, k) for k in range(1, NORMAL_QUARTERS + 1)])),
+        "quarter_normal": _ratio(_deseason(kind, 0),
+                                 _mean([_deseason(kind, k) for k in range(1, NORMAL_QUARTERS + 1)])),
     }
 
 
@@ -119,7 +121,7 @@ def _by_basis(bases: dict[str, pl.Expr], basis: pl.Expr) -> pl.Expr:
     return out
 
 
-def _signs(signals: list[str] | tuple[str, ...], r) -> pl.Expr:
+def _signs(signals: list[str] | tuple[str, ...], r: RiskParams) -> pl.Expr:
     """How many of ``signals`` are past their warning-sign floor."""
     return pl.sum_horizontal(
         (pl.col(f"risk_{s}") >= getattr(r.warning_sign_floors, s)).fill_null(False).cast(pl.Float64) for s in signals)
@@ -151,7 +153,8 @@ def steady_signals(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
     )
     lines_usual = _mean([pl.when(c(f"q_purchase_{k}")).then(c(f"q_lines_{k}").cast(pl.Float64))
                          for k in range(1, NORMAL_QUARTERS + 1)])
-    satisfaction_drop = ((c("satisfaction_before") - c("satisfaction_recent")) / r.satisfaction_drop_full).clip(0.0, 1.0)
+    satisfaction_drop = (
+        (c("satisfaction_before") - c("satisfaction_recent")) / r.satisfaction_drop_full).clip(0.0, 1.0)
     return panel.with_columns(lines_usual=lines_usual).with_columns(
         risk_orders_lapsed=pl.when(c("last_order").is_not_null())
         .then(((c("days_since_last_order") - usual).clip(0) / usual).log1p()),
@@ -161,7 +164,8 @@ def steady_signals(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
         risk_fewer_lines=pl.when(c("q_purchase_0") & c("q_lines_0").is_not_null())
         .then(_short(_ratio(c("q_lines_0").cast(pl.Float64), c("lines_usual")))).otherwise(0.0),
         risk_fewer_visits=_present("visits_trailing", visits_drop),
-        risk_cold_visits=_present("visits_trailing", _ratio(c("visits_negative_quarter"), c("visits_with_outcome_quarter"))),
+        risk_cold_visits=_present("visits_trailing",
+                                  _ratio(c("visits_negative_quarter"), c("visits_with_outcome_quarter"))),
         risk_complaints=_present("complaints_recent", _excess("complaints")),
         risk_satisfaction_drop=_present("complaints_recent", satisfaction_drop),
         risk_competitor_signals=_present("signals_recent", _excess("signals_weighted")),
@@ -200,7 +204,8 @@ def signal_frame(panel: pl.LazyFrame, *, p: ScoringParams) -> pl.LazyFrame:
         risk_sales_decline=_short(c("decline_ratio")),
         risk_fewer_orders=_short(c("orders_ratio")),
     ).with_columns(
-        risk_warning_signs=_signs(LEADING, r), risk_warning_signs_steady=_signs([s for s in LEADING if s not in RHYTHM], r),
+        risk_warning_signs=_signs(LEADING, r),
+        risk_warning_signs_steady=_signs([s for s in LEADING if s not in RHYTHM], r),
     )
 
 

@@ -22,8 +22,8 @@ Precedence (first match wins):
 5. **regular**: everyone else.
 
 Flags (``flags: list[str]``, in the order of :data:`FLAG_RULES`): ``benchmark_at_risk``,
-``dormant``, ``new_customer``, ``line_gap`` (a nail by line gap) (tenure below ``lifecycle.new_customer_days``: never a nail nor at
-risk). A later rule is one more entry in :data:`FLAG_RULES`.
+``dormant``, ``new_customer``, ``line_gap`` (a nail by line gap) (tenure below
+``lifecycle.new_customer_days``: never a nail nor at risk). A later rule is one more entry in :data:`FLAG_RULES`.
 
 The prescription (:mod:`tagkit.prescription`) adds one step after this precedence, because it
 needs the order lines' calendar and discounts: a ``speculator`` (quarter-end buying at deep
@@ -41,10 +41,9 @@ from collections.abc import Callable
 
 import polars as pl
 
+from tagkit.contract import TAGS
 from tagkit.params import Band, ScoringParams
 from tagkit.scoring.exprs import labels_where, survey_points
-
-TAGS = ("at_risk", "benchmark", "nail", "regular")
 
 
 def meets(column: str, band: Band, *, keep: pl.Expr, upper: bool = False) -> pl.Expr:

@@ -7,6 +7,7 @@ Every placeholder renders as ``–`` where its figure is missing, so a sentence 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import polars as pl
 
@@ -18,10 +19,12 @@ from tagkit.scoring.rules import benchmark_bar_met
 
 MISSING = "–"
 Lang = str  # "zh" or "en"
+Language = Literal["zh", "en"]  # where a params mapping is keyed by the language (report.currency)
 
 TOPIC_WORDS = {
     "zh": dict(zip(TOPICS, ("产品", "价格", "交付", "服务", "业务员", "付款", "其他"), strict=True)),
-    "en": dict(zip(TOPICS, ("product", "price", "delivery", "service", "the rep", "payment", "other matters"), strict=True)),
+    "en": dict(zip(TOPICS, ("product", "price", "delivery", "service", "the rep", "payment", "other matters"),
+                   strict=True)),
 }
 SIGNAL_WORDS = {
     "zh": dict(zip(SIGNALS, ("报价", "拜访", "促销", "独家条件", "丢失陈列"), strict=True)),
@@ -108,7 +111,8 @@ def money(amount: pl.Expr, lang: Lang, symbol: str | None = None) -> pl.Expr:
         # below 1万 still in 万, trailing zeros dropped (¥0.2万): never a bare ¥2022 that reads as a year
         small = pl.lit("0")
         for start, decimals in reversed(SMALL_ZH):
-            small = pl.when(v >= start).then(pl.format("{}万", (v / 1e4).round(decimals).cast(pl.String))).otherwise(small)
+            in_wan = pl.format("{}万", (v / 1e4).round(decimals).cast(pl.String))
+            small = pl.when(v >= start).then(in_wan).otherwise(small)
     else:
         small = _grouped(v.round(0).cast(pl.Int64))
     text = small
@@ -129,7 +133,7 @@ def word_list(codes: pl.Expr, vocabulary: dict[str, str], sep: str) -> pl.Expr:
     return _str(named.list.join(sep))
 
 
-def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
+def placeholders(p: ScoringParams, lang: Language) -> dict[str, pl.Expr]:
     """Every figure a reason sentence may name, rendered as text in ``lang``."""
     c = pl.col
     sep = "、" if lang == "zh" else ", "

@@ -24,14 +24,14 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
 from tagkit.params import ScoringParams
-from tagkit.quarters import shift_quarter
+from tagkit.quarters import quarter_index, shift_quarter
 from tagkit.scoring.features import customer_features
 from tagkit.scoring.grid import PANEL_ENGINE, QI
-from tagkit.scoring.order_lines import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.panel_features import CHANGE_COLUMNS, LAGS, feature_panel
 from tagkit.scoring.risk_model import RiskModel, fit_risk_model, training_quarters
@@ -98,8 +98,9 @@ class Timeline:
         # a panel of more than SPILL_ROWS customer-quarters goes to disk; its files go with the timeline,
         # however it ends (collected, released, or the process exiting)
         spill = self.customers * (self.last - self.first + 1) > SPILL_ROWS
-        self._store: Path | None = Path(tempfile.mkdtemp(prefix="tagkit-history-")) if spill else None
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._store, ignore_errors=True) if spill else None
+        store = Path(tempfile.mkdtemp(prefix="tagkit-history-")) if spill else None
+        self._store = store
+        self._cleanup = weakref.finalize(self, shutil.rmtree, store, ignore_errors=True) if store is not None else None
         self._parts: dict[str, list[pl.DataFrame | Path]] | None = {}
         # the customers every model learns from, beyond risk.model.max_training_rows customer-quarters: every
         # n-th (in customer order), their rows kept apart so that a model reads them, not the whole panel
@@ -127,8 +128,9 @@ class Timeline:
             if v < self.last:
                 self.quarter(v)
         self._prepared = set(rows)
-        for key in [k for k in self._parts or {} if k != f"qi={self.last}" and _key_quarter(k) not in self._prepared]:
-            for part in self._parts.pop(key):
+        held = self._parts or {}
+        for key in [k for k in held if k != f"qi={self.last}" and _key_quarter(k) not in self._prepared]:
+            for part in held.pop(key):
                 if isinstance(part, Path):
                     part.unlink()
         logger.info("timeline prepared: %d models, %d quarters scored, rows of %d kept", len(self._models),
@@ -151,11 +153,14 @@ class Timeline:
         parts = [part for key in keys for part in self._parts.get(key, [])]
         if not parts:
             return pl.LazyFrame(schema=self._schema)
-        if isinstance(parts[0], Path):
-            return pl.scan_parquet(parts)
-        return pl.concat(parts, how="vertical").lazy() if len(parts) > 1 else parts[0].lazy()
+        if isinstance(parts[0], Path):  # every part is on disk, or every part in memory (self._store)
+            return pl.scan_parquet(cast("list[Path]", parts))
+        frames = cast("list[pl.DataFrame]", parts)
+        return pl.concat(frames, how="vertical").lazy() if len(frames) > 1 else frames[0].lazy()
 
     def _put(self, key: str, frame: pl.DataFrame, part: int) -> None:
+        if self._parts is None:
+            raise ValueError("the timeline was closed: its panel cannot take rows")
         if self._store is None:
             self._parts.setdefault(key, []).append(frame)
             return
@@ -285,7 +290,8 @@ class Timeline:
             if not self.first <= vintage <= self.last:
                 raise ValueError(f"the timeline holds quarters {_label(self.first)}..{_label(self.last)}; "
                                  f"{_label(vintage)} is outside")
-            self._quarters[vintage] = self.score(self.rows(vintage), vintage, previous=None).select(KEPT).collect(engine=PANEL_ENGINE)
+            scored = self.score(self.rows(vintage), vintage, previous=None)
+            self._quarters[vintage] = scored.select(KEPT).collect(engine=PANEL_ENGINE)
         return self._quarters[vintage]
 
     def previous_tags(self, vintage: int) -> pl.LazyFrame | None:

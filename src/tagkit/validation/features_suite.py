@@ -11,7 +11,7 @@ What the contract's :class:`~tagkit.contract.Table` cannot say, and how it is sa
 
 - ``product_lines`` is a list of strings. The contract's kinds are scalars (``string``, ``float``,
   ...), so this suite is not built from :mod:`tagkit.contract` but from the features schema itself
-  (``tagkit.scoring.order_lines.FEATURES_SCHEMA`` and ``SPECULATOR_SCHEMA``, passed in by the caller:
+  (``tagkit.contract.FEATURES_SCHEMA`` and ``SPECULATOR_SCHEMA``, passed in by the caller:
   validation does not import scoring). Its type check names the polars type ``List(String)``, as the
   other suites name polars types.
 - "each date lies in its row's quarter" compares a date with a label. GE has no such expectation,
@@ -22,7 +22,8 @@ What the contract's :class:`~tagkit.contract.Table` cannot say, and how it is sa
   costs about a second per column at 8M rows, the lookup a tenth of that.
 
 Run-dependent values are suite parameters, as in the other suites: ``run_quarter_end`` (the last
-day of the run's quarter, which the panel's last quarter must reach) and ``quarter_end_days`` (params ``prescription.speculator``).
+day of the run's quarter, which the panel's last quarter must reach) and ``quarter_end_days`` (params
+``prescription.speculator``).
 Regenerate with ``python -m tagkit.validation write-suites``.
 """
 from __future__ import annotations

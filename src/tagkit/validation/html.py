@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from tagkit.contract import TABLES
 from tagkit.validation.result import ExpectationResult, ValidationResult
+from tagkit.validation.words import quarantine_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 N_EXAMPLE_ROWS = 5
@@ -34,7 +35,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "table": ("表", "table"), "files": ("文件", "files"), "rows_read": ("读取行数", "rows read"),
     "rows_used": ("使用行数", "rows used"), "rows_set_aside": ("搁置行数", "rows set aside"),
     "rows_nulled": ("置空部分值的行（保留）", "rows with values nulled (kept)"),
-    "accounting": ("读取的每一行要么被使用，要么被搁置：读取行数 = 使用行数 + 搁置行数。置空部分值的行仍被使用，所列值被清空。",
+    "accounting": ("读取的每一行要么被使用，要么被搁置：读取行数 = 使用行数 + 搁置行数。"
+                   "置空部分值的行仍被使用，所列值被清空。",
                    "Every row read is either used or set aside: rows read = rows used + rows set aside. Rows with "
                    "values nulled are used, with the listed values emptied."),
     "missing": ("未提供的可选表：", "Optional tables not provided: "),
@@ -82,13 +84,12 @@ def _check_row(r: ExpectationResult) -> dict[str, Any]:
             "flagged": flagged, "examples": examples}
 
 
-ACTIONS = {"row_set_aside": ("整行搁置", "row set aside"), "value_nulled": ("清空该值，保留该行", "value emptied, row kept")}
+ACTIONS = {"row_set_aside": ("整行搁置", "row set aside"),
+           "value_nulled": ("清空该值，保留该行", "value emptied, row kept")}
 
 
 def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult],
              language: str = "en") -> list[dict[str, Any]]:
-    from tagkit.report.labels import quarantine_reason  # here: importing tagkit.report loads Altair and the reports
-
     quarantine = result.quarantine.get(name)
     meaning: dict[str, ExpectationResult] = {}
     for r in checks:
@@ -102,12 +103,12 @@ def _reasons(name: str, result: ValidationResult, checks: list[ExpectationResult
             rows = (quarantine.lazy().filter(pl.col("reason").str.split(";").list.contains(code))
                     .head(N_EXAMPLE_ROWS).collect())
             examples = [{k: _cell(v) for k, v in row.items()} for row in rows.iter_rows(named=True)]
-        r = meaning.get(code)
-        action = r.meta.get("action", "") if r else ""
-        if language == "zh":  # the reason in the report's words (tagkit.report.labels), the rule's own text after it
-            said = quarantine_reason(code, "zh") + (f"（{r.description}）" if r else "")
+        rule = meaning.get(code)
+        action = rule.meta.get("action", "") if rule else ""
+        if language == "zh":  # the reason in the report's words (validation/words.py), the rule's own text after it
+            said = quarantine_reason(code, "zh") + (f"（{rule.description}）" if rule else "")
         else:
-            said = r.description if r else ""
+            said = rule.description if rule else ""
         out.append({"code": code, "count": count, "examples": examples, "meaning": said,
                     "action": ACTIONS.get(action, (action, action))[LANGUAGES.index(language)]})
     return out

@@ -75,7 +75,8 @@ def blocking_message(result: ExpectationResult, ctx: TableContext) -> str:
     if reason == "no_usable_rows":
         acc = ctx.accounting
         read = acc.rows_read if acc else ctx.rows_read
-        why = ", ".join(f"{code} {n}" for code, n in sorted((acc.by_reason if acc else {}).items(), key=lambda kv: -kv[1]))
+        by_reason = sorted((acc.by_reason if acc else {}).items(), key=lambda kv: -kv[1])
+        why = ", ".join(f"{code} {n}" for code, n in by_reason)
         because = f" (set aside: {why})" if why else ""
         return (f"{place}: table '{ctx.table}' must have at least one usable row; got 0 usable of "
                 f"{read} read{because}. Fix the most common reason first; validation.html lists the rows set aside.")

@@ -22,8 +22,8 @@ from typing import Any
 import polars as pl
 
 from tagkit.contract import NOT_A_LOSS, Table
-from tagkit.validation.evaluate import Check, mask_name
 from tagkit.validation.expectations import KIND_WORDS
+from tagkit.validation.plan import Check, mask_name
 from tagkit.validation.result import QUARANTINE_COLUMNS
 
 

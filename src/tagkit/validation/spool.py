@@ -48,7 +48,7 @@ class Spool:
 
     def tie_to(self, owner: object) -> None:
         """Remove the folder once ``owner`` is garbage-collected (or at exit), not with this object."""
-        if self._remove is not None and self._remove.detach() is not None:
+        if self._remove is not None and self.folder is not None and self._remove.detach() is not None:
             self._remove = weakref.finalize(owner, shutil.rmtree, self.folder, True)
 
 

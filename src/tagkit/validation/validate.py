@@ -33,18 +33,16 @@ from tagkit.quarters import quarter_end
 from tagkit.validation.evaluate import (
     FILE,
     ROW,
-    Check,
     collect_queries,
     count_query,
     example_query,
     flag,
-    mask_name,
-    plan_suite,
     read_results,
     resolve_repeats,
 )
 from tagkit.validation.expectations import POLARS_TYPES, load_suites, null_rate_parameter, reference_parameter
 from tagkit.validation.messages import TableContext, blocking_message, warning_message
+from tagkit.validation.plan import Check, mask_name, plan_suite
 from tagkit.validation.quarantine import plan_split, read_counts
 from tagkit.validation.result import Example, ExpectationResult, Frame, TableAccounting, ValidationResult
 from tagkit.validation.spool import PARQUET_OPTIONS, Spool
@@ -84,7 +82,8 @@ def _prepare(lf: pl.LazyFrame, table: Table) -> _Prepared:
             if c.kind != "string" and f"_raw_{c.name}" not in schema]
     present = [c for c in table.column_names if c in schema or c in absent]
     lineage = ("_file", "_row")
-    extras = [c for c in schema.names() if c not in table.column_names and c not in lineage and not c.startswith("_raw_")]
+    extras = [c for c in schema.names()
+              if c not in table.column_names and c not in lineage and not c.startswith("_raw_")]
     clean_columns = [*present, *extras, *lineage]
     return _Prepared(lf.with_columns(add) if add else lf, original, clean_columns, absent)
 

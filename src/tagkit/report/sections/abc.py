@@ -9,8 +9,9 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.charts import crosstab_chart
+from tagkit.contract import TAG_ORDER
 from tagkit.report.blocks import Cell, Chart, Column, Note, Section, Table
-from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.context import Context
 from tagkit.report.formats import format_percent, format_score
 
 ID = "abc-vs-tags"

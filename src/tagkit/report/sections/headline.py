@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.charts import tag_mix_chart
+from tagkit.contract import TAG_ORDER
 from tagkit.report import prescribed
 from tagkit.report.blocks import Card, Cards, Chart, Note, Section
-from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.context import Context
 from tagkit.report.formats import format_change, format_count, format_delta, format_percent, format_points, trend_class
 from tagkit.report.sections.alert import alert_blocks
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.charts import crosstab_chart, flows_chart, quality_parts_chart, quality_trend_chart
+from tagkit.contract import TAG_ORDER
 from tagkit.report import prescribed
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
-from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.context import Context
 from tagkit.report.formats import format_percent
 
 ID = "transitions"

@@ -15,6 +15,7 @@ from tagkit.report import labels
 from tagkit.report.blocks import Cell, Column, Heading, Note, Section, Table
 from tagkit.report.context import Context
 from tagkit.report.formats import format_count, format_money
+from tagkit.validation.words import quarantine_reason
 
 ID = "data-notes"
 KNOWN_SECTIONS = {"io", "validation", "scoring", "backtest", "report", "reasons", "prescription", "playbook"}
@@ -167,7 +168,7 @@ def _quarantine(ctx: Context) -> list:
     for table, acc in sorted((validation.get("tables") or {}).items()):
         for reason, n in sorted((acc.get("by_reason") or {}).items(), key=lambda kv: (-kv[1], kv[0])):
             rows.append({"table": Cell(labels.name_of("table", table, ctx.lang)),
-                         "reason": Cell(labels.quarantine_reason(reason, ctx.lang), sub=reason),
+                         "reason": Cell(quarantine_reason(reason, ctx.lang), sub=reason),
                          "rows": Cell(format_count(n), sort=n, num=True),
                          "read": Cell(format_count(acc.get("rows_read")), sort=acc.get("rows_read"), num=True)})
     if rows:

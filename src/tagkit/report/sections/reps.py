@@ -15,9 +15,10 @@ import dataclasses
 import polars as pl
 
 from tagkit.charts import visit_allocation_chart
+from tagkit.contract import TAG_ORDER
 from tagkit.report import prescribed
 from tagkit.report.blocks import Cell, Chart, Column, Heading, Note, Section, Table
-from tagkit.report.context import TAG_ORDER, Context
+from tagkit.report.context import Context
 from tagkit.report.formats import DASH, format_count, format_percent
 from tagkit.report.sections.lists import flagged_list, sales_figure
 
