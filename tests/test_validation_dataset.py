@@ -73,7 +73,7 @@ def test_a_clean_dataset_passes_and_raise_if_blocked_is_silent() -> None:
 
 def test_duplicate_customer_ids_block_and_the_message_lists_ids_and_rows() -> None:
     """customers.csv holds C1 on rows 1 and 3, C2 on rows 2 and 4."""
-    customers = intake_frame("customers", [customer("C1"), customer("C2"), customer("C1"), customer("C2"), customer("C3")])
+    customers = intake_frame("customers", [customer(c) for c in ("C1", "C2", "C1", "C2", "C3")])
     result = validate(base_tables(customers=customers))
     with pytest.raises(ValidationBlocked, match=(
         r"customers\.csv: column 'customer_id' must be unique \(one row per customer_id\); "
@@ -195,12 +195,14 @@ ROW_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "unparseable_complaint", "row_set_aside"),
     ("feedback", {"customer_id": "C404", "feedback_date": D(2026, 8, 1)}, "unknown_customer", "row_set_aside"),
     ("visits", {"customer_id": "C1", "rep_id": "R404", "visit_date": D(2026, 8, 1)}, "unknown_rep", "row_set_aside"),
-    ("visits", {"customer_id": "C404", "rep_id": "R1", "visit_date": D(2026, 8, 1)}, "unknown_customer", "row_set_aside"),
+    ("visits", {"customer_id": "C404", "rep_id": "R1", "visit_date": D(2026, 8, 1)}, "unknown_customer",
+     "row_set_aside"),
     ("visits", {"customer_id": "C1", "rep_id": "R1", "visit_date": D(2026, 8, 1), "visit_type": "party"},
      "invalid_visit_type", "row_set_aside"),
     ("visits", {"customer_id": "C1", "rep_id": "R1", "visit_date": D(2026, 8, 1), "outcome": "meh"},
      "invalid_outcome", "row_set_aside"),
-    ("visits", {"customer_id": "C1", "rep_id": "R1", "visit_date": D(2026, 12, 1)}, "after_quarter_end", "row_set_aside"),
+    ("visits", {"customer_id": "C1", "rep_id": "R1", "visit_date": D(2026, 12, 1)}, "after_quarter_end",
+     "row_set_aside"),
     ("competitor_signals", {"customer_id": "C1", "signal_date": D(2026, 8, 1), "signal": "rumour"},
      "invalid_signal", "row_set_aside"),
     ("competitor_signals", {"customer_id": "C1", "signal_date": D(2026, 8, 1), "signal": None},
