@@ -15,13 +15,13 @@ import pytest
 from conftest import ROOT
 from tagkit.errors import RunLocked
 from tagkit.params import load_params
-from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import kernels
 from tagkit.pipeline.kernels import KernelStartFailed, start_with_retry
 from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.progress import LogLines
 from tagkit.pipeline.runner import step_keys
-from tagkit.pipeline.spec import load_pipeline
+from tagkit.steps import fingerprint as fp
+from tagkit.steps.spec import load_pipeline
 
 
 def test_kernel_starts_take_turns_across_processes(tmp_path, monkeypatch):

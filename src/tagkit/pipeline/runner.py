@@ -4,7 +4,7 @@ Layout of a run (DATA_CONTRACT.md): ``<out>/<quarter>/`` with scores.parquet, va
 reports/, index.html, manifest.json, run.log and the executed notebooks. How a run stays safe
 to repeat, interrupt and schedule:
 
-- every notebook has a content key (:mod:`.fingerprint`); notebooks whose key is unchanged are
+- every notebook has a content key (:mod:`tagkit.steps.fingerprint`); notebooks whose key is unchanged are
   skipped, so a rerun over the same inputs and params does nothing, and a change to the report
   params reruns only the reports and the index;
 - work happens in ``<quarter>.partial/`` and is moved into place at the end (:mod:`.workdir`);
@@ -41,16 +41,16 @@ from tagkit.errors import (
 )
 from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params, parse_quarter, project_root
-from tagkit.pipeline import features_input
-from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.lock import RunLock
 from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
-from tagkit.pipeline.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
 from tagkit.pipeline.workdir import WorkDir
 from tagkit.quarters import quarter_end, quarter_of, shift_quarter
 from tagkit.run_folder import RunFolder
+from tagkit.steps import features_input
+from tagkit.steps import fingerprint as fp
+from tagkit.steps.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def check_data_folder(data_dir: Path) -> None:
         raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
                          "(the folder holding customers and orders).")
     if not data_dir.is_dir():
-        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
+        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers "
+                         "and orders.")
 
 
 def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.date | None = None) -> str:
@@ -138,7 +139,7 @@ class _Run:
     progress: Progress
     pool_args: dict[str, Any]
     result: RunResult
-    params: Params | None = None
+    params: Params
     expected_regions: int = 0  # the region reports counted in the progress total before the report step
     _pool: NotebookPool | None = None
 
@@ -150,6 +151,11 @@ class _Run:
         if self._pool is None:
             self._pool = NotebookPool(**self.pool_args)
         return self._pool
+
+    def close_pool(self) -> None:
+        """Let the workers finish after a run that ended well; stop them at once otherwise."""
+        if self._pool is not None:
+            self._pool.terminate() if self.result.outcome not in ("ok", "regions_failed") else self._pool.close()
 
     def job(self, step: Step, region: str = "") -> Job:
         source = self.root / step.notebook
@@ -182,7 +188,7 @@ def run_quarter(
 
     ``features``: a features table (docs/features.md) the score step reads instead of aggregating the
     clean order lines; the data folder is still read and validated whole (see
-    :mod:`tagkit.pipeline.features_input`)."""
+    :mod:`tagkit.steps.features_input`)."""
     root = project_root()
     params_dir = root / "params"
     params = load_params(params_dir, params_file)
@@ -268,11 +274,11 @@ def run_quarter(
                 run.result.outcome = type(exc).__name__
                 raise
             finally:
-                if run._pool is not None:
-                    run._pool.terminate() if run.result.outcome not in ("ok", "regions_failed") else run._pool.close()
+                run.close_pool()
                 progress.close()
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
-                           validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
+                           validation=_validation_summary(work.path),
+                           risk_model=_risk_model_summary(work.path, quarter),
                            previous_tags=_json_or_none(RunFolder(work.path).file(RunFolder.PREVIOUS_TAGS)),
                            features_check=_features_check_summary(work.path),
                            keys=work.done)

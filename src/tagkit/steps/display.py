@@ -22,7 +22,7 @@ import re
 
 import polars as pl
 
-from tagkit.report.formats import format_money, format_percent
+from tagkit.report.formats import Language, format_money, format_percent
 
 # money: sales and potential in currency units (never cents, which are integers)
 MONEY = re.compile(r"^(sales_.*|potential.*|.*_value|upside|nail_upside|at_stake|headroom|.*_sales)$")
@@ -31,7 +31,7 @@ SHARES = re.compile(r"^(.*share.*|.*_rate|precision.*|recall|penetration|growth|
                     r"visit_target_.*|yoy_change|qoq_change|year_change)$")
 
 
-def readable(frame: pl.DataFrame, language: str = "zh", symbol: str | None = None) -> pl.DataFrame:
+def readable(frame: pl.DataFrame, language: Language = "zh", symbol: str | None = None) -> pl.DataFrame:
     """``frame`` with its money and share columns as text in ``language``'s number style (a display copy);
     ``symbol``: the currency's (report.currency)."""
     out = {}
