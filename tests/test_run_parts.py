@@ -18,8 +18,8 @@ from tagkit.params import load_params
 from tagkit.pipeline import kernels
 from tagkit.pipeline.kernels import KernelStartFailed, start_with_retry
 from tagkit.pipeline.lock import RunLock
+from tagkit.pipeline.plan import step_keys
 from tagkit.pipeline.progress import LogLines
-from tagkit.pipeline.runner import step_keys
 from tagkit.steps import fingerprint as fp
 from tagkit.steps.spec import load_pipeline
 

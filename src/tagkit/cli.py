@@ -170,7 +170,8 @@ def _install_kernel(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from tagkit.pipeline.progress import Bar, LogLines
-    from tagkit.pipeline.runner import run_quarter, run_summary
+    from tagkit.pipeline.runner import run_quarter
+    from tagkit.pipeline.summary import run_summary
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     # a person at a terminal gets a bar; cron, CI and --quiet get plain lines

@@ -17,7 +17,7 @@ from pathlib import Path
 from tagkit.errors import UsageError, ValidationBlocked
 from tagkit.panel.engines import ENGINES, make_features
 from tagkit.params import load_params, project_root
-from tagkit.pipeline.runner import check_data_folder, resolve_quarter
+from tagkit.pipeline.plan import check_data_folder, resolve_quarter
 from tagkit.quarters import quarter_end
 from tagkit.run_folder import RunFolder
 from tagkit.steps.validate import run_validation
