@@ -11,6 +11,6 @@ reporting stay pure. A notebook imports its own module, which offers every call 
   an analyst reads them.
 - What a run folder was made for and what the steps check before reading it: :mod:`.made_for`, the
   features table handed to a run (:mod:`.features_input`), the content hashes both use
-  (:mod:`.fingerprint`) and the pipeline declaration (:mod:`.spec`). The runner (:mod:`tagkit.pipeline`)
+  (:mod:`.fingerprint`) and the pipeline declaration (:mod:`.spec`). The runner (the ``pipeline`` package)
   reads these too; nothing here imports the runner.
 """

@@ -158,7 +158,7 @@ def shared_timeline(run_dir: str | Path, *, quarter: str, params: Params,
 
 
 def shared_run(run_dir: str | Path, *, quarter: str, params: Params, features_path: str | Path = ""
-                ) -> tuple[Timeline, features_input.FeaturesCheck | None] | None:
+               ) -> tuple[Timeline, features_input.FeaturesCheck | None] | None:
     """:func:`shared_timeline`, and the check of its features table (None: made from the order lines)."""
     run = Path(run_dir)
     orders = RunFolder(run).clean("orders")

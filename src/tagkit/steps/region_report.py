@@ -30,7 +30,7 @@ def _run_data(run_dir: str | Path, params: Params) -> RunData:
     """The run folder's report inputs, read once for a notebook's report and exports (one entry, keyed by
     the folder, the params and the scores file's size and time, so a rewritten folder is read again)."""
     return kept(_RUN_DATA, (file_key(RunFolder.of(run_dir).scores_path), params.digest()),
-                 lambda: load_run_data(run_dir, params))
+                lambda: load_run_data(run_dir, params))
 
 
 def run_region_report(*, region: str, quarter: str, run_dir: str | Path, params: Params) -> Path:
