@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from tagkit.pipeline.features_input import PREFLIGHT_REASONS, check_features_table
+from tagkit.steps.features_input import PREFLIGHT_REASONS, check_features_table
 path, which = Path(sys.argv[1]), sys.argv[2]
 start = time.perf_counter()
 check = check_features_table(path, quarter="2026Q3", quarter_end_days=7,

@@ -4,7 +4,7 @@
     python benchmarks/bench_score_phases.py OUT/2026Q3 --quarter 2026Q3 --repeat 2
 
 The run folder must hold ``clean/*.parquet`` (the validate step's output). The phases are the work
-notebooks/02_score.ipynb does through :mod:`tagkit.pipeline.steps`, taken apart in the order it does
+notebooks/02_score.ipynb does through :mod:`tagkit.steps.score`, taken apart in the order it does
 them: the order panels (order lines → customer × quarter sums), the timeline (the other panels and
 the history's feature panel), the risk models of every quarter scored, the history quarters, this
 quarter's wide features and tags, writing ``scores.parquet`` (to a temporary folder, never the run
@@ -29,13 +29,13 @@ import polars as pl
 from tagkit.backtest import run_backtest
 from tagkit.outputs import write_table
 from tagkit.params import load_params
-from tagkit.pipeline import steps
 from tagkit.prescription import prescribe
 from tagkit.project import project_root
 from tagkit.scoring import score_customers
 from tagkit.scoring.engine import timeline_of
 from tagkit.scoring.grid import PANEL_ENGINE
 from tagkit.scoring.order_lines import order_panels
+from tagkit.steps import common as steps
 
 
 def phases(run_dir: Path, quarter: str) -> dict[str, float]:

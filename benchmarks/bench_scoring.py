@@ -25,7 +25,7 @@ and the CPU time other processes took meanwhile is reported: the machine is shar
   with the order lines);
 - ``from-features``: ``score_customers(..., features=read_features("features.parquet"))``, without the order lines;
 - ``backtest``: :func:`tagkit.backtest.run_backtest` (every run does it);
-- ``score-step``: notebooks/02_score.ipynb's work as :mod:`tagkit.pipeline.steps` does it:
+- ``score-step``: notebooks/02_score.ipynb's work as :mod:`tagkit.steps.score` does it:
   ``run_scoring``, ``run_prescription``, ``run_backtest_step`` on a run folder, each part timed;
 - ``score-step-shared``: the same three with the order features made once, written to the run
   folder and read by all three (the change proposed in docs/scaling-scoring.md);
@@ -319,7 +319,7 @@ def tagkit_backtest(clean: Path, work: Path, params_dir: Path | None) -> int:
 def _run_folder(clean: Path, work: Path, params: Any) -> Path:
     """A fresh run folder whose clean/ links to the clean tables, as the validate step leaves it (with the
     record the later steps check: this quarter and params; the data named by the clean folder's path)."""
-    from tagkit.pipeline import made_for
+    from tagkit.steps import made_for
 
     run = work / "run"
     shutil.rmtree(run, ignore_errors=True)
@@ -343,8 +343,8 @@ def _part(name: str, fn: Any) -> Any:
 
 
 def score_step(clean: Path, work: Path, params_dir: Path | None) -> int:
-    """notebooks/02_score.ipynb's calls, as tagkit.pipeline.steps makes them."""
-    from tagkit.pipeline import steps
+    """notebooks/02_score.ipynb's calls, as tagkit.steps.score makes them."""
+    from tagkit.steps import score as steps
 
     params = _params(params_dir)
     run = _run_folder(clean, work, params)
@@ -358,9 +358,9 @@ def score_step_shared(clean: Path, work: Path, params_dir: Path | None) -> int:
     """The same three steps with the features table made once, in the run folder, and read by each."""
     from tagkit.backtest import run_backtest, write_backtest
     from tagkit.io.features_table import read_features
-    from tagkit.pipeline import steps
     from tagkit.prescription import prescribe, write_prescription
     from tagkit.scoring import order_features, score_customers
+    from tagkit.steps import common as steps
 
     params = _params(params_dir)
     run = _run_folder(clean, work, params)
@@ -399,7 +399,7 @@ WHAT = {
     "features": "`order_features` alone: order lines → features.parquet (the part that grows with the lines)",
     "from-features": "`score_customers(features=read_features(features.parquet))`, no order lines read",
     "backtest": "`run_backtest`: the quarters before, each scored as of its end, and their outcomes",
-    "score-step": "02_score as `pipeline.steps` runs it: run_scoring + run_prescription + run_backtest_step",
+    "score-step": "02_score as `tagkit.steps.score` runs it: run_scoring + run_prescription + run_backtest_step",
     "score-step-shared": "the same, the features table made once and read by all three (proposed)",
     "polars-core": "core order features, lean polars",
     "pandas-core": "core order features, pandas",
@@ -413,8 +413,8 @@ def run_child(engine: str, data_dir: Path, repeat: int, result_path: Path | None
     elif engine.startswith("score-step"):
         # imported before timing, as in the notebook's kernel: the report layer's imports take seconds
         import tagkit.backtest
-        import tagkit.pipeline.steps
         import tagkit.prescription
+        import tagkit.steps.score
     elif engine != "polars-core":
         import tagkit.scoring  # noqa: F401
     baseline = peak_rss_mb()

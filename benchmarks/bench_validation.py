@@ -7,10 +7,10 @@
     python benchmarks/bench_validation.py --data-dir /work/bigdata/f100m --score scores   # validate + score
 
 ``--score scores`` (or ``scores,prescription,backtest``, the whole score step): after validating,
-the same child goes on as notebooks/02_score.ipynb does (:mod:`tagkit.pipeline.steps`), each part
+the same child goes on as notebooks/02_score.ipynb does (:mod:`tagkit.steps.score`), each part
 timed; the child's wall time and peak RSS then cover validation and scoring together.
 
-``step`` (always): what notebooks/01_validate.ipynb does, :func:`tagkit.pipeline.steps.run_validation`
+``step`` (always): what notebooks/01_validate.ipynb does, :func:`tagkit.steps.validate.run_validation`
 (``load_dataset`` + ``validate_dataset`` + ``write_validation_outputs``) with the project's params,
 in a child process. Wall time is the parent's clock around the child (interpreter start and
 imports included) and, separately, the child's own clock around the call; peak RSS is the
@@ -185,7 +185,7 @@ def run_step(data_dir: Path, run_dir: Path, score: list[str]) -> dict[str, Any]:
     t0 = time.perf_counter()
     from tagkit.errors import ValidationBlocked
     from tagkit.params import load_params
-    from tagkit.pipeline import steps
+    from tagkit.steps import validate as steps
 
     params = load_params(ROOT / "params")
     imports = time.perf_counter() - t0
@@ -314,7 +314,7 @@ def child(args: list[str]) -> dict[str, Any]:
 def print_step(run: dict[str, Any], data_dir: Path, how: str) -> None:
     orders = run["tables"].get("orders", {})
     print(f"validate step on {data_dir} ({how}; {folder_size_mb(data_dir):,.0f} MB on disk)")
-    print(f"  wall {run['wall_s']:.2f} s: run_validation {run['step_s']:.2f} s, importing tagkit.pipeline.steps "
+    print(f"  wall {run['wall_s']:.2f} s: run_validation {run['step_s']:.2f} s, importing tagkit.steps.validate "
           f"{run['imports_s']:.2f} s, the rest interpreter start and exit; CPU {run['cpu_s']:.1f} s, "
           f"peak RSS {run['peak_rss_mb']:,.0f} MB{' — BLOCKED' if run['blocked'] else ''}")
     print(f"  load before {run['load_before']}, after {run['load_after']}; "

@@ -14,7 +14,7 @@ import pytest
 
 from tagkit.errors import ParamsError, UsageError, ValidationBlocked
 from tagkit.params import load_params
-from tagkit.pipeline import steps
+from tagkit.steps.validate import run_validation
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = load_params(ROOT / "params")
@@ -23,7 +23,7 @@ ORDERS_READ = 7953  # generated partitions + tiny/orders/late_entries.csv
 
 
 def _validate(data: Path, run: Path, quarter: str = QUARTER):
-    return steps.run_validation(data, quarter=quarter, run_dir=run, params=PARAMS)
+    return run_validation(data, quarter=quarter, run_dir=run, params=PARAMS)
 
 
 def _accounting(run: Path) -> dict:

@@ -182,7 +182,7 @@ def test_notebook_03_shows_the_report_inline_in_jupyterlab(browser, tiny_run, tm
     report = root / "out" / "2026Q3" / "reports" / "华东.html"
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "tagkit", "display_name": "tagkit",
                                                            "language": "python"}})
-    nb.cells = [nbformat.v4.new_code_cell(f"from tagkit.pipeline import steps\n"
+    nb.cells = [nbformat.v4.new_code_cell(f"from tagkit.steps import region_report as steps\n"
                                           f"steps.show_report({str(report)!r}, {str(report.parent.parent)!r})")]
     nbformat.write(nb, root / "notebooks" / "03.ipynb")
     with socket.socket() as s:

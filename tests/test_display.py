@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tagkit.display import readable
+from tagkit.steps.display import readable
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIENTIFIC = re.compile(r"\d\.\d+e[+-]?\d")

@@ -19,8 +19,8 @@ from tagkit.contract import FEATURES_SCHEMA, HOW, SPECULATOR_SCHEMA
 from tagkit.errors import InputError, UsageError
 from tagkit.io import load_dataset
 from tagkit.params import load_params
-from tagkit.pipeline.features_input import PREFLIGHT_REASONS, check_features_table
 from tagkit.scoring.order_lines import order_features
+from tagkit.steps.features_input import PREFLIGHT_REASONS, check_features_table
 from tagkit.validation import to_ge_suite, validate_dataset
 from tagkit.validation.evaluate import evaluate_suite
 from tagkit.validation.features_suite import SUITE_FILE, build_features_suite, load_features_suite, with_quarter_bounds

@@ -23,13 +23,13 @@ CHILD = """
 import sys
 from tagkit.params import load_params
 from tagkit.project import project_root
-from tagkit.pipeline import steps
+from tagkit.steps import score, validate
 params = load_params(project_root() / "params")
 data, run = sys.argv[1], sys.argv[2]
-steps.run_validation(data, quarter="2026Q3", run_dir=run, params=params)
-steps.run_scoring(quarter="2026Q3", run_dir=run, params=params)
-steps.run_prescription(quarter="2026Q3", run_dir=run, params=params)
-steps.run_backtest_step(quarter="2026Q3", run_dir=run, params=params)
+validate.run_validation(data, quarter="2026Q3", run_dir=run, params=params)
+score.run_scoring(quarter="2026Q3", run_dir=run, params=params)
+score.run_prescription(quarter="2026Q3", run_dir=run, params=params)
+score.run_backtest_step(quarter="2026Q3", run_dir=run, params=params)
 """
 
 

@@ -80,8 +80,8 @@ def sample_orders(request, tmp_path_factory) -> Path:
 
 def _clean_orders(data: Path, run: Path, quarter: str) -> Path:
     from tagkit.params import load_params
-    from tagkit.pipeline.steps import run_validation
     from tagkit.project import project_root
+    from tagkit.steps.validate import run_validation
 
     run_validation(data, quarter=quarter, run_dir=run, params=load_params(project_root() / "params"))
     return run / "clean" / "orders.parquet"

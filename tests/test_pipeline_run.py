@@ -77,7 +77,7 @@ def test_latest_is_the_newest_orders_quarter_once_it_has_ended(tiny_data, today,
     import datetime as dt
 
     from tagkit.params import load_params
-    from tagkit.pipeline.runner import resolve_quarter
+    from tagkit.pipeline.plan import resolve_quarter
 
     params = load_params(ROOT / "params")
     assert resolve_quarter("latest", tiny_data, params, today=dt.date.fromisoformat(today)) == expected

@@ -160,12 +160,12 @@ def test_the_score_notebook_takes_features_path_from_plain_papermill(tiny_run, t
     # none (the index and what-if notebooks), it reads them as they were made
     from tagkit.errors import InputError
     from tagkit.params import load_params
-    from tagkit.pipeline import steps
+    from tagkit.steps.score import ensure_scored
 
     params = load_params(ROOT / "params")
     other = tmp_path / "other.parquet"
     pl.read_parquet(panel).reverse().write_parquet(other)
     with pytest.raises(InputError, match=r"the scores' source \(a features table there, another features table here"):
-        steps.ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params, features_path=other)
-    assert steps.ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params, features_path=panel) == []
-    assert steps.ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params) == []
+        ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params, features_path=other)
+    assert ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params, features_path=panel) == []
+    assert ensure_scored(tiny_copy, quarter=QUARTER, run_dir=run_dir, params=params) == []

@@ -126,7 +126,7 @@ def test_interrupted_run_resumes_to_the_same_outputs(tmp_path, tiny_run, sig):
         _wait_for(lambda: any((partial / "reports").glob("*.html")), proc)
         tree = psutil.Process(proc.pid).children(recursive=True)  # workers and their kernels
 
-        second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
         assert second.returncode == 75
         assert f"pid {proc.pid}" in second.stderr and "another tagkit run is writing this quarter" in second.stderr
 

@@ -15,13 +15,13 @@ import pytest
 from conftest import ROOT
 from tagkit.errors import RunLocked
 from tagkit.params import load_params
-from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import kernels
 from tagkit.pipeline.kernels import KernelStartFailed, start_with_retry
 from tagkit.pipeline.lock import RunLock
+from tagkit.pipeline.plan import step_keys
 from tagkit.pipeline.progress import LogLines
-from tagkit.pipeline.runner import step_keys
-from tagkit.pipeline.spec import load_pipeline
+from tagkit.steps import fingerprint as fp
+from tagkit.steps.spec import load_pipeline
 
 
 def test_kernel_starts_take_turns_across_processes(tmp_path, monkeypatch):
@@ -92,7 +92,7 @@ def test_keys_change_from_the_step_whose_params_or_inputs_changed():
     assert [s for s in keys if keys[s] != changed[s]] == ["report", "index"]
     new_data = _keys(base, inputs=(("orders.csv", 1, "bb"),))
     assert all(keys[s] != new_data[s] for s in keys)
-    assert all(a != b for a, b in zip(keys.values(), _keys(base, quarter="2026Q2").values()))
+    assert all(a != b for a, b in zip(keys.values(), _keys(base, quarter="2026Q2").values(), strict=True))
     assert keys == _keys(base)
 
 

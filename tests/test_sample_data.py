@@ -783,13 +783,13 @@ def test_tags_stay_right_at_other_densities(tmp_path: Path, kwargs: dict) -> Non
     warning of them is the scorer's job, measured on the default sample by tests/test_scoring_quality.py;
     this test is about the density rescaling keeping the planted stories as visible as planted."""
     from quality_support import apart_from_the_truth
-    from tagkit.pipeline import steps  # imported here: the generator's own tests do not need the pipeline
     from tagkit.scoring import flag_quality, tag_quality
+    from tagkit.steps import common, score, validate  # imported here: the generator's own tests do not need them
 
     generate_sample(tmp_path / "data", **kwargs)
-    params = steps.load_step_params(Path(__file__).resolve().parents[1] / "params")
-    steps.run_validation(tmp_path / "data", quarter=END, run_dir=tmp_path / "run", params=params)
-    scores = steps.run_scoring(quarter=END, run_dir=tmp_path / "run", params=params)
+    params = common.load_step_params(Path(__file__).resolve().parents[1] / "params")
+    validate.run_validation(tmp_path / "data", quarter=END, run_dir=tmp_path / "run", params=params)
+    scores = score.run_scoring(quarter=END, run_dir=tmp_path / "run", params=params)
     truth = pl.read_parquet(tmp_path / "data" / "_truth" / "planted.parquet")
     early = truth.filter(pl.col("risk_stage") == "early").select("customer_id")
     assert early.height > 0

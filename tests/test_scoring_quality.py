@@ -13,9 +13,9 @@ import pytest
 
 from quality_support import apart_from_the_truth
 from tagkit.params import load_params
-from tagkit.pipeline import steps
 from tagkit.sample import generate_sample
 from tagkit.scoring import flag_quality, score_customers, tag_quality
+from tagkit.steps import common, score, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 QUARTER = "2026Q3"
@@ -29,11 +29,11 @@ def _scored(base: Path, *, seed: int, quarter: str) -> tuple[pl.DataFrame, pl.Da
     """A default-size sample, validated and scored as a run's score step does (scores, prescription):
     (scores, truth with the next quarter's outcome, run folder)."""
     generate_sample(base / "data", seed=seed, customers=2000, end_quarter=quarter)
-    params = steps.load_step_params(ROOT / "params")
-    steps.run_validation(base / "data", quarter=quarter, run_dir=base / "run", params=params)
-    steps.run_scoring(quarter=quarter, run_dir=base / "run", params=params)
-    scores = steps.run_prescription(quarter=quarter, run_dir=base / "run", params=params).customers
-    steps.release_timeline()
+    params = common.load_step_params(ROOT / "params")
+    validate.run_validation(base / "data", quarter=quarter, run_dir=base / "run", params=params)
+    score.run_scoring(quarter=quarter, run_dir=base / "run", params=params)
+    scores = score.run_prescription(quarter=quarter, run_dir=base / "run", params=params).customers
+    common.release_timeline()
     truth = pl.read_parquet(base / "data" / "_truth" / "planted.parquet")
     return scores, truth.join(_next_quarter(base / "data", scores), on="customer_id", how="left"), base / "run"
 
@@ -127,8 +127,8 @@ def test_risk_holds_up_on_plain_transaction_logs(run):
     """Customers and orders only: every buyer gets a score_risk, the declining rank above the steady ones, and
     the slipping ones (whose leading signs are mostly in the other tables) still rank above most of them."""
     _, truth, run_dir = run
-    tables = {k: v for k, v in steps.load_clean_tables(run_dir).items() if k in ("customers", "orders")}
-    scores = steps.load_step_params(ROOT / "params").scoring
+    tables = {k: v for k, v in common.load_clean_tables(run_dir).items() if k in ("customers", "orders")}
+    scores = common.load_step_params(ROOT / "params").scoring
     plain = score_customers(tables, quarter=QUARTER, p=scores).collect().join(truth, on="customer_id")
     assert plain.filter(pl.col("last_order").is_not_null())["score_risk"].null_count() == 0
     regular = plain.filter(pl.col("archetype") == "regular")["score_risk"]

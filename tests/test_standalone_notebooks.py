@@ -133,11 +133,11 @@ def test_defaults_work_from_the_notebooks_folder(tmp_path):
 
 def test_the_default_sample_missing_says_how_to_make_it(tmp_path):
     from tagkit.errors import InputError
-    from tagkit.pipeline import steps
+    from tagkit.steps import common
 
     project = tmp_path / "project"
     for folder in ("params", "pipelines"):
         shutil.copytree(ROOT / folder, project / folder)
     with pytest.raises(InputError, match=r"data/sample: the sample data is not there yet. Make it with `make sample`"):
-        steps.resolve_paths(str(project / "data" / "sample"), "out/x", "params", "")
+        common.resolve_paths(str(project / "data" / "sample"), "out/x", "params", "")
     assert not (project / "notebooks" / "out").exists(), "a default was taken from the cwd, not the project root"

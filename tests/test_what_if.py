@@ -6,7 +6,7 @@ import pytest
 from tagkit.errors import ParamsError
 from tagkit.params import load_params
 from tagkit.project import project_root
-from tagkit.what_if import what_if
+from tagkit.steps.what_if import what_if
 
 PARAMS = load_params(project_root() / "params")
 

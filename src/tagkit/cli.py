@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from tagkit.errors import EXIT_INTERRUPTED, TagkitError
 
@@ -18,7 +19,7 @@ logger = logging.getLogger("tagkit")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as we do
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors, as we do
         self.print_usage(sys.stderr)
         self.exit(2, f"tagkit: {message}\n")
 
@@ -53,7 +54,7 @@ exit codes:
   75   another run holds this quarter's lock: try again later
   130  interrupted by Ctrl-C, 143 by SIGTERM: the same command resumes
 
-More: docs/running.md."""
+More: docs/running.md."""  # noqa: E501 - the cron example is one line, as it is typed
 
 
 ENGINES = ("polars", "duckdb", "spark")  # tagkit.panel.engines.ENGINES; spelled here so --help imports nothing
@@ -132,7 +133,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                "up to its last day count")
     features.add_argument("--out", type=Path, required=True, help="the parquet file to write, e.g. features.parquet")
     features.add_argument("--engine", choices=ENGINES, default="polars",
-                          help="polars (the reference), duckdb (out-of-core) or spark (needs tagkit[spark] and Java 17+)")
+                          help="polars (the reference), duckdb (out-of-core) or spark (needs tagkit[spark] "
+                               "and Java 17+)")
     features.add_argument("--spark-master", default=None, metavar="URL",
                           help="Spark master URL, e.g. spark://host:7077 (default: local mode on this machine's cores)")
     features.add_argument("--params", type=Path, default=None,
@@ -168,13 +170,15 @@ def _install_kernel(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from tagkit.pipeline.progress import Bar, LogLines
-    from tagkit.pipeline.runner import run_quarter, run_summary
+    from tagkit.pipeline.runner import run_quarter
+    from tagkit.pipeline.summary import run_summary
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     # a person at a terminal gets a bar; cron, CI and --quiet get plain lines
     progress = Bar() if sys.stderr.isatty() and not args.quiet else LogLines()
     result = run_quarter(data_dir=args.data, quarter=args.quarter, out_dir=args.out, params_file=args.params,
-                         only=only, pipeline_file=args.pipeline, workers=args.workers, force=args.force, fresh_kernels=args.fresh_kernels,
+                         only=only, pipeline_file=args.pipeline, workers=args.workers, force=args.force,
+                         fresh_kernels=args.fresh_kernels,
                          progress=progress, actions_dir=args.actions, features=args.features)
     if not args.quiet:  # what came out, in a few lines; the path alone goes to stdout, for scripts
         print("\n".join(run_summary(result.run_dir)), file=sys.stderr)
@@ -236,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     _configure_logging(quiet=args.quiet, bar=args.command == "run" and sys.stderr.isatty() and not args.quiet)
     try:
-        return {"run": _run, "features": _features, "sample-data": _sample, "install-kernel": _install_kernel}[args.command](args)
+        commands = {"run": _run, "features": _features, "sample-data": _sample, "install-kernel": _install_kernel}
+        return commands[args.command](args)
     except TagkitError as exc:
         print(f"tagkit: error: {exc}", file=sys.stderr)
         return exc.exit_code

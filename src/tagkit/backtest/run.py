@@ -280,7 +280,7 @@ def run_backtest(
         if missing:
             raise InputError(
                 f"backtest: table(s) {', '.join(missing)} missing; got {', '.join(sorted(tables)) or 'none'}. "
-                "Pass the validated tables of the run (tagkit.pipeline.steps.load_clean_tables(run_dir))."
+                "Pass the validated tables of the run (tagkit.steps.common.load_clean_tables(run_dir))."
             )
         timeline = timeline_of(cut_at(tables, quarter_end(quarter)), quarter=quarter, p=scoring, features=features,
                                quarters_back=backtest.quarters + 1)

@@ -1,7 +1,7 @@
 """``tagkit features``: a data folder's features table (docs/features.md), written by polars, DuckDB or Spark.
 
 The table must hold exactly what a plain ``tagkit run`` aggregates, so the order lines go through
-the run's own intake and validation first (:func:`tagkit.pipeline.steps.run_validation`, into a
+the run's own intake and validation first (:func:`tagkit.steps.validate.run_validation`, into a
 temporary run folder beside the output: at 100M lines its clean orders are gigabytes, which a small
 /tmp may not hold), and the engine reads the clean orders from there. The quarter and
 ``quarter_end_days`` come the way a run takes them: ``latest`` resolved as a run resolves it, the days
@@ -17,11 +17,11 @@ from pathlib import Path
 from tagkit.errors import UsageError, ValidationBlocked
 from tagkit.panel.engines import ENGINES, make_features
 from tagkit.params import load_params
-from tagkit.pipeline.runner import check_data_folder, resolve_quarter
-from tagkit.pipeline.steps import run_validation
+from tagkit.pipeline.plan import check_data_folder, resolve_quarter
 from tagkit.project import project_root
 from tagkit.quarters import quarter_end
 from tagkit.run_folder import RunFolder
+from tagkit.steps.validate import run_validation
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ def write_features_file(data_dir: str | Path, *, quarter: str, out: str | Path, 
             run_validation(data, quarter=quarter, run_dir=run, params=params)
         except ValidationBlocked as exc:
             kept = _keep_report(run, target)
-            raise ValidationBlocked([*exc.failures, f"the validation report: {RunFolder(kept).validation_html}"]) from exc
+            report = RunFolder(kept).validation_html
+            raise ValidationBlocked([*exc.failures, f"the validation report: {report}"]) from exc
         return make_features(RunFolder(run).clean("orders"), target, as_of=quarter_end(quarter),
                              quarter_end_days=params.prescription.speculator.quarter_end_days,
                              engine=engine, spark_master=spark_master)

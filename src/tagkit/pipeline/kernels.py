@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 # it; measured: importing tagkit 1.71 s -> 0.57 s, papermill 1.43 s -> 0.37 s (2-core machine).
 SKIP_SLOW_IMPORTS = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
 # imported (and the Vega bundle read) once per kernel, while other work runs
-PRELOAD = (f"{SKIP_SLOW_IMPORTS}; import tagkit.pipeline.steps, tagkit.report.assets as _a; "
-           "_a.vega_bundle(); del _a, sys")
+PRELOAD = (f"{SKIP_SLOW_IMPORTS}; import tagkit.steps.region_report, tagkit.steps.index, "
+           "tagkit.report.assets as _a; _a.vega_bundle(); del _a, sys")
 # what a fresh kernel would look like to the next notebook; imported modules stay
 # reset(new_session=True) clears the namespace, restarts the execution counter at 1 and opens a new
 # history session (a counter restarted in the old one would clash in IPython's history database)
@@ -67,7 +67,8 @@ def start_with_retry(start: Callable[[], KernelManager], *, what: str) -> Kernel
         try:
             return start()
         except Exception as second:
-            raise KernelStartFailed(f"{what}: kernel did not start twice: {type(second).__name__}: {second}") from second
+            raise KernelStartFailed(
+                f"{what}: kernel did not start twice: {type(second).__name__}: {second}") from second
 
 
 class WarmKernel:

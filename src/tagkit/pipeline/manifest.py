@@ -1,6 +1,6 @@
 """``manifest.json``: what a run read, with which params and versions, how long each step took, and its outcome.
 
-Input hashes come from :mod:`tagkit.pipeline.fingerprint`, which also keys the resume."""
+Input hashes come from :mod:`tagkit.steps.fingerprint`, which also keys the resume."""
 from __future__ import annotations
 
 import importlib.metadata
@@ -50,7 +50,8 @@ def dependency_versions(root: str = "tagkit") -> dict[str, str]:
 
 def git_commit(root: Path) -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(["git", "rev-parse", "HEAD"], check=False, cwd=root, capture_output=True, text=True,
+                              timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None

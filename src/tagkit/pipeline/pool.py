@@ -16,7 +16,7 @@ import queue
 import signal
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,7 @@ class NotebookPool:
         proc.start()
         self._procs[worker] = proc
 
-    def run(self, jobs: Iterable[Job], *, on_start: Callable[[str], None] = lambda _: None):
+    def run(self, jobs: Iterable[Job], *, on_start: Callable[[str], None] = lambda _: None) -> Iterator[JobResult]:
         """Yield a :class:`JobResult` per job, in the order they finish."""
         pending = {job.id: job for job in jobs}
         for job in pending.values():
@@ -148,7 +148,7 @@ class NotebookPool:
                 pending.pop(payload.id, None)
                 yield payload
 
-    def _reap(self, running: dict[int, str], pending: dict[str, Job]):
+    def _reap(self, running: dict[int, str], pending: dict[str, Job]) -> Iterator[JobResult]:
         for worker, proc in list(self._procs.items()):
             if proc.is_alive():
                 continue

@@ -4,35 +4,32 @@ Layout of a run (DATA_CONTRACT.md): ``<out>/<quarter>/`` with scores.parquet, va
 reports/, index.html, manifest.json, run.log and the executed notebooks. How a run stays safe
 to repeat, interrupt and schedule:
 
-- every notebook has a content key (:mod:`.fingerprint`); notebooks whose key is unchanged are
-  skipped, so a rerun over the same inputs and params does nothing, and a change to the report
-  params reruns only the reports and the index;
+- every notebook has a content key (:mod:`.plan`, :mod:`tagkit.steps.fingerprint`); notebooks whose key
+  is unchanged are skipped, so a rerun over the same inputs and params does nothing, and a change to
+  the report params reruns only the reports and the index;
 - work happens in ``<quarter>.partial/`` and is moved into place at the end (:mod:`.workdir`);
 - a lock (:mod:`.lock`) refuses a second run on the same quarter, naming the first;
 - notebooks run in a pool of worker processes with warm kernels (:mod:`.pool`); a failing
-  region report does not stop the others.
+  region report does not stop the others;
+- SIGTERM and Ctrl-C end a run in order, and everything goes to ``run.log`` (:mod:`.session`); the
+  manifest's summaries and the lines printed at the end come from :mod:`.summary`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
-import logging.handlers
 import os
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from tagkit.contract import colliding_regions, lost_reasons, region_stem
+from tagkit.contract import colliding_regions, region_stem
 from tagkit.errors import (
     InputError,
-    Interrupted,
     RegionsFailed,
     StepFailed,
     TagkitError,
@@ -41,17 +38,25 @@ from tagkit.errors import (
 )
 from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params
-from tagkit.pipeline import features_input
-from tagkit.pipeline import fingerprint as fp
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.lock import RunLock
+from tagkit.pipeline.plan import check_data_folder, check_upstream, region_key, resolve_quarter, step_keys, up_to_date
 from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
-from tagkit.pipeline.spec import STEP_PARAMETERS, NotebookParameters, Pipeline, Step, load_pipeline
+from tagkit.pipeline.session import run_log, signals_raise_interrupted
+from tagkit.pipeline.summary import (
+    features_check_summary,
+    json_or_none,
+    risk_model_summary,
+    validation_summary,
+    warn_rows_set_aside,
+)
 from tagkit.pipeline.workdir import WorkDir
 from tagkit.project import project_root
-from tagkit.quarters import parse_quarter, quarter_end, quarter_of, shift_quarter
 from tagkit.run_folder import RunFolder
+from tagkit.steps import features_input
+from tagkit.steps import fingerprint as fp
+from tagkit.steps.spec import STEP_PARAMETERS, NotebookParameters, Step, load_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +67,6 @@ _USER_ERRORS: dict[str, type[TagkitError]] = {
     "ParamsError": UsageError,
     "UsageError": UsageError,
 }
-LOG_FORMAT = "%(asctime)s %(processName)s %(levelname)s %(name)s: %(message)s"
 
 
 @dataclass
@@ -79,55 +83,6 @@ class RunResult:
         return RunFolder(self.run_dir).file(RunFolder.INDEX)
 
 
-def check_data_folder(data_dir: Path) -> None:
-    """``--data`` names a folder that exists (a file of it, or a typo, said with the fix)."""
-    if data_dir.is_file():
-        raise InputError(f"{data_dir}: --data must be the data folder, not one file of it; pass {data_dir.parent} "
-                         "(the folder holding customers and orders).")
-    if not data_dir.is_dir():
-        raise InputError(f"{data_dir}: data folder not found. Pass --data with the folder holding customers and orders.")
-
-
-def resolve_quarter(quarter: str, data_dir: Path, params: Params, *, today: dt.date | None = None) -> str:
-    """``latest``: the quarter of the newest order line, or the one before if that quarter has not ended yet
-    (an extract pulled in November holds a few weeks of a quarter nobody should score).
-    Anything else must be ``YYYYQn``."""
-    if quarter != "latest":
-        parse_quarter(quarter)
-        return quarter
-    from tagkit.io import load_dataset  # intake is only needed to resolve 'latest'
-
-    with load_dataset(data_dir, io=params.io) as dataset:
-        last = dataset.tables["orders"].select(pl.col("order_date").max()).collect().item()
-    if last is None:
-        raise InputError(f"{data_dir}: orders have no dates, so 'latest' has no quarter. Pass --quarter YYYYQn.")
-    found = quarter_of(last)
-    return shift_quarter(found, -1) if quarter_end(found) >= (today or dt.date.today()) else found
-
-
-def step_keys(pipeline: Pipeline, *, root: Path, params: Params, inputs: list[dict[str, Any]], code: str,
-              quarter: str, cache: fp.HashCache, previous: Path | None = None,
-              features: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """Each step's key, chained: a step's key includes the key of the step before it. ``previous``: last
-    quarter's published scores, whose tags the score step reads (a republished quarter reruns it).
-    ``features``: the hashed files of the features table the score step reads instead of aggregating the
-    order lines (``--features``): a changed table reruns the score step and what follows, not the validation."""
-    keys: dict[str, str] = {}
-    upstream = fp.digest(quarter, inputs)
-    before = cache.sha256(previous) if previous is not None and previous.exists() else None
-    for step in pipeline.steps:
-        notebook = cache.sha256(root / step.notebook)
-        upstream = keys[step.name] = fp.digest(step.name, upstream, code, notebook,
-                                               fp.section_digest(params, step.params),
-                                               *([before] if step.name == "score" and before else []),
-                                               *([{"features": features}] if step.name == "score" and features else []))
-    return keys
-
-
-def region_key(step_key: str, region: str) -> str:
-    return fp.digest(step_key, region)
-
-
 @dataclass
 class _Run:
     """One invocation's moving parts, so the step functions below stay short."""
@@ -139,7 +94,7 @@ class _Run:
     progress: Progress
     pool_args: dict[str, Any]
     result: RunResult
-    params: Params | None = None
+    params: Params
     expected_regions: int = 0  # the region reports counted in the progress total before the report step
     _pool: NotebookPool | None = None
 
@@ -151,6 +106,11 @@ class _Run:
         if self._pool is None:
             self._pool = NotebookPool(**self.pool_args)
         return self._pool
+
+    def close_pool(self) -> None:
+        """Let the workers finish after a run that ended well; stop them at once otherwise."""
+        if self._pool is not None:
+            self._pool.terminate() if self.result.outcome not in ("ok", "regions_failed") else self._pool.close()
 
     def job(self, step: Step, region: str = "") -> Job:
         source = self.root / step.notebook
@@ -183,7 +143,7 @@ def run_quarter(
 
     ``features``: a features table (docs/features.md) the score step reads instead of aggregating the
     clean order lines; the data folder is still read and validated whole (see
-    :mod:`tagkit.pipeline.features_input`)."""
+    :mod:`tagkit.steps.features_input`)."""
     root = project_root()
     params_dir = root / "params"
     params = load_params(params_dir, params_file)
@@ -204,7 +164,7 @@ def run_quarter(
     out_dir = out_dir.resolve()
     work = WorkDir(out_dir, quarter)
     progress = progress or LogLines()
-    with RunLock(work.lock), _signals_raise_interrupted():
+    with RunLock(work.lock), signals_raise_interrupted():
         started = time.time()
         cache = fp.HashCache(out_dir / fp.HASH_CACHE)
         inputs = fp.describe_inputs(data_dir, cache)
@@ -215,7 +175,7 @@ def run_quarter(
         keys = step_keys(pipeline, root=root, params=params, inputs=inputs, code=code, quarter=quarter, cache=cache,
                          previous=RunFolder(out_dir / quarter).previous(quarter).scores_path, features=panel)
         cache.save()
-        if not force and not work.path.exists() and _up_to_date(steps, keys, work.published_keys()):
+        if not force and not work.path.exists() and up_to_date(steps, keys, work.published_keys()):
             return _report_up_to_date(work, steps, progress, started)
         if features is not None and any(s.name == "score" for s in steps):
             # the wrong table (schema, too early a quarter, other quarter_end_days) said before the data
@@ -224,7 +184,7 @@ def run_quarter(
                 features, quarter=quarter, quarter_end_days=params.prescription.speculator.quarter_end_days,
                 reasons=features_input.PREFLIGHT_REASONS).raise_if_failed()
         how = work.open(force=force)
-        _check_upstream(pipeline, steps, keys, work.done)
+        check_upstream(pipeline, steps, keys, work.done)
         n_workers = workers or os.cpu_count() or 1
         run = _Run(
             root=root, work=work, keys=keys, progress=progress,
@@ -259,7 +219,7 @@ def run_quarter(
             "git_commit": mf.git_commit(root),
             "steps": run.result.steps,
         }
-        with _run_log(RunFolder(work.path).file(RunFolder.RUN_LOG)) as log_queue:
+        with run_log(RunFolder(work.path).file(RunFolder.RUN_LOG)) as log_queue:
             logger.info("run of %s: %s work folder %s, %d worker(s)", quarter, how, work.path, n_workers)
             run.pool_args["log_queue"] = log_queue
             try:
@@ -269,13 +229,13 @@ def run_quarter(
                 run.result.outcome = type(exc).__name__
                 raise
             finally:
-                if run._pool is not None:
-                    run._pool.terminate() if run.result.outcome not in ("ok", "regions_failed") else run._pool.close()
+                run.close_pool()
                 progress.close()
                 doc.update(outcome=run.result.outcome, seconds=round(time.time() - started, 3),
-                           validation=_validation_summary(work.path), risk_model=_risk_model_summary(work.path, quarter),
-                           previous_tags=_json_or_none(RunFolder(work.path).file(RunFolder.PREVIOUS_TAGS)),
-                           features_check=_features_check_summary(work.path),
+                           validation=validation_summary(work.path),
+                           risk_model=risk_model_summary(work.path, quarter),
+                           previous_tags=json_or_none(RunFolder(work.path).file(RunFolder.PREVIOUS_TAGS)),
+                           features_check=features_check_summary(work.path),
                            keys=work.done)
                 mf.write_manifest(RunFolder(work.path).file(RunFolder.MANIFEST), doc)
         work.publish()
@@ -291,10 +251,6 @@ def run_quarter(
     return run.result
 
 
-def _up_to_date(steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> bool:
-    return all(done.get(s.name) == keys[s.name] for s in steps)
-
-
 def _report_up_to_date(work: WorkDir, steps: list[Step], progress: Progress, started: float) -> RunResult:
     progress.add(len(steps))
     for step in steps:
@@ -307,21 +263,6 @@ def _report_up_to_date(work: WorkDir, steps: list[Step], progress: Progress, sta
     logger.info("%s is up to date (same inputs, params and code); nothing to do. --force reruns it.", work.published)
     return RunResult(run_dir=work.published, outcome="up_to_date",
                      steps=[{"step": s.name, "outcome": "up to date"} for s in steps])
-
-
-def _check_upstream(pipeline: Pipeline, steps: list[Step], keys: dict[str, str], done: dict[str, str]) -> None:
-    """With ``--only``, a step must not run on top of an upstream step that is stale: its key would
-    claim inputs its outputs were never made from."""
-    chosen = {s.name for s in steps}
-    for i, step in enumerate(pipeline.steps):
-        if step.name not in chosen:
-            continue
-        stale = [s.name for s in pipeline.steps[:i] if s.name not in chosen and done.get(s.name) != keys[s.name]]
-        if stale:
-            raise UsageError(
-                f"--only {','.join(s.name for s in steps)}: step(s) {', '.join(stale)} have not run on these "
-                f"inputs and params, so '{step.name}' would read stale results. Add them to --only, or run all steps."
-            )
 
 
 def _run_steps(run: _Run, steps: list[Step]) -> None:
@@ -352,7 +293,7 @@ def _run_step(run: _Run, step: Step) -> None:
     if res.outcome != "ok":
         raise _user_error(res, job.target, run.run_dir)
     if step.name == "validate":
-        _warn_rows_set_aside(run.run_dir)
+        warn_rows_set_aside(run.run_dir)
     if not run.result.failed_regions:  # an index listing failed regions must be redone once they succeed
         run.work.mark(step.name, key)
 
@@ -451,123 +392,3 @@ def _user_error(res: JobResult, notebook: Path, run_dir: Path) -> TagkitError:
     where = f"cell {res.cell} raised {res.ename}" if res.cell is not None else f"{res.ename}"
     return StepFailed(f"{notebook}: {where}: {res.evalue}. Open the executed notebook to see the failing cell; "
                       f"the full log is {run_dir / 'run.log'}.")
-
-
-@contextmanager
-def _signals_raise_interrupted() -> Iterator[None]:
-    """SIGTERM (a scheduler stopping us) and SIGINT (Ctrl-C) both end the run the same orderly way."""
-    def handler(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
-
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    for s in previous:
-        signal.signal(s, handler)
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-class _ToRecordLogger(logging.Handler):
-    """Hands a worker's log record to the parent's logger of the same name, so levels and handlers apply."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        logging.getLogger(record.name).handle(record)
-
-
-@contextmanager
-def _run_log(path: Path) -> Iterator[Any]:
-    """Everything — ours, papermill's, every notebook's output — goes to ``run.log`` in the run folder."""
-    import multiprocessing as mp
-
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(min(old_level or logging.INFO, logging.INFO))
-    log_queue = mp.get_context("spawn").Queue()
-    listener = logging.handlers.QueueListener(log_queue, _ToRecordLogger(), respect_handler_level=False)
-    listener.start()
-    try:
-        yield log_queue
-    finally:
-        listener.stop()
-        log_queue.close()
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-        handler.close()
-
-
-def run_summary(run_dir: Path) -> list[str]:
-    """A finished run in a few lines: customers and tags, region reports, rows set aside, where to look."""
-    lines = [f"{run_dir.name}:"]
-    scores = RunFolder(run_dir).scores_path
-    if scores.exists():
-        tags = pl.read_parquet(scores, columns=["tag"])["tag"].value_counts(sort=True)
-        counts = ", ".join(f"{t} {n:,}" for t, n in tags.iter_rows())
-        lines.append(f"  {tags['count'].sum():,} customers scored: {counts}")
-    status = RunFolder(run_dir).file(RunFolder.RUN_STATUS)
-    if status.exists():
-        outcomes = [r.get("outcome") for r in json.loads(status.read_text(encoding="utf-8"))["regions"].values()]
-        failed = sum(o in ("failed", "crashed") for o in outcomes)
-        lines.append(f"  {len(outcomes) - failed} region reports written" + (f", {failed} failed" if failed else ""))
-    summary = _validation_summary(run_dir)
-    if summary:
-        lost = {t: a.get("rows_lost", 0) for t, a in summary["accounting"].items() if a.get("rows_lost")}
-        lines.append("  rows set aside as unusable: " + (", ".join(f"{t} {n:,}" for t, n in lost.items()) +
-                                                         " (validation.html)" if lost else "none"))
-    index = RunFolder(run_dir).file(RunFolder.INDEX)
-    lines.append(f"  {'open' if index.exists() else 'results in'} {index if index.exists() else run_dir}")
-    return lines
-
-
-def _warn_rows_set_aside(run_dir: Path) -> None:
-    """Rows set aside below the stopping limit still reach the terminal (also under --quiet), not only the report."""
-    summary = _validation_summary(run_dir) or {"accounting": {}}
-    for name, acc in summary["accounting"].items():
-        if acc.get("rows_lost"):
-            reasons = lost_reasons(acc.get("by_reason", {}))
-            logger.warning("%s: %s of %s rows set aside as unusable (%s); see quarantine/%s.parquet and "
-                           "validation.html in the run folder", name, f"{acc['rows_lost']:,}", f"{acc['rows_read']:,}",
-                           reasons, name)
-
-
-def _json_or_none(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _validation_summary(run_dir: Path) -> dict[str, Any] | None:
-    data = _json_or_none(RunFolder(run_dir).validation_json)
-    if data is None:
-        return None
-    return {"accounting": data.get("tables", {}), "blocking": data.get("blocking", []),
-            "missing_optional_tables": data.get("missing_optional_tables", [])}
-
-
-def _features_check_summary(run_dir: Path) -> dict[str, Any] | None:
-    """The features table's check as the score step recorded it (without the per-expectation detail,
-    which stays in the run folder's file); None when the scores came from the order lines."""
-    check = _json_or_none(RunFolder(run_dir).file(RunFolder.FEATURES_CHECK))
-    if check is None:
-        return None
-    return {"file": RunFolder.FEATURES_CHECK, **{k: check.get(k) for k in (
-        "path", "sha256", "rows", "last_quarter", "quarter_end_days", "suite", "expectations_checked", "passed",
-        "failures")}}
-
-
-def _risk_model_summary(run_dir: Path, quarter: str) -> dict[str, Any] | None:
-    """Which model gave this quarter's score_risk: learned from the history, or the documented weights and why."""
-    path = RunFolder(run_dir).file(RunFolder.RISK_MODEL)
-    if not path.exists():
-        return None
-    model = json.loads(path.read_text(encoding="utf-8")).get("models", {}).get(quarter)
-    if model is None:
-        return None
-    return {"file": path.name, "source": model["source"], "reason": model["reason"],
-            "learned_from": model["training"].get("quarters", [])}

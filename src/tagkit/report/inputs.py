@@ -48,7 +48,7 @@ class RunData:
     methodology: Mapping[str, Any] = field(default_factory=dict)  # the params the run used, as plain values
     params_digest: str = ""
     # what the reports derive from the whole run, kept with the data it came from: a warm kernel
-    # reports region after region from one RunData (tagkit.pipeline.steps), so each is made once
+    # reports region after region from one RunData (tagkit.steps.region_report), so each is made once
     _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pl.DataFrame | None:

@@ -22,6 +22,7 @@ import re
 
 import polars as pl
 
+from tagkit.lang import Lang
 from tagkit.report.formats import format_money, format_percent
 
 # money: sales and potential in currency units (never cents, which are integers)
@@ -31,7 +32,7 @@ SHARES = re.compile(r"^(.*share.*|.*_rate|precision.*|recall|penetration|growth|
                     r"visit_target_.*|yoy_change|qoq_change|year_change)$")
 
 
-def readable(frame: pl.DataFrame, language: str = "zh", symbol: str | None = None) -> pl.DataFrame:
+def readable(frame: pl.DataFrame, language: Lang = "zh", symbol: str | None = None) -> pl.DataFrame:
     """``frame`` with its money and share columns as text in ``language``'s number style (a display copy);
     ``symbol``: the currency's (report.currency)."""
     out = {}

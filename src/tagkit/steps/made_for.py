@@ -19,9 +19,9 @@ from pathlib import Path
 
 from tagkit.errors import InputError
 from tagkit.params import Params
-from tagkit.pipeline import fingerprint as fp
 from tagkit.project import project_root
 from tagkit.run_folder import RunFolder
+from tagkit.steps import fingerprint as fp
 
 MADE_FOR = RunFolder.MADE_FOR
 
@@ -93,7 +93,7 @@ def forget(run_dir: Path, *steps: str) -> None:
 
 def sections_behind(step: str) -> list[str]:
     """The params sections the outputs of ``step`` depend on: its own and those of every step before it."""
-    from tagkit.pipeline.spec import load_pipeline
+    from tagkit.steps.spec import load_pipeline
 
     sections: set[str] = set()
     for s in load_pipeline(project_root() / "pipelines" / "quarterly.yaml").steps:

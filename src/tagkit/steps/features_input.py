@@ -25,10 +25,10 @@ from typing import Any
 import polars as pl
 
 from tagkit.errors import InputError, UsageError
-from tagkit.pipeline import fingerprint as fp
 from tagkit.project import project_root
 from tagkit.quarters import quarter_end, quarter_of
 from tagkit.run_folder import RunFolder
+from tagkit.steps import fingerprint as fp
 from tagkit.validation.evaluate import evaluate_suite
 from tagkit.validation.features_suite import RUN_REASONS, load_features_suite, with_quarter_bounds
 from tagkit.validation.messages import rows_text
@@ -63,7 +63,7 @@ def scan_features(path: Path) -> pl.LazyFrame:
 
 
 def describe_features(path: Path, cache: fp.HashCache) -> list[dict[str, Any]]:
-    """The panel's file(s), hashed as the data folder's are (:func:`tagkit.pipeline.fingerprint.describe_inputs`)."""
+    """The panel's file(s), hashed as the data folder's are (:func:`tagkit.steps.fingerprint.describe_inputs`)."""
     if path.is_dir():
         return fp.describe_inputs(path, cache)
     return [{"path": path.name, "bytes": path.stat().st_size, "sha256": cache.sha256(path)}]

@@ -1,6 +1,7 @@
-"""What if a threshold or weight were different? Re-score a finished run and see who changes tag.
+"""What notebooks/05_what_if.ipynb calls: what if a threshold or weight were different? Re-score a finished
+run and see who changes tag.
 
-notebooks/05_what_if.ipynb calls :func:`what_if` with a few params changed (the same nesting as a
+The notebook calls :func:`what_if` with a few params changed (the same nesting as a
 ``--params`` file). It re-scores the run's quarter from the run folder's validated tables with
 those params (the order lines aggregated once, the history's panel and the risk models made again,
 as the score step makes them: seconds on the sample), compares the tags with the run's
@@ -17,6 +18,12 @@ import polars as pl
 
 from tagkit.params import Params, with_changes
 from tagkit.run_folder import RunFolder
+from tagkit.steps import made_for
+from tagkit.steps.common import load_clean_tables, published_previous_tags, release_timeline, setup, shared_timeline
+from tagkit.steps.features_input import recorded_features
+from tagkit.steps.score import ensure_scored
+
+__all__ = ["WhatIf", "ensure_scored", "setup", "what_if"]
 
 
 @dataclass(frozen=True)
@@ -37,26 +44,23 @@ METRICS = ("precision", "recall", "lift", "auc")
 def what_if(run_dir: str | Path, *, quarter: str, params: Params, changes: dict[str, Any]) -> WhatIf:
     """Re-score ``run_dir``'s quarter with ``changes`` on top of ``params`` and compare with what it published."""
     from tagkit.backtest import run_backtest
-    from tagkit.pipeline import made_for, steps
     from tagkit.scoring import score_customers
     from tagkit.scoring.grid import PANEL_ENGINE
 
     run = Path(run_dir)
     made_for.expect(run, "score", quarter=quarter, params=params)  # the baseline is this run, as it was made
     new = with_changes(params, changes, source="what-if changes")
-    tables = steps.load_clean_tables(run)
+    tables = load_clean_tables(run)
     # the history the score step itself makes, with the new params (released below: it is not the run's),
     # from the features table the run was scored from, if it was
-    from tagkit.pipeline.features_input import recorded_features
-
-    timeline = steps.shared_timeline(run, quarter=quarter, params=new, features_path=recorded_features(run))
+    timeline = shared_timeline(run, quarter=quarter, params=new, features_path=recorded_features(run))
     try:
-        previous, _ = steps.published_previous_tags(run, quarter)
+        previous, _ = published_previous_tags(run, quarter)
         after = score_customers(tables, quarter=quarter, p=new.scoring, timeline=timeline,
                                 previous=previous).collect(engine=PANEL_ENGINE)
         tested = run_backtest(tables, quarter=quarter, scoring=new.scoring, backtest=new.backtest, timeline=timeline)
     finally:
-        steps.release_timeline()
+        release_timeline()
 
     before = RunFolder(run).scores(columns=["customer_id", "region", "rep_id", "tag", "score_risk"])
     both = before.join(after.select("customer_id", tag_after="tag", score_risk_after="score_risk"),
