@@ -40,10 +40,15 @@ def _run(args: list[str], *, cwd: Path, **env: str) -> subprocess.CompletedProce
                           env={**os.environ, **env}, timeout=600)
 
 
-def _with_module(root: Path, relative: str, text: str) -> Path:
-    path = root / "src" / "tagkit" / relative
-    path.write_text(text, encoding="utf-8")
-    return path
+def _checked_with(root: Path, relative: str, source: str, args: list[str], **env: str
+                  ) -> subprocess.CompletedProcess[str]:
+    """``args`` run in the copy with a deliberately wrong module added at ``relative`` (removed after)."""
+    wrong = root / "src" / "tagkit" / relative
+    wrong.write_text(f'"""Deliberately wrong."""\n{source}\n', encoding="utf-8")
+    try:
+        return _run([a.replace("{module}", str(wrong)) for a in args], cwd=root, **env)
+    finally:
+        wrong.unlink()
 
 
 def test_the_layers_hold_on_the_code() -> None:
@@ -52,49 +57,31 @@ def test_the_layers_hold_on_the_code() -> None:
     assert "0 broken" in done.stdout
 
 
-def test_scoring_importing_the_report_breaks_the_layers(package_copy: Path) -> None:
-    """A scoring module that reaches up into the report fails lint-imports, naming the import."""
-    wrong = _with_module(package_copy, "scoring/wrong_way.py",
-                         '"""Deliberately wrong."""\nfrom tagkit.report import words  # noqa: F401\n')
-    try:
-        done = _run([_tool("lint-imports"), "--no-cache"], cwd=package_copy,
-                    PYTHONPATH=str(package_copy / "src"))
-    finally:
-        wrong.unlink()
+@pytest.mark.parametrize(("relative", "source", "named"), [
+    # a scoring module reaching up into the report breaks the layers
+    ("scoring/wrong_way.py", "from tagkit.report import words  # noqa: F401",
+     "tagkit.scoring.wrong_way -> tagkit.report"),
+    # scoring reading files through io breaks their independence (scoring takes LazyFrames)
+    ("scoring/reads_files.py", "import tagkit.io.readers  # noqa: F401",
+     "tagkit.scoring.reads_files -> tagkit.io.readers"),
+])
+def test_a_wrong_import_breaks_a_contract(package_copy: Path, relative: str, source: str, named: str) -> None:
+    done = _checked_with(package_copy, relative, source, [_tool("lint-imports"), "--no-cache"],
+                         PYTHONPATH=str(package_copy / "src"))
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BROKEN" in done.stdout
-    assert "tagkit.scoring.wrong_way -> tagkit.report" in done.stdout
-
-
-def test_scoring_reading_through_io_breaks_its_independence(package_copy: Path) -> None:
-    wrong = _with_module(package_copy, "scoring/reads_files.py",
-                         '"""Deliberately wrong."""\nimport tagkit.io.readers  # noqa: F401\n')
-    try:
-        done = _run([_tool("lint-imports"), "--no-cache"], cwd=package_copy,
-                    PYTHONPATH=str(package_copy / "src"))
-    finally:
-        wrong.unlink()
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "tagkit.scoring.reads_files -> tagkit.io.readers" in done.stdout
+    assert "BROKEN" in done.stdout and named in done.stdout
 
 
 def test_ruff_fails_on_an_unused_import(package_copy: Path) -> None:
-    wrong = _with_module(package_copy, "unused_import.py", '"""Deliberately wrong."""\nimport os\n')
-    try:
-        done = _run([_tool("ruff"), "check", "--no-cache", str(wrong)], cwd=package_copy)
-    finally:
-        wrong.unlink()
+    done = _checked_with(package_copy, "unused_import.py", "import os",
+                         [_tool("ruff"), "check", "--no-cache", "{module}"])
     assert done.returncode == 1, done.stdout + done.stderr
     assert "F401" in done.stdout
 
 
 def test_mypy_fails_on_a_name_that_does_not_exist(package_copy: Path) -> None:
-    wrong = _with_module(package_copy, "no_such_name.py",
-                         '"""Deliberately wrong."""\nfrom tagkit.quarters import quarter_after_next\n')
-    try:
-        done = _run([_tool("mypy"), "--follow-imports=silent", "--cache-dir", str(package_copy / ".mypy_cache"),
-                     str(wrong)], cwd=package_copy, MYPYPATH=str(package_copy / "src"))
-    finally:
-        wrong.unlink()
+    done = _checked_with(package_copy, "no_such_name.py", "from tagkit.quarters import quarter_after_next",
+                         [_tool("mypy"), "--follow-imports=silent", "--cache-dir", str(package_copy / ".mypy_cache"),
+                          "{module}"], MYPYPATH=str(package_copy / "src"))
     assert done.returncode == 1, done.stdout + done.stderr
     assert 'Module "tagkit.quarters" has no attribute "quarter_after_next"' in done.stdout
