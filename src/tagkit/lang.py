@@ -8,3 +8,4 @@ from __future__ import annotations
 from typing import Literal
 
 Lang = Literal["zh", "en"]
+LANGUAGES: tuple[Lang, ...] = ("zh", "en")  # the order runs write them in

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from tagkit.contract import TAGS
+from tagkit.lang import LANGUAGES
 from tagkit.params.prescription import PrescriptionReasonParams
 from tagkit.params.reasons import ReasonParams
 from tagkit.params.types import ReasonText, Share, _Frozen
@@ -102,7 +103,7 @@ class PlaybookParams(_Frozen):
             unknown = sorted({r for w in action.when for r in w.reasons} - known)
             if unknown:
                 problems.append(f"action '{code}': unknown reason code(s) {unknown}")
-            for lang in ("zh", "en"):
+            for lang in LANGUAGES:
                 names = sorted(set(re.findall(r"\{(\w*)\}", getattr(action, lang))) - set(ACTION_PLACEHOLDERS))
                 if names:
                     problems.append(f"action '{code}'.{lang}: unknown placeholder(s) {names} "

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from tagkit.currency import SYMBOL
+from tagkit.lang import Lang
 from tagkit.params.reasons import ReasonParams
 from tagkit.params.types import Days, MaxBand, MinBand, Quarters, Score, Share, Weight, _Frozen
 
@@ -221,7 +222,7 @@ class AbcParams(_Frozen):
     b_share: Share
 
 
-def _symbols() -> dict[Literal["zh", "en"], str]:
+def _symbols() -> dict[Lang, str]:
     return {"zh": SYMBOL["zh"], "en": SYMBOL["en"]}
 
 
@@ -245,7 +246,7 @@ class ScoringParams(_Frozen):
     abc: AbcParams
     reasons: ReasonParams
     # how money is written in the reasons' sentences: report.currency, handed over by Params like the wording
-    currency: dict[Literal["zh", "en"], str] = Field(default_factory=_symbols)
+    currency: dict[Lang, str] = Field(default_factory=_symbols)
 
     @model_validator(mode="after")
     def _abc_in_order(self) -> ScoringParams:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import PrescriptionParams, ReasonText
-from tagkit.prescription.text import COMPONENT_WORDS, LANGUAGES, SEPARATORS, check_wording, joined_where, sentence
+from tagkit.prescription.text import COMPONENT_WORDS, SEPARATORS, check_wording, joined_where, sentence
 from tagkit.scoring.exprs import labels_where
 from tagkit.scoring.text import TOPIC_WORDS
 
@@ -60,7 +61,7 @@ def _hits(name: str, p: PrescriptionParams) -> dict[str, dict[str, pl.Expr]]:
     }
 
 
-def defence_step(name: str, p: PrescriptionParams, lang: str) -> pl.Expr:
+def defence_step(name: str, p: PrescriptionParams, lang: Lang) -> pl.Expr:
     """Defence ``name``'s specific step in ``lang`` (see the module docstring); the fallback's where nothing shows."""
     steps, sep = p.at_risk.steps, SEPARATORS[lang]
     hits = _hits(name, p)
@@ -92,7 +93,7 @@ def check_steps(p: PrescriptionParams) -> None:
                    **{f"signal_words.{k}": w for k, w in steps.signal_words.items()}}, set(), source=source)
 
 
-def defence_steps(p: PrescriptionParams, lang: str) -> pl.Expr:
+def defence_steps(p: PrescriptionParams, lang: Lang) -> pl.Expr:
     """``list[str]``: the specific step of each of the customer's defences, in their order; null where none."""
     chosen = pl.col("defences")
     steps = pl.concat_list(pl.when(chosen.list.contains(name)).then(defence_step(name, p, lang)) for name in DEFENCES)

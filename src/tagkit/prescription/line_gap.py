@@ -27,9 +27,10 @@ import numpy as np
 import polars as pl
 from scipy.spatial import cKDTree
 
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import PrescriptionParams, ScoringParams
 from tagkit.prescription.geo import haversine_km, unit_vectors
-from tagkit.prescription.text import LANGUAGES, check_wording, sentence
+from tagkit.prescription.text import check_wording, sentence
 from tagkit.quarters import quarter_index
 from tagkit.scoring.panel import Panels
 from tagkit.scoring.text import decimal, integer
@@ -127,7 +128,7 @@ def reference_benchmarks(pairs: pl.DataFrame, missing: pl.LazyFrame, bought: pl.
     )
 
 
-def visit_values(lang: str) -> dict[str, pl.Expr]:
+def visit_values(lang: Lang) -> dict[str, pl.Expr]:
     sep = "、" if lang == "zh" else ", "
     return {
         "benchmark": pl.col("line_gap_benchmark_name").fill_null("–"),

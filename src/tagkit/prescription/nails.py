@@ -30,10 +30,11 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.contract import VISIT_TYPES
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import LADDER, PrescriptionParams
 from tagkit.prescription.escalation import resolve_escalation
 from tagkit.prescription.evidence import RUNG_RANK
-from tagkit.prescription.text import LANGUAGES, check_wording, sentence
+from tagkit.prescription.text import check_wording, sentence
 from tagkit.scoring.text import SIGNAL_WORDS, TOPIC_WORDS, decimal, integer, word_list
 
 CAUSES = ("trust", "competitor", "internal")
@@ -131,7 +132,7 @@ def nail_cause(p: PrescriptionParams) -> pl.Expr:
     return pl.when(best >= c.min_points).then(cause).otherwise(pl.lit("unknown"))
 
 
-def evidence_values(p: PrescriptionParams) -> dict[str, dict[str, pl.Expr]]:
+def evidence_values(p: PrescriptionParams) -> dict[Lang, dict[str, pl.Expr]]:
     """The figures an evidence sentence may name, as text in each language."""
     c = p.nail.cause
     out = {}
@@ -185,7 +186,7 @@ def nail_frame(customers: pl.LazyFrame, reps: pl.LazyFrame | None, *, p: Prescri
     return resolve_escalation(out, reps, depth=p.nail.max_chain_depth).drop(EVIDENCE_COLUMNS)
 
 
-def _by_cause(cause: pl.Expr, p: PrescriptionParams, values: dict[str, dict[str, pl.Expr]], lang: str) -> pl.Expr:
+def _by_cause(cause: pl.Expr, p: PrescriptionParams, values: dict[Lang, dict[str, pl.Expr]], lang: Lang) -> pl.Expr:
     """The evidence sentence of each customer's cause."""
     out = pl.lit(None, dtype=pl.String)
     for k in ("unknown", *CAUSES):

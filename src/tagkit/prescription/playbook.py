@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import PRESCRIPTION_FLAGS, Action, ActionCondition, PlaybookParams, PrescriptionParams
-from tagkit.prescription.text import CRITERION_WORDS, LANGUAGES, check_wording, sentence, word
+from tagkit.prescription.text import CRITERION_WORDS, check_wording, sentence, word
 from tagkit.scoring.exprs import labels_where
 from tagkit.scoring.text import change, decimal, integer, percent
 
@@ -51,11 +52,11 @@ def merge_flags() -> pl.Expr:
     return pl.concat_list(labels_where(conditions), others)
 
 
-def reason_values(p: PrescriptionParams) -> dict[str, dict[str, dict[str, pl.Expr]]]:
+def reason_values(p: PrescriptionParams) -> dict[str, dict[Lang, dict[str, pl.Expr]]]:
     """reason code → language → the figures its sentence may name."""
     s = p.speculator
 
-    def speculator(lang: str) -> dict[str, pl.Expr]:
+    def speculator(lang: Lang) -> dict[str, pl.Expr]:
         return {
             "quarter_end_days": pl.lit(str(s.quarter_end_days)),
             "quarter_end_share": percent(pl.col("speculator_quarter_end_share")),
@@ -64,20 +65,20 @@ def reason_values(p: PrescriptionParams) -> dict[str, dict[str, dict[str, pl.Exp
             "window_quarters": pl.lit(str(s.window_quarters)),
         }
 
-    def rep(lang: str) -> dict[str, pl.Expr]:
+    def rep(lang: Lang) -> dict[str, pl.Expr]:
         return {
             "rep_complaints_current": integer(pl.col("rep_complaints_current")),
             "rep_id": pl.col("rep_id"),
             "window_quarters": pl.lit(str(p.rep_change.window_quarters)),
         }
 
-    def candidate(lang: str) -> dict[str, pl.Expr]:
+    def candidate(lang: Lang) -> dict[str, pl.Expr]:
         return {
             "missing": word(pl.col("benchmark_missing"), CRITERION_WORDS[lang]).fill_null("–"),
             "gap": decimal(pl.col("benchmark_missing_gap")),
         }
 
-    def slipping(lang: str) -> dict[str, pl.Expr]:
+    def slipping(lang: Lang) -> dict[str, pl.Expr]:
         trailing = (pl.when(pl.col("sales_prior_4q") > 0)
                     .then(pl.col("sales_trailing_4q") / pl.col("sales_prior_4q") - 1))
         return {"change_before": change(pl.col("showcase_sales_change"), lang),

@@ -29,6 +29,7 @@ from __future__ import annotations
 import polars as pl
 
 from tagkit.contract import TAGS
+from tagkit.lang import LANGUAGES
 from tagkit.params import PrescriptionParams
 
 MOVEMENTS = ("nail_pulled", "at_risk_lost", "at_risk_saved", "benchmark_lost", "benchmark_new", "at_risk_new",
@@ -119,7 +120,7 @@ def region_summary(customers: pl.LazyFrame, gaps: pl.LazyFrame, quality: pl.Lazy
     )
     current = quality.filter(pl.col("quarter") == quarter).select("region", "quality_index")
     focus = {lang: {stage: getattr(getattr(p.regions.focus, stage), lang) for stage in ("early", "middle", "late")}
-             for lang in ("zh", "en")}
+             for lang in LANGUAGES}
     return (
         counts.with_columns(
             active_share=(pl.col("active_customers") / pl.col("customers")).round(4),

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import polars as pl
 
 from tagkit.errors import ParamsError
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import ReasonText
 from tagkit.scoring.text import FIGURE, render
 
-LANGUAGES = ("zh", "en")
 CRITERION_WORDS = {
     "zh": {"influence": "影响力", "satisfaction": "满意度", "cooperation": "配合度"},
     "en": {"influence": "influence", "satisfaction": "satisfaction", "cooperation": "cooperation"},
@@ -30,7 +30,7 @@ COMPONENT_WORDS = {
 }
 SEPARATORS = {"zh": {"words": "、", "parts": "，", "steps": "；"}, "en": {"words": ", ", "parts": "; ", "steps": "; "}}
 
-Values = Mapping[str, Mapping[str, pl.Expr]]  # language -> placeholder -> figure as text
+Values = Mapping[Lang, Mapping[str, pl.Expr]]  # language -> placeholder -> figure as text
 
 
 def check_wording(texts: Mapping[str, ReasonText], known: set[str], *, source: str) -> None:
@@ -49,7 +49,7 @@ def check_wording(texts: Mapping[str, ReasonText], known: set[str], *, source: s
         )
 
 
-def sentence(text: ReasonText, values: Values, lang: str) -> pl.Expr:
+def sentence(text: ReasonText, values: Values, lang: Lang) -> pl.Expr:
     """``text`` in ``lang`` with the customer's figures filled in."""
     return render(getattr(text, lang), dict(values[lang]))
 

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tagkit.lang import LANGUAGES
 from tagkit.params import ScoringParams
 from tagkit.scoring.risk_model import RiskModel
-from tagkit.scoring.text import Language, check_templates, placeholders, render
+from tagkit.scoring.text import check_templates, placeholders, render
 
 RISK_REASONS = {
     "orders_lapsed": "risk_orders_lapsed",
@@ -40,7 +41,6 @@ RISK_REASONS = {
 }
 DECLINE_REASONS = {"quarter_yoy": "risk_sales_decline_yoy", "quarter_normal": "risk_sales_decline_normal",
                    "year": "risk_sales_decline_year"}
-LANGUAGES: tuple[Language, ...] = ("zh", "en")
 BENCHMARK_SCORES = {"influence": "score_influence", "satisfaction": "score_satisfaction",
                     "cooperation": "score_cooperation"}
 

@@ -7,19 +7,17 @@ Every placeholder renders as ``–`` where its figure is missing, so a sentence 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 import polars as pl
 
 from tagkit.contract import SIGNALS, TOPICS
 from tagkit.currency import MINUS, SMALL_ZH, SYMBOL, UNITS
 from tagkit.errors import ParamsError
+from tagkit.lang import LANGUAGES, Lang
 from tagkit.params import ReasonParams, ScoringParams
 from tagkit.scoring.rules import benchmark_bar_met
 
 MISSING = "–"
-Lang = str  # "zh" or "en"
-Language = Literal["zh", "en"]  # where a params mapping is keyed by the language (report.currency)
 
 TOPIC_WORDS = {
     "zh": dict(zip(TOPICS, ("产品", "价格", "交付", "服务", "业务员", "付款", "其他"), strict=True)),
@@ -133,7 +131,7 @@ def word_list(codes: pl.Expr, vocabulary: dict[str, str], sep: str) -> pl.Expr:
     return _str(named.list.join(sep))
 
 
-def placeholders(p: ScoringParams, lang: Language) -> dict[str, pl.Expr]:
+def placeholders(p: ScoringParams, lang: Lang) -> dict[str, pl.Expr]:
     """Every figure a reason sentence may name, rendered as text in ``lang``."""
     c = pl.col
     sep = "、" if lang == "zh" else ", "
@@ -218,7 +216,7 @@ def check_templates(reasons: ReasonParams, known: set[str]) -> None:
     """Every placeholder of params/reasons.yaml must be a known figure; all problems reported together."""
     problems = []
     for code, text in reasons:
-        for lang in ("zh", "en"):
+        for lang in LANGUAGES:
             for name, *_ in FIGURE.findall(getattr(text, lang)):
                 if name not in known:
                     problems.append(f"reasons.{code}.{lang}: unknown placeholder '{{{name}}}'")

@@ -12,12 +12,12 @@ import polars as pl
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from tagkit.contract import TABLES
+from tagkit.lang import LANGUAGES
 from tagkit.validation.result import ExpectationResult, ValidationResult
 from tagkit.validation.words import quarantine_reason
 
 TEMPLATES = Path(__file__).parent / "templates"
 N_EXAMPLE_ROWS = 5
-LANGUAGES = ("zh", "en")
 
 # the page's own words in the run's report language (report.language); the messages themselves (blocking
 # problems, warnings, what each check means) are written once, in English, as the command line prints them

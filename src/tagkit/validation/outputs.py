@@ -20,10 +20,11 @@ from typing import Any
 
 import polars as pl
 
+from tagkit.lang import LANGUAGES
 from tagkit.outputs import write_table
 from tagkit.run_folder import RunFolder
 from tagkit.validation.evaluate import ENGINE
-from tagkit.validation.html import LANGUAGES, render_validation_html
+from tagkit.validation.html import render_validation_html
 from tagkit.validation.result import Frame, ValidationResult
 from tagkit.validation.spool import PARQUET_OPTIONS, link_or_copy
 

@@ -3,9 +3,8 @@ and English: validation's own pages and the reports' data-quality notes show the
 """
 from __future__ import annotations
 
-from typing import Literal
+from tagkit.lang import Lang
 
-Language = Literal["zh", "en"]
 Names = dict[str, dict[str, str]]
 
 # how validation's reason codes read: a pattern on the code, then the column named in it
@@ -25,7 +24,7 @@ _QUARANTINE: Names = {
 }
 
 
-def quarantine_reason(code: str, language: Language) -> str:
+def quarantine_reason(code: str, language: Lang) -> str:
     """Validation's reason code (``unparseable_amount``, ``lat_out_of_range`` …) as a phrase."""
     if code in _QUARANTINE:
         return _QUARANTINE[code][language]
@@ -43,5 +42,5 @@ _COLUMNS: Names = {"customer": {"zh": "客户", "en": "customer"}, "rep": {"zh":
                    "manager": {"zh": "上级", "en": "manager"}}
 
 
-def _column(name: str, language: Language) -> str:
+def _column(name: str, language: Lang) -> str:
     return _COLUMNS.get(name, {}).get(language, name)
