@@ -23,8 +23,7 @@ from tagkit.report.formats import DASH, format_count, format_percent
 from tagkit.report.sections.lists import flagged_list, sales_figure
 
 ID = "reps"
-TAGGED = ("at_risk", "benchmark", "nail")
-PLAN_ORDER = ("at_risk", "benchmark", "nail", "regular")  # the plan's priority, as the page lists it
+TAGGED = tuple(t for t in TAG_ORDER if t != "regular")  # the tags a rep's table counts one by one
 
 
 def rep_summary(scores: pl.DataFrame) -> pl.DataFrame:
@@ -123,7 +122,7 @@ def _slack(cards: pl.DataFrame) -> float | None:
 
 def _planned_by_tag(ctx: Context, r: dict) -> str:
     planned = r.get("visits_planned") or 0
-    parts = [f"{ctx.tag(t)} {round((r.get(f'visit_target_{t}') or 0) * planned)}" for t in PLAN_ORDER]
+    parts = [f"{ctx.tag(t)} {round((r.get(f'visit_target_{t}') or 0) * planned)}" for t in TAG_ORDER]
     return " · ".join(parts) if planned else ""
 
 
