@@ -206,6 +206,35 @@ def test_a_dependency_upgrade_reruns_the_steps(tmp_path, tiny_data, monkeypatch,
     assert [s["outcome"] for s in again["steps"]] == ["ok"]  # ran, not "up to date"
 
 
+def test_params_edited_while_the_steps_run_stop_the_run_unpublished(tmp_path, tiny_data, monkeypatch, capsys):
+    """Each notebook loads the params itself: a file saved half-way through a run left outputs that could mix
+    two versions under a manifest naming the first, and exited 0. Now the run stops, publishes nothing, and the
+    rerun (the edit done) runs the step again with the new params."""
+    from tagkit.pipeline import runner
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("validation:\n  max_quarantine_share:\n    visits: 0.1\n", encoding="utf-8")
+    real = runner._run_steps  # noqa: SLF001 - the seam where the steps have run and nothing is published yet
+
+    def steps_then_an_edit(run, steps):
+        real(run, steps)
+        mine.write_text("validation:\n  max_quarantine_share:\n    visits: 0.5\n", encoding="utf-8")
+
+    monkeypatch.setattr(runner, "_run_steps", steps_then_an_edit)
+    out = tmp_path / "out"
+    assert _run(tiny_data, out, "2026Q3", "--only", "validate", "--params", str(mine)) == 2
+    err = capsys.readouterr().err
+    assert "the params changed while the run ran (section validation of" in err and str(mine) in err
+    assert "Nothing was published" in err
+    assert not (out / "2026Q3").exists() and (out / "2026Q3.partial").is_dir()
+
+    monkeypatch.setattr(runner, "_run_steps", real)
+    assert _run(tiny_data, out, "2026Q3", "--only", "validate", "--params", str(mine)) == 0
+    manifest = json.loads((out / "2026Q3" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["params"]["values"]["validation"]["max_quarantine_share"]["visits"] == 0.5
+    assert [s["outcome"] for s in manifest["steps"]] == ["ok"]  # validated again, not kept from the first try
+
+
 def test_under_quiet_a_blocked_run_says_its_reason_once(tmp_path, tiny_copy, capsys):
     _spoil_visit_dates(tiny_copy, 2)
     assert _run(tiny_copy, tmp_path, "2026Q3", "--only", "validate") == 3

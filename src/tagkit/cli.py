@@ -48,7 +48,7 @@ RUN_EPILOG = """examples:
 exit codes:
   0    finished, or already up to date
   1    internal error (a bug): report it with OUT/QUARTER.partial/run.log
-  2    invalid usage or params, or a quarter the data does not cover
+  2    invalid usage or params, a quarter the data does not cover, or params edited during the run
   3    the input was blocked by validation (see validation.html; the message names it)
   4    some region reports failed; the others and the index were written
   75   another run holds this quarter's lock: try again later

@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from tagkit.errors import InputError, UsageError
-from tagkit.params import Params
+from tagkit.errors import InputError, ParamsError, UsageError
+from tagkit.params import SECTIONS, Params, load_params
 from tagkit.quarters import parse_quarter, quarter_end, quarter_of, shift_quarter
 from tagkit.steps import fingerprint as fp
 from tagkit.steps.spec import Pipeline, Step
@@ -87,3 +87,22 @@ def check_upstream(pipeline: Pipeline, steps: list[Step], keys: dict[str, str], 
                 f"--only {','.join(s.name for s in steps)}: step(s) {', '.join(stale)} have not run on these "
                 f"inputs and params, so '{step.name}' would read stale results. Add them to --only, or run all steps."
             )
+
+
+def check_params_unchanged(params: Params, params_dir: Path, params_file: Path | None) -> None:
+    """The params files still say what they said when the run started: each notebook loads them itself, so an
+    edit saved while the steps ran leaves outputs that may mix the two versions, and a manifest that names
+    the first. Stops (nothing is published) naming the sections that changed; the rerun recomputes every
+    step that read them."""
+    try:
+        now = load_params(params_dir, params_file)
+    except ParamsError as exc:
+        raise ParamsError(f"the params were edited while the run ran and no longer load ({exc}). Nothing was "
+                          "published; fix them and rerun.") from exc
+    changed = [s for s in SECTIONS if getattr(now, s) != getattr(params, s)]
+    if changed:
+        where = f"{params_dir}" + (f" and {params_file}" if params_file else "")
+        raise ParamsError(
+            f"the params changed while the run ran (section{'s' if len(changed) > 1 else ''} "
+            f"{', '.join(changed)} of {where}): the steps may have read either version. Nothing was published; "
+            "rerun when the edits are done (the steps that read those sections run again).")

@@ -40,7 +40,15 @@ from tagkit.kernel import KERNEL_NAME, check_kernel
 from tagkit.params import Params, load_params
 from tagkit.pipeline import manifest as mf
 from tagkit.pipeline.lock import RunLock
-from tagkit.pipeline.plan import check_data_folder, check_upstream, region_key, resolve_quarter, step_keys, up_to_date
+from tagkit.pipeline.plan import (
+    check_data_folder,
+    check_params_unchanged,
+    check_upstream,
+    region_key,
+    resolve_quarter,
+    step_keys,
+    up_to_date,
+)
 from tagkit.pipeline.pool import Job, JobResult, NotebookPool
 from tagkit.pipeline.progress import LogLines, Progress
 from tagkit.pipeline.session import run_log, signals_raise_interrupted
@@ -224,6 +232,7 @@ def run_quarter(
             run.pool_args["log_queue"] = log_queue
             try:
                 _run_steps(run, steps)
+                check_params_unchanged(params, params_dir, params_file)
                 run.result.outcome = "regions_failed" if run.result.failed_regions else "ok"
             except (TagkitError, KeyboardInterrupt) as exc:
                 run.result.outcome = type(exc).__name__
