@@ -245,15 +245,20 @@ def test_an_unknown_engine_or_a_missing_column_is_refused(bare_orders, tmp_path)
         make_features(tmp_path / "nothing", tmp_path / "f.parquet", as_of=AS_OF, quarter_end_days=7)
 
 
-def test_the_features_command_writes_the_table_a_run_aggregates(tiny_data, tiny_orders, tmp_path):
-    """`tagkit features` validates the folder as a run does: the same rows as the run's clean orders give."""
+def _by_command(data: Path, out: Path, *engines: str) -> dict[str, Path]:
+    """`tagkit features` on ``data`` with each engine, into ``out/<engine>.parquet``; exits 0 each time."""
     from tagkit.cli import main
 
-    outs = {}
-    for engine in ("polars", "duckdb"):
-        outs[engine] = tmp_path / f"{engine}.parquet"
-        assert main(["--quiet", "features", "--data", str(tiny_data), "--quarter", TINY_QUARTER,
-                     "--out", str(outs[engine]), "--engine", engine]) == 0
+    outs = {engine: out / f"{engine}.parquet" for engine in engines}
+    for engine, path in outs.items():
+        assert main(["--quiet", "features", "--data", str(data), "--quarter", TINY_QUARTER,
+                     "--out", str(path), "--engine", engine]) == 0
+    return outs
+
+
+def test_the_features_command_writes_the_table_a_run_aggregates(tiny_data, tiny_orders, tmp_path):
+    """`tagkit features` validates the folder as a run does: the same rows as the run's clean orders give."""
+    outs = _by_command(tiny_data, tmp_path, "polars", "duckdb")
     assert outs["polars"].read_bytes() == outs["duckdb"].read_bytes()
     assert_frame_equal(pl.read_parquet(outs["polars"]), _reference(tiny_orders))
     # the validation's folder went
@@ -374,13 +379,7 @@ def test_spark_does_not_depend_on_partitioning(spark, sample_orders, edge_orders
 
 @pytest.mark.spark
 def test_the_features_command_on_spark(spark, tiny_data, tmp_path):
-    from tagkit.cli import main
-
-    outs = {}
-    for engine in ("polars", "spark"):
-        outs[engine] = tmp_path / f"{engine}.parquet"
-        assert main(["--quiet", "features", "--data", str(tiny_data), "--quarter", TINY_QUARTER,
-                     "--out", str(outs[engine]), "--engine", engine]) == 0
+    outs = _by_command(tiny_data, tmp_path, "polars", "spark")
     assert outs["polars"].read_bytes() == outs["spark"].read_bytes()
 
 

@@ -23,13 +23,17 @@ def _source_name(source: FeaturesSource) -> str:
     return str(source) if isinstance(source, (str, Path)) else "features table"
 
 
-def _scan(source: str | Path) -> pl.LazyFrame:
-    path = Path(source)
+def scan_features(path: Path, *, or_else: str = "") -> pl.LazyFrame:
+    """The table at ``path``: a parquet file, or a folder of them (hive-partitioned, e.g. by quarter, too);
+    a missing file or a folder without parquet stops here, the fix ending with ``or_else``."""
+    written = "written by `tagkit features` or by the query in docs/features.md"
     if path.is_dir():
+        if not any(path.rglob("*.parquet")):
+            raise InputError(f"{path}: the features folder holds no .parquet file. Pass the parquet file or folder "
+                             f"{written}{or_else}.")
         return pl.scan_parquet(path / "**" / "*.parquet", hive_partitioning=True)
     if not path.exists():
-        raise InputError(f"{path}: no such features table. Pass the parquet file (or folder) written from "
-                         "tagkit.scoring.order_features, or by the query in docs/features.md.")
+        raise InputError(f"{path}: no such features table. Pass the parquet file (or folder) {written}{or_else}.")
     return pl.scan_parquet(path)
 
 
@@ -65,7 +69,7 @@ def read_features(source: FeaturesSource, *, speculator: bool = False) -> pl.Laz
     ``source`` is a frame or a parquet file or folder. With ``speculator``, the prescription's
     columns (:data:`SPECULATOR_SCHEMA`) are required too.
     """
-    frame = _scan(source) if isinstance(source, (str, Path)) else source.lazy()
+    frame = scan_features(Path(source)) if isinstance(source, (str, Path)) else source.lazy()
     problems = check_features(frame, source=_source_name(source), speculator=speculator)
     if problems:
         raise InputError("\n".join(problems))

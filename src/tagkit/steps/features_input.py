@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from tagkit.errors import InputError, UsageError
+from tagkit.io.features_table import scan_features as scan_table
 from tagkit.project import project_root
 from tagkit.quarters import quarter_end, quarter_of
 from tagkit.run_folder import RunFolder
@@ -50,16 +51,8 @@ def features_location(features_path: str | Path | None) -> Path | None:
 
 
 def scan_features(path: Path) -> pl.LazyFrame:
-    """The panel at ``path``: a parquet file, or a folder of them (hive-partitioned, e.g. by quarter, too)."""
-    if path.is_dir():
-        if not any(path.rglob("*.parquet")):
-            raise InputError(f"{path}: the features folder holds no .parquet file. Pass the parquet file or folder "
-                             "written by `tagkit features` or by the query in docs/features.md.")
-        return pl.scan_parquet(path / "**" / "*.parquet", hive_partitioning=True)
-    if not path.exists():
-        raise InputError(f"{path}: no such features table. Pass the parquet file (or folder) written by "
-                         "`tagkit features` or by the query in docs/features.md, or run without --features.")
-    return pl.scan_parquet(path)
+    """The panel handed to a run (:func:`tagkit.io.features_table.scan_features`; the fix may be to go without)."""
+    return scan_table(path, or_else=", or run without --features")
 
 
 def describe_features(path: Path, cache: fp.HashCache) -> list[dict[str, Any]]:
